@@ -1,0 +1,43 @@
+import { buildApp } from './src/app.js';
+import { ConfigError, configHelp, loadConfig } from './src/config.js';
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(configHelp());
+  process.exit(0);
+}
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`roomcast: ${err.message}\n`);
+  process.exit(1);
+}
+
+const roomcast = await buildApp(config);
+const { app } = roomcast;
+
+function stop(signal: string): void {
+  app.log.info({ signal }, 'shutting down');
+  setTimeout(() => {
+    app.log.error('shutdown took too long, exiting');
+    process.exit(1);
+  }, config.shutdownTimeoutMs).unref();
+  roomcast.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
+}
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
+
+try {
+  await app.listen({ port: config.port, host: config.host });
+} catch (err) {
+  app.log.fatal({ err }, 'could not listen');
+  process.exit(1);
+}

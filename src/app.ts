@@ -1,0 +1,129 @@
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyError } from 'fastify';
+import type { Config } from './config.js';
+import { AppError } from './errors.js';
+import { registerRoutes } from './http/routes.js';
+import { createIdentity } from './identity.js';
+import { publicDir, webBuildDir } from './paths.js';
+import { type ChatNamespace, registerChat } from './realtime/chat.js';
+import { createIo, useIdentity } from './realtime/io.js';
+import { createPresence } from './realtime/presence.js';
+import { openSqliteStore } from './store/sqlite.js';
+import { roomPattern } from './validation.js';
+
+const roomName = new RegExp(roomPattern);
+
+export interface AppOptions {
+  /** Milliseconds between `server:draining` and closing the transports. Default 2000. */
+  drainMs?: number;
+}
+
+/** The WebSocket origin of the page's own host, for the CSP's connect-src (Safari wants it explicit). */
+function wsOrigin(req: IncomingMessage): string {
+  const secure = req.headers['x-forwarded-proto'] === 'https' || (req.socket as TLSSocket).encrypted === true;
+  return `${secure ? 'wss' : 'ws'}://${req.headers.host ?? 'localhost'}`;
+}
+
+/**
+ * Builds roomcast (Fastify, Socket.IO, store) without listening: `server.ts` and the tests both
+ * call it. `close()` drains clients so they reconnect elsewhere, then stops everything.
+ */
+export async function buildApp(config: Config, options: AppOptions = {}) {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    trustProxy: true,
+    bodyLimit: 1024 * 1024,
+    // Let close() finish without waiting out keep-alive sockets (fastify#7044).
+    forceCloseConnections: true,
+  });
+  let closing: Promise<void> | undefined;
+  const isClosing = () => closing !== undefined;
+
+  const store = openSqliteStore(config.databasePath);
+  const identity = createIdentity({
+    jwtSecret: config.jwtSecret,
+    allowGuests: config.allowGuests,
+    sessionSecret: config.sessionSecret ?? (await store.secret('session')),
+  });
+  if (!config.jwtSecret) app.log.info('JWT_SECRET is not set: user tokens are refused, only guests can chat');
+  if (!config.apiKey) app.log.info('API_KEY is not set: the backend HTTP API (POST routes) is off');
+  if (!config.allowGuests && !config.jwtSecret) app.log.warn('ALLOW_GUESTS is off and JWT_SECRET is not set: nobody can connect');
+
+  const presence = createPresence();
+  const io = createIo(app.server, config, app.log, isClosing);
+  // Socket.IO types one Server for all namespaces; each namespace narrows to its own contract.
+  const chatNsp = io.of('/chat') as unknown as ChatNamespace;
+  useIdentity(chatNsp, identity, app.log);
+  const chat = registerChat(chatNsp, { config, store, presence, identity, log: app.log });
+
+  app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
+    let error: AppError;
+    if (err instanceof AppError) error = err;
+    else if (err.validation) error = new AppError('bad_request', err.message);
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') error = new AppError('too_large', 'The body is too large.');
+    else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      error = new AppError('bad_request', err.message);
+    } else {
+      req.log.error({ err }, 'request failed');
+      error = new AppError('internal', 'Something went wrong on the server.');
+    }
+    return reply.code(error.status).send({ ok: false, error: error.toBody() });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ ok: false, error: { code: 'not_found', message: `No route for ${req.method} ${req.url}.` } }),
+  );
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'", (req) => wsOrigin(req)],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'self'"],
+      },
+    },
+  });
+  await app.register(fastifyStatic, { root: publicDir, prefix: '/' });
+  await app.register(fastifyStatic, { root: webBuildDir, prefix: '/assets/', decorateReply: false });
+  app.get<{ Params: { room: string } }>('/rooms/:room', (req, reply) =>
+    roomName.test(req.params.room)
+      ? reply.sendFile('room.html')
+      : reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'No such room name.' } }),
+  );
+  registerRoutes(app, { config, store, presence, identity, chat, isClosing });
+
+  async function shutdown(): Promise<void> {
+    if (io.engine.clientsCount > 0) {
+      // Tell clients to come back (to another node, where there is one) after a jittered delay,
+      // then close transports: clients see "transport close" and reconnect by themselves, which
+      // disconnectSockets() would forbid ("io server disconnect").
+      for (const nsp of [chatNsp]) {
+        nsp.local.emit('server:draining', { retryInMs: 500 + Math.floor(Math.random() * 5000) });
+      }
+      await new Promise((resolve) => setTimeout(resolve, options.drainMs ?? 2000));
+    }
+    io.engine.close();
+    await app.close();
+    await store.close();
+  }
+
+  return {
+    app,
+    io,
+    store,
+    /** Idempotent: a second SIGTERM waits for the same shutdown. */
+    close: () => (closing ??= shutdown()),
+  };
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

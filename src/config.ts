@@ -1,0 +1,254 @@
+import { hostname } from 'node:os';
+
+/** Everything roomcast reads from its environment, parsed and validated once at start. */
+export interface Config {
+  /** PORT: HTTP and Socket.IO port. Default 3000. */
+  port: number;
+  /** HOST: interface to bind. Default 0.0.0.0 (a platform router must reach it). */
+  host: string;
+  /** DATABASE_PATH: the SQLite file. Default ./data/roomcast.db. */
+  databasePath: string;
+  /** ALLOWED_ORIGINS: browser origins that may connect; empty means same origin only, `*` any. */
+  allowedOrigins: string[];
+  /** ALLOW_GUESTS: accept visitors without a token. Default true. */
+  allowGuests: boolean;
+  /** JWT_SECRET: HS256 secret for user tokens; unset turns user tokens off. */
+  jwtSecret: string | undefined;
+  /** API_KEY: bearer key of the backend HTTP API; unset turns that API off. */
+  apiKey: string | undefined;
+  /** SESSION_SECRET: signs guest session tokens; unset: kept in the store. */
+  sessionSecret: string | undefined;
+  /** HISTORY_LIMIT: messages sent on join without `limit`. Default 50. */
+  historyLimit: number;
+  /** HISTORY_MAX_LIMIT: the largest `limit` a client may ask for. Default 200. */
+  historyMaxLimit: number;
+  /** MAX_MESSAGE_LENGTH: characters of a message after trimming. Default 2000. */
+  maxMessageLength: number;
+  /** MAX_HTTP_BUFFER_SIZE: largest Socket.IO frame in bytes. Default 65536. */
+  maxHttpBufferSize: number;
+  /** PING_INTERVAL_MS: Engine.IO heartbeat; stays below 30 s for platform routers. Default 25000. */
+  pingIntervalMs: number;
+  /** PING_TIMEOUT_MS: how long a pong may be late (throttled background tabs). Default 30000. */
+  pingTimeoutMs: number;
+  /** MESSAGE_RATE_PER_SEC: sustained `message:send` per socket. Default 5. */
+  messageRatePerSec: number;
+  /** MESSAGE_RATE_BURST: `message:send` burst per socket. Default 10. */
+  messageRateBurst: number;
+  /** SHUTDOWN_TIMEOUT_MS: hard exit after SIGTERM. Default 25000. */
+  shutdownTimeoutMs: number;
+  /** LOG_LEVEL: fatal, error, warn, info, debug, trace or silent. Default info. */
+  logLevel: LogLevel;
+  /** NODE_NAME: this node's name in logs and live data. Default the host name. */
+  nodeName: string;
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type LogLevel = (typeof logLevels)[number];
+
+/** A bad environment value: one line naming the variable and the problem. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+interface Variable<K extends keyof Config> {
+  name: string;
+  key: K;
+  default: string | undefined;
+  help: string;
+  parse: (raw: string, name: string) => Config[K];
+}
+
+function integer(min: number, max: number) {
+  return (raw: string, name: string): number => {
+    if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+}
+
+function boolean(raw: string, name: string): boolean {
+  const v = raw.toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function text(raw: string): string {
+  return raw;
+}
+
+function secret(raw: string, name: string): string {
+  if (raw.length < 16) throw new ConfigError(`${name} must be at least 16 characters long`);
+  return raw;
+}
+
+function origins(raw: string, name: string): string[] {
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const origin of list) {
+    if (origin === '*') continue;
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError(`${name} must be a comma-separated list of origins like https://example.com, got "${origin}"`);
+    }
+    if (url.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError(`${name} entries must be bare origins (scheme://host[:port]), got "${origin}"`);
+    }
+  }
+  return list.map((o) => o.replace(/\/$/, ''));
+}
+
+function logLevel(raw: string, name: string): LogLevel {
+  const level = logLevels.find((l) => l === raw);
+  if (!level) throw new ConfigError(`${name} must be one of ${logLevels.join(', ')}, got "${raw}"`);
+  return level;
+}
+
+function optional<T>(parse: (raw: string, name: string) => T) {
+  return (raw: string, name: string): T | undefined => (raw === '' ? undefined : parse(raw, name));
+}
+
+type Variables = { [K in keyof Config]: Variable<K> }[keyof Config];
+
+const variables: Variables[] = [
+  { name: 'PORT', key: 'port', default: '3000', help: 'HTTP and Socket.IO port', parse: integer(0, 65535) },
+  { name: 'HOST', key: 'host', default: '0.0.0.0', help: 'interface to bind', parse: text },
+  {
+    name: 'DATABASE_PATH',
+    key: 'databasePath',
+    default: './data/roomcast.db',
+    help: 'SQLite file (its folder is created)',
+    parse: text,
+  },
+  {
+    name: 'ALLOWED_ORIGINS',
+    key: 'allowedOrigins',
+    default: '',
+    help: 'comma-separated browser origins allowed to connect; empty: same origin only; * for any',
+    parse: origins,
+  },
+  { name: 'ALLOW_GUESTS', key: 'allowGuests', default: 'true', help: 'accept visitors without a token', parse: boolean },
+  {
+    name: 'JWT_SECRET',
+    key: 'jwtSecret',
+    default: undefined,
+    help: 'HS256 secret for user tokens (16+ chars); unset: user tokens are refused',
+    parse: optional(secret),
+  },
+  {
+    name: 'API_KEY',
+    key: 'apiKey',
+    default: undefined,
+    help: 'bearer key of the backend HTTP API (16+ chars); unset: that API answers 401',
+    parse: optional(secret),
+  },
+  {
+    name: 'SESSION_SECRET',
+    key: 'sessionSecret',
+    default: undefined,
+    help: 'signs guest session tokens (16+ chars); unset: a random one kept in the database',
+    parse: optional(secret),
+  },
+  {
+    name: 'HISTORY_LIMIT',
+    key: 'historyLimit',
+    default: '50',
+    help: 'messages sent on join when no limit is asked',
+    parse: integer(1, 1000),
+  },
+  {
+    name: 'HISTORY_MAX_LIMIT',
+    key: 'historyMaxLimit',
+    default: '200',
+    help: 'largest history page a client may ask for',
+    parse: integer(1, 1000),
+  },
+  {
+    name: 'MAX_MESSAGE_LENGTH',
+    key: 'maxMessageLength',
+    default: '2000',
+    help: 'characters of a message after trimming',
+    parse: integer(1, 20000),
+  },
+  {
+    name: 'MAX_HTTP_BUFFER_SIZE',
+    key: 'maxHttpBufferSize',
+    default: '65536',
+    help: 'largest Socket.IO frame in bytes',
+    parse: integer(1024, 10_000_000),
+  },
+  {
+    name: 'PING_INTERVAL_MS',
+    key: 'pingIntervalMs',
+    default: '25000',
+    help: 'Engine.IO heartbeat; below 30000 so platform routers keep long-polls alive',
+    parse: integer(1000, 29_999),
+  },
+  {
+    name: 'PING_TIMEOUT_MS',
+    key: 'pingTimeoutMs',
+    default: '30000',
+    help: 'how late a pong may be before the connection is dropped',
+    parse: integer(1000, 120_000),
+  },
+  {
+    name: 'MESSAGE_RATE_PER_SEC',
+    key: 'messageRatePerSec',
+    default: '5',
+    help: 'sustained message:send per socket',
+    parse: integer(1, 100_000),
+  },
+  {
+    name: 'MESSAGE_RATE_BURST',
+    key: 'messageRateBurst',
+    default: '10',
+    help: 'message:send burst per socket',
+    parse: integer(1, 100_000),
+  },
+  {
+    name: 'SHUTDOWN_TIMEOUT_MS',
+    key: 'shutdownTimeoutMs',
+    default: '25000',
+    help: 'hard exit this long after SIGTERM',
+    parse: integer(1000, 600_000),
+  },
+  { name: 'LOG_LEVEL', key: 'logLevel', default: 'info', help: logLevels.join(', '), parse: logLevel },
+  { name: 'NODE_NAME', key: 'nodeName', default: hostname(), help: "this node's name in logs and live data", parse: text },
+];
+
+/** Parses the environment; throws one ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const config: Partial<Record<keyof Config, unknown>> = {};
+  for (const v of variables) {
+    const raw = env[v.name]?.trim() || v.default;
+    config[v.key] = raw === undefined ? undefined : v.parse(raw, v.name);
+  }
+  const result = config as Config;
+  if (result.historyLimit > result.historyMaxLimit) {
+    throw new ConfigError(`HISTORY_LIMIT (${result.historyLimit}) must not exceed HISTORY_MAX_LIMIT (${result.historyMaxLimit})`);
+  }
+  return result;
+}
+
+/** The `--help` text: every variable with its default. */
+export function configHelp(): string {
+  const width = Math.max(...variables.map((v) => v.name.length));
+  const lines = variables.map((v) => {
+    const fallback = v.default === undefined ? 'unset' : v.default === '' ? 'empty' : v.default;
+    return `  ${v.name.padEnd(width)}  ${v.help} (default: ${fallback})`;
+  });
+  return [
+    'roomcast: self-hosted real-time chat and push server',
+    '',
+    'Usage: node dist/server.js [--help]',
+    '',
+    'Configured by environment variables:',
+    ...lines,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,135 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { type IdentityService, mayJoin } from '../identity.js';
+import type { Message, RoomSummary } from '../protocol.js';
+import type { Chat } from '../realtime/chat.js';
+import type { Presence } from '../realtime/presence.js';
+import type { Store } from '../store/store.js';
+import { messageText, roomPattern } from '../validation.js';
+
+export interface RouteDeps {
+  config: Config;
+  store: Store;
+  presence: Presence;
+  identity: IdentityService;
+  chat: Chat;
+  isClosing: () => boolean;
+}
+
+const roomParams = {
+  type: 'object',
+  properties: { room: { type: 'string', pattern: roomPattern } },
+  required: ['room'],
+} as const;
+
+function bearer(req: FastifyRequest): string | undefined {
+  const header = req.headers.authorization;
+  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The HTTP API of the contract (section 5) that the chat needs. */
+export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
+  const { config, store, presence } = deps;
+
+  function requireApiKey(req: FastifyRequest): void {
+    const key = bearer(req);
+    if (!config.apiKey) throw new AppError('unauthorized', 'The backend API is off: API_KEY is not set.');
+    if (!key || !sameSecret(key, config.apiKey)) throw new AppError('unauthorized', 'A valid API key is required.');
+  }
+
+  app.get('/healthz', async () => ({ ok: true }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const down: string[] = [];
+    if (deps.isClosing()) down.push('server (shutting down)');
+    await store.check().catch(() => down.push('store'));
+    if (down.length > 0) {
+      return reply.code(503).send({ ok: false, error: { code: 'unavailable', message: `Down: ${down.join(', ')}.` } });
+    }
+    return { ok: true };
+  });
+
+  app.get('/api/rooms', async (): Promise<{ rooms: RoomSummary[] }> => {
+    const busiest = presence.busiest(100, (room) => !room.startsWith('private-'));
+    const lastSeqs = await store.lastSeqs(busiest.map((r) => r.room));
+    return { rooms: busiest.map((r) => ({ ...r, lastSeq: lastSeqs.get(r.room) ?? 0 })) };
+  });
+
+  app.get<{ Params: { room: string }; Querystring: { before?: number; after?: number; limit?: number } }>(
+    '/api/rooms/:room/messages',
+    {
+      schema: {
+        params: roomParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            before: { type: 'integer', minimum: 0 },
+            after: { type: 'integer', minimum: 0 },
+            limit: { type: 'integer', minimum: 1 },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req) => {
+      const { room } = req.params;
+      if (room.startsWith('private-')) {
+        const token = bearer(req);
+        if (!token) throw new AppError('unauthorized', 'A private room needs a user token.');
+        if (!mayJoin(await deps.identity.verifyToken(token), room)) {
+          throw new AppError('forbidden', `You may not read ${room}.`);
+        }
+      }
+      const { limit, ...range } = req.query;
+      return store.history(room, { ...range, limit: Math.min(limit ?? config.historyLimit, config.historyMaxLimit) });
+    },
+  );
+
+  app.post<{
+    Params: { room: string };
+    Body: { text: string; author?: { id: string; name: string }; clientId?: string };
+  }>(
+    '/api/rooms/:room/messages',
+    {
+      schema: {
+        params: roomParams,
+        body: {
+          type: 'object',
+          properties: {
+            text: { type: 'string', minLength: 1 },
+            author: {
+              type: 'object',
+              properties: {
+                id: { type: 'string', minLength: 1, maxLength: 128 },
+                name: { type: 'string', minLength: 1, maxLength: 40 },
+              },
+              required: ['id', 'name'],
+            },
+            clientId: { type: 'string', minLength: 1, maxLength: 64 },
+          },
+          required: ['text'],
+        },
+      },
+    },
+    async (req, reply): Promise<{ message: Message }> => {
+      requireApiKey(req);
+      const { author, clientId } = req.body;
+      const message = await deps.chat.post({
+        room: req.params.room,
+        text: messageText(req.body.text, config.maxMessageLength),
+        author: author ? { ...author, kind: 'user' } : { id: 'system', name: 'System', kind: 'system' },
+        ...(clientId === undefined ? {} : { clientId }),
+      });
+      reply.code(201);
+      return { message };
+    },
+  );
+}

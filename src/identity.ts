@@ -1,0 +1,100 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { errors as joseErrors, jwtVerify } from 'jose';
+import { AppError } from './errors.js';
+import type { HandshakeAuth, Member } from './protocol.js';
+
+/** Who a socket or request is, with what its token grants. */
+export interface Identity {
+  user: Member;
+  /** Private rooms the token lists (`*` for all). */
+  rooms: string[];
+  /** Private push topics the token lists. */
+  topics: string[];
+  admin: boolean;
+}
+
+export interface IdentityOptions {
+  jwtSecret: string | undefined;
+  allowGuests: boolean;
+  sessionSecret: string;
+}
+
+const maxNameLength = 40;
+
+/** Trims, removes control characters and caps at 40 characters; empty means none. */
+export function cleanName(raw: unknown): string {
+  if (typeof raw !== 'string') return '';
+  const chars = [...raw.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '').trim()];
+  return chars.slice(0, maxNameLength).join('').trim();
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+export function createIdentity(options: IdentityOptions) {
+  const jwtKey = options.jwtSecret ? new TextEncoder().encode(options.jwtSecret) : undefined;
+
+  function sign(id: string): string {
+    return createHmac('sha256', options.sessionSecret).update(id).digest('base64url');
+  }
+
+  /** A session token: the guest id and its HMAC, so a reload keeps the same guest. */
+  function sessionFor(user: Member): string {
+    return `${user.id}.${sign(user.id)}`;
+  }
+
+  function guestIdFrom(session: unknown): string | undefined {
+    if (typeof session !== 'string') return undefined;
+    const dot = session.lastIndexOf('.');
+    const id = session.slice(0, dot);
+    if (dot < 0 || !/^guest_[A-Za-z0-9_-]{8,32}$/.test(id)) return undefined;
+    const given = Buffer.from(session.slice(dot + 1));
+    const expected = Buffer.from(sign(id));
+    return given.length === expected.length && timingSafeEqual(given, expected) ? id : undefined;
+  }
+
+  /** Verifies a user JWT; throws `invalid_token` or `token_expired`. */
+  async function verifyToken(token: string): Promise<Identity> {
+    if (!jwtKey) throw new AppError('unauthorized', 'This server does not accept user tokens.');
+    let claims: Record<string, unknown>;
+    try {
+      ({ payload: claims } = await jwtVerify(token, jwtKey, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] }));
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw new AppError('token_expired', 'The token has expired.');
+      throw new AppError('invalid_token', 'The token is not valid.');
+    }
+    const id = claims.sub;
+    if (typeof id !== 'string' || id.length === 0 || id.length > 128) {
+      throw new AppError('invalid_token', 'The token has no valid sub claim.');
+    }
+    return {
+      user: { id, name: cleanName(claims.name) || id.slice(0, maxNameLength), kind: 'user' },
+      rooms: stringList(claims.rooms),
+      topics: stringList(claims.topics),
+      admin: claims.admin === true,
+    };
+  }
+
+  /** Who the handshake says it is: a token's user, else a guest (kept from `session` when valid). */
+  async function identify(auth: HandshakeAuth | undefined): Promise<Identity> {
+    if (auth?.token !== undefined) {
+      if (typeof auth.token !== 'string') throw new AppError('invalid_token', 'The token must be a string.');
+      return verifyToken(auth.token);
+    }
+    if (!options.allowGuests) throw new AppError('guests_disabled', 'This server requires a user token.');
+    const id = guestIdFrom(auth?.session) ?? `guest_${randomBytes(9).toString('base64url')}`;
+    const name = cleanName(auth?.name) || `Guest ${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+    return { user: { id, name, kind: 'guest' }, rooms: [], topics: [], admin: false };
+  }
+
+  return { identify, verifyToken, sessionFor };
+}
+
+export type IdentityService = ReturnType<typeof createIdentity>;
+
+/** `private-` rooms need the token's `rooms` claim (or `*`) or admin. */
+export function mayJoin(identity: Identity, room: string): boolean {
+  if (!room.startsWith('private-')) return true;
+  return identity.admin || identity.rooms.includes('*') || identity.rooms.includes(room);
+}

@@ -1,0 +1,145 @@
+/**
+ * The roomcast wire contract v1 as types (docs/protocol.md is the prose). Type-only: the server
+ * uses it with `Namespace<ChatClientToServer, ChatServerToClient>`, the web components with the
+ * generics swapped, so the two cannot drift.
+ */
+
+/** The closed set of error codes, in acks, HTTP bodies and `connect_error.data`. */
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'invalid_token'
+  | 'token_expired'
+  | 'guests_disabled'
+  | 'forbidden'
+  | 'not_found'
+  | 'rate_limited'
+  | 'too_large'
+  | 'conflict'
+  | 'unavailable'
+  | 'internal';
+
+export interface ErrorBody {
+  code: ErrorCode;
+  /** A sentence for people; never parse it. */
+  message: string;
+  /** With `rate_limited`: how long to wait before trying again. */
+  retryAfterMs?: number;
+}
+
+/** Every acknowledgement is called exactly once with one of these. */
+export type AckResult<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+export type Ack<T> = (result: AckResult<T>) => void;
+
+export interface Member {
+  id: string;
+  name: string;
+  kind: 'user' | 'guest' | 'system';
+}
+
+export interface Message {
+  /** `<room>:<seq>`, unique across rooms, otherwise opaque. */
+  id: string;
+  /** The room's gap-free sequence number: 1, 2, 3, ... */
+  seq: number;
+  room: string;
+  text: string;
+  author: Member;
+  clientId?: string;
+  /** Server time, ms since the epoch. */
+  ts: number;
+}
+
+/** Handshake `auth` object, both namespaces. */
+export interface HandshakeAuth {
+  token?: string;
+  name?: string;
+  session?: string;
+}
+
+export interface SessionEvent {
+  user: Member;
+  session: string;
+}
+
+export interface JoinRequest {
+  room: string;
+  after?: number;
+  limit?: number;
+}
+export interface JoinResult {
+  room: string;
+  messages: Message[];
+  members: Member[];
+  lastSeq: number;
+  hasMore: boolean;
+}
+
+export interface LeaveRequest {
+  room: string;
+}
+
+export interface SendRequest {
+  room: string;
+  text: string;
+  clientId: string;
+}
+export interface SendResult {
+  message: Message;
+}
+
+export interface HistoryRequest {
+  room: string;
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+export interface HistoryResult {
+  messages: Message[];
+  hasMore: boolean;
+}
+
+export interface TypingRequest {
+  room: string;
+  typing: boolean;
+}
+export interface TypingEvent {
+  room: string;
+  user: Member;
+  typing: boolean;
+}
+
+export interface PresenceEvent {
+  room: string;
+  joined?: Member;
+  left?: Member;
+  /** Distinct users in the room; several tabs of one user count once. */
+  count: number;
+}
+
+export interface DrainingEvent {
+  retryInMs: number;
+}
+
+export interface ChatClientToServer {
+  'room:join': (req: JoinRequest, ack: Ack<JoinResult>) => void;
+  'room:leave': (req: LeaveRequest, ack: Ack<object>) => void;
+  'message:send': (req: SendRequest, ack: Ack<SendResult>) => void;
+  'message:history': (req: HistoryRequest, ack: Ack<HistoryResult>) => void;
+  'typing:update': (req: TypingRequest) => void;
+}
+
+export interface ChatServerToClient {
+  session: (event: SessionEvent) => void;
+  'message:new': (message: Message) => void;
+  'typing:update': (event: TypingEvent) => void;
+  'presence:update': (event: PresenceEvent) => void;
+  'server:draining': (event: DrainingEvent) => void;
+}
+
+/** `GET /api/rooms` */
+export interface RoomSummary {
+  room: string;
+  members: number;
+  lastSeq: number;
+}

@@ -1,0 +1,184 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Namespace, Socket } from 'socket.io';
+import type { Config } from '../config.js';
+import { AppError, toAppError } from '../errors.js';
+import { type Identity, type IdentityService, mayJoin } from '../identity.js';
+import type {
+  Ack,
+  AckResult,
+  ChatClientToServer,
+  ChatServerToClient,
+  Member,
+  Message,
+  TypingRequest,
+} from '../protocol.js';
+import { createTokenBucket } from '../rate-limit.js';
+import type { Store } from '../store/store.js';
+import { createParsers, messageText } from '../validation.js';
+import type { Presence } from './presence.js';
+
+export interface SocketData {
+  identity: Identity;
+}
+
+export type ChatNamespace = Namespace<ChatClientToServer, ChatServerToClient, Record<string, never>, SocketData>;
+type ChatSocket = Socket<ChatClientToServer, ChatServerToClient, Record<string, never>, SocketData>;
+
+export interface ChatDeps {
+  config: Config;
+  store: Store;
+  presence: Presence;
+  identity: IdentityService;
+  log: FastifyBaseLogger;
+}
+
+/** A typing flag with no follow-up is cleared after this long. */
+const typingTtlMs = 5000;
+
+/**
+ * The `/chat` namespace. Returns `post`, the one way a message enters a room, which the HTTP API
+ * shares so a backend's message is stored and broadcast exactly like a socket's.
+ */
+export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
+  const { config, store, presence, log } = deps;
+  const parse = createParsers(config.maxMessageLength);
+
+  async function post(input: { room: string; text: string; author: Member; clientId?: string }) {
+    const result = await store.append(input);
+    if (result.created) nsp.to(input.room).emit('message:new', result.message);
+    return result.message;
+  }
+
+  function limitOf(limit: number | undefined): number {
+    return Math.min(limit ?? config.historyLimit, config.historyMaxLimit);
+  }
+
+  nsp.on('connection', (socket: ChatSocket) => {
+    const { identity } = socket.data;
+    const { user } = identity;
+    const sendBucket = createTokenBucket(config.messageRatePerSec, config.messageRateBurst);
+    const typingTimers = new Map<string, NodeJS.Timeout>();
+
+    socket.emit('session', { user, session: deps.identity.sessionFor(user) });
+
+    /**
+     * Wraps a handler so that every event with an ack gets exactly one answer, a bad payload
+     * becomes `bad_request`, and an unexpected error is logged and answered as `internal`.
+     */
+    function handle<T extends object>(
+      event: keyof ChatClientToServer,
+      run: (payload: unknown) => Promise<T> | T,
+    ): (payload: unknown, ack: unknown) => void {
+      return (payload, ack) => {
+        if (typeof ack !== 'function') {
+          log.debug({ event, socket: socket.id }, 'event without ack dropped');
+          return;
+        }
+        const reply = ack as Ack<T>;
+        Promise.resolve()
+          .then(() => run(payload))
+          .then(
+            (result) => reply({ ok: true, ...result } as AckResult<T>),
+            (err: unknown) => {
+              const appError = toAppError(err);
+              if (appError !== err) log.error({ err, event }, 'chat handler failed');
+              reply({ ok: false, error: appError.toBody() });
+            },
+          );
+      };
+    }
+
+    function mustAccess(room: string): void {
+      if (!mayJoin(identity, room)) throw new AppError('forbidden', `You may not join ${room}.`);
+    }
+
+    function setTyping(room: string, typing: boolean): void {
+      clearTimeout(typingTimers.get(room));
+      typingTimers.delete(room);
+      if (typing) typingTimers.set(room, setTimeout(() => setTyping(room, false), typingTtlMs));
+      socket.to(room).emit('typing:update', { room, user, typing });
+    }
+
+    function leave(room: string): void {
+      if (typingTimers.has(room)) setTyping(room, false);
+      void socket.leave(room);
+      const change = presence.remove(room, user.id, socket.id);
+      if (change?.left) nsp.to(room).emit('presence:update', { room, left: change.left, count: change.count });
+    }
+
+    socket.on(
+      'room:join',
+      handle('room:join', async (payload) => {
+        const req = parse.join(payload);
+        mustAccess(req.room);
+        // Join before reading history: a message stored in between arrives twice, never zero times,
+        // and clients merge by seq.
+        await socket.join(req.room);
+        const change = presence.add(req.room, user, socket.id);
+        if (change.joined) nsp.to(req.room).emit('presence:update', { room: req.room, joined: user, count: change.count });
+        const query = { limit: limitOf(req.limit) };
+        const [page, lastSeqs] = await Promise.all([
+          store.history(req.room, req.after === undefined ? query : { ...query, after: req.after }),
+          store.lastSeqs([req.room]),
+        ]);
+        return {
+          room: req.room,
+          messages: page.messages,
+          members: presence.members(req.room),
+          lastSeq: lastSeqs.get(req.room) ?? 0,
+          hasMore: page.hasMore,
+        };
+      }),
+    );
+
+    socket.on(
+      'room:leave',
+      handle('room:leave', (payload) => {
+        const { room } = parse.leave(payload);
+        if (socket.rooms.has(room)) leave(room);
+        return {};
+      }),
+    );
+
+    socket.on(
+      'message:send',
+      handle('message:send', async (payload): Promise<{ message: Message }> => {
+        const req = parse.send(payload);
+        const text = messageText(req.text, config.maxMessageLength);
+        if (!socket.rooms.has(req.room)) throw new AppError('forbidden', `Join ${req.room} before sending to it.`);
+        const retryAfterMs = sendBucket.take();
+        if (retryAfterMs > 0) throw new AppError('rate_limited', 'You are sending too fast.', retryAfterMs);
+        if (typingTimers.has(req.room)) setTyping(req.room, false);
+        return { message: await post({ room: req.room, text, author: user, clientId: req.clientId }) };
+      }),
+    );
+
+    socket.on(
+      'message:history',
+      handle('message:history', async (payload) => {
+        const req = parse.history(payload);
+        mustAccess(req.room);
+        const { room, limit, ...range } = req;
+        return store.history(room, { ...range, limit: limitOf(limit) });
+      }),
+    );
+
+    socket.on('typing:update', (payload: unknown) => {
+      let req: TypingRequest;
+      try {
+        req = parse.typing(payload);
+      } catch {
+        return; // No ack to answer: dropped, as the contract says.
+      }
+      if (socket.rooms.has(req.room)) setTyping(req.room, req.typing);
+    });
+
+    socket.on('disconnecting', () => {
+      for (const room of socket.rooms) if (room !== socket.id) leave(room);
+    });
+  });
+
+  return { post };
+}
+
+export type Chat = ReturnType<typeof registerChat>;

@@ -1,0 +1,69 @@
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
+import { Server } from 'socket.io';
+import type { Config } from '../config.js';
+import { toAppError } from '../errors.js';
+import type { IdentityService } from '../identity.js';
+import type { ChatNamespace } from './chat.js';
+
+/**
+ * Browsers send Origin; non-browser clients (backends, tests, the bench) do not, and an origin
+ * check cannot protect against them anyway. Same origin is always allowed.
+ */
+export function originAllowed(allowed: readonly string[], origin: string | undefined, host: string | undefined) {
+  if (origin === undefined || allowed.includes('*') || allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Socket.IO on Fastify's HTTP server. Engine.IO answers /socket.io before any Fastify hook runs,
+ * so origin checks, limits and identity live here, not in Fastify plugins.
+ */
+export function createIo(
+  server: HttpServer,
+  config: Config,
+  log: FastifyBaseLogger,
+  isClosing: () => boolean,
+) {
+  const io = new Server(server, {
+    path: '/socket.io',
+    serveClient: false,
+    maxHttpBufferSize: config.maxHttpBufferSize,
+    pingInterval: config.pingIntervalMs,
+    pingTimeout: config.pingTimeoutMs,
+    // Reflects allowed origins in CORS headers for long-polling; allowRequest below is the real gate.
+    cors: { origin: (origin, cb) => cb(null, originAllowed(config.allowedOrigins, origin, undefined)) },
+    allowRequest: (req: IncomingMessage, cb) => {
+      if (isClosing()) return cb('server is shutting down', false);
+      const origin = req.headers.origin;
+      if (originAllowed(config.allowedOrigins, origin, req.headers.host)) return cb(null, true);
+      log.warn({ origin }, 'socket refused: origin not in ALLOWED_ORIGINS');
+      cb(`origin ${origin} is not allowed`, false);
+    },
+  });
+  io.engine.on('connection_error', (err: { code: number; message: string }) => {
+    log.debug({ code: err.code, reason: err.message }, 'engine.io connection error');
+  });
+  return io;
+}
+
+/** Identifies every socket of a namespace at the handshake; refusals reach `connect_error`. */
+export function useIdentity(nsp: ChatNamespace, identity: IdentityService, log: FastifyBaseLogger) {
+  nsp.use((socket, next) => {
+    identity.identify(socket.handshake.auth).then(
+      (result) => {
+        socket.data.identity = result;
+        next();
+      },
+      (err: unknown) => {
+        const appError = toAppError(err);
+        if (appError !== err) log.error({ err }, 'handshake failed');
+        next(Object.assign(new Error(appError.code), { data: appError.toBody() }));
+      },
+    );
+  });
+}

@@ -1,0 +1,40 @@
+import type { Member, Message } from '../protocol.js';
+
+export interface NewMessage {
+  room: string;
+  text: string;
+  author: Member;
+  clientId?: string;
+}
+
+export interface HistoryQuery {
+  /** Only messages with a smaller seq; the newest `limit` of them. */
+  before?: number;
+  /** Only messages with a larger seq; the oldest `limit` of them. */
+  after?: number;
+  limit: number;
+}
+
+export interface Page {
+  /** Oldest first. */
+  messages: Message[];
+  /** More messages match the query beyond this page. */
+  hasMore: boolean;
+}
+
+/**
+ * Where rooms and messages live. SQLite now, PostgreSQL later: both give each room a gap-free seq
+ * (1, 2, 3, ...) and make `append` idempotent on (room, author id, clientId).
+ */
+export interface Store {
+  /** Stores a message with the room's next seq; a repeated clientId returns the first one. */
+  append(input: NewMessage): Promise<{ message: Message; created: boolean }>;
+  history(room: string, query: HistoryQuery): Promise<Page>;
+  /** The newest seq of each room asked for (0 for a room with no message). */
+  lastSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
+  /** A random secret made once and kept, so every node and restart shares it. */
+  secret(name: string): Promise<string>;
+  /** Throws when the store cannot answer (readiness). */
+  check(): Promise<void>;
+  close(): Promise<void>;
+}
