@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { AppError } from '../errors.js';
 import type { Message } from '../protocol.js';
 import type { HistoryQuery, NewMessage, Page, Store } from './store.js';
 
@@ -39,6 +40,9 @@ const migrations = [
      value TEXT NOT NULL
    ) WITHOUT ROWID;`,
 ];
+
+/** SQLite result codes that mean the database cannot answer now, not that the call was wrong. */
+const unavailableCodes = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB)/;
 
 function toMessage(row: Row): Message {
   const message: Message = {
@@ -130,17 +134,28 @@ export function openSqliteStore(path: string): Store {
     return { messages: rows.slice(0, query.limit).reverse().map(toMessage), hasMore };
   }
 
+  /** Runs a call, turning "the database cannot answer" into `unavailable`. */
+  async function call<T>(run: () => T): Promise<T> {
+    try {
+      return run();
+    } catch (err) {
+      if (!db.open || unavailableCodes.test((err as { code?: string }).code ?? '')) {
+        throw new AppError('unavailable', 'The message store is unavailable.');
+      }
+      throw err;
+    }
+  }
+
   return {
-    append: async (input) => append.immediate(input),
-    history: async (room, query) => history(room, query),
-    lastSeqs: async (rooms) => new Map(rooms.map((room) => [room, lastSeq.get(room)?.last_seq ?? 0])),
-    secret: async (name) => {
-      putSecret.run(name, randomBytes(32).toString('base64url'));
-      return (getSecret.get(name) as { value: string }).value;
-    },
-    check: async () => {
-      ping.get();
-    },
+    append: (input) => call(() => append.immediate(input)),
+    history: (room, query) => call(() => history(room, query)),
+    lastSeqs: (rooms) => call(() => new Map(rooms.map((room) => [room, lastSeq.get(room)?.last_seq ?? 0]))),
+    secret: (name) =>
+      call(() => {
+        putSecret.run(name, randomBytes(32).toString('base64url'));
+        return (getSecret.get(name) as { value: string }).value;
+      }),
+    check: () => call(() => void ping.get()),
     close: async () => {
       if (db.open) db.close();
     },

@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { io, type Socket } from 'socket.io-client';
+import { type App, buildApp } from '../src/app.js';
+import { type Config, loadConfig } from '../src/config.js';
+import type { ChatClientToServer, ChatServerToClient, SessionEvent } from '../src/protocol.js';
+
+export type ChatClient = Socket<ChatServerToClient, ChatClientToServer>;
+
+export interface Running extends App {
+  url: string;
+  config: Config;
+  /** The SQLite file, so a test can start a second server on the same data. */
+  databasePath: string;
+}
+
+/** A fresh folder removed after the test file. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'roomcast-test-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * Starts the real app on port 0 with a fresh SQLite file (or the given one) and closes it after
+ * the test file. `env` overrides the environment as roomcast would read it.
+ */
+export async function startApp(env: Record<string, string> = {}): Promise<Running> {
+  const databasePath = env.DATABASE_PATH ?? join(tempDir(), 'roomcast.db');
+  const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', ...env, DATABASE_PATH: databasePath });
+  const app = await buildApp(config, { drainMs: 50 });
+  await app.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.app.server.address() as AddressInfo;
+  after(() => app.close());
+  return { ...app, url: `http://127.0.0.1:${port}`, config, databasePath };
+}
+
+/** Resolves with the event's arguments, or rejects after `ms`. */
+export function waitFor<T = unknown>(
+  target: { once(event: string, listener: (...args: never[]) => void): unknown },
+  event: string,
+  ms = 3000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${event}`)), ms);
+    target.once(event, ((value: T) => {
+      clearTimeout(timer);
+      resolve(value);
+    }) as (...args: never[]) => void);
+  });
+}
+
+/** A client of `/chat` with reconnection off, not yet connected. */
+export function chatClient(url: string, auth: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): ChatClient {
+  const socket: ChatClient = io(`${url}/chat`, {
+    transports: ['websocket'],
+    reconnection: false,
+    autoConnect: false,
+    forceNew: true,
+    auth,
+    ...extra,
+  });
+  after(() => {
+    socket.disconnect();
+  });
+  return socket;
+}
+
+/** Connects a `/chat` client and waits for its `session` event. */
+export async function connectChat(url: string, auth: Record<string, unknown> = {}) {
+  const socket = chatClient(url, auth);
+  const session = waitFor<SessionEvent>(socket, 'session');
+  socket.connect();
+  return { socket, ...(await session) };
+}
+
+/** Collects every event of one name a client receives. */
+export function collect<T>(socket: ChatClient, event: keyof ChatServerToClient): T[] {
+  const seen: T[] = [];
+  socket.on(event, (value: unknown) => seen.push(value as T));
+  return seen;
+}
