@@ -75,7 +75,6 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
             after: { type: 'integer', minimum: 0 },
             limit: { type: 'integer', minimum: 1 },
           },
-          additionalProperties: false,
         },
       },
     },

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { projectRoot } from '../src/paths.js';
+
+const server = ['dist/server.js'];
+
+describe('config', () => {
+  test('defaults for an empty environment', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 3000);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.databasePath, './data/roomcast.db');
+    assert.deepEqual(config.allowedOrigins, []);
+    assert.equal(config.allowGuests, true);
+    assert.equal(config.jwtSecret, undefined);
+    assert.equal(config.apiKey, undefined);
+    assert.equal(config.historyLimit, 50);
+    assert.equal(config.historyMaxLimit, 200);
+    assert.equal(config.maxMessageLength, 2000);
+    assert.equal(config.pingIntervalMs, 25000);
+    assert.equal(config.logLevel, 'info');
+  });
+
+  test('parses values', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      ALLOWED_ORIGINS: 'https://a.example, http://localhost:5173/',
+      ALLOW_GUESTS: 'off',
+      JWT_SECRET: 'x'.repeat(32),
+      MAX_MESSAGE_LENGTH: '500',
+      LOG_LEVEL: 'warn',
+    });
+    assert.equal(config.port, 8080);
+    assert.deepEqual(config.allowedOrigins, ['https://a.example', 'http://localhost:5173']);
+    assert.equal(config.allowGuests, false);
+    assert.equal(config.maxMessageLength, 500);
+    assert.equal(config.logLevel, 'warn');
+  });
+
+  test('each bad value names its variable', () => {
+    const bad: Record<string, string>[] = [
+      { PORT: 'eighty' },
+      { PORT: '70000' },
+      { ALLOW_GUESTS: 'maybe' },
+      { ALLOWED_ORIGINS: 'not a url' },
+      { ALLOWED_ORIGINS: 'https://a.example/path' },
+      { JWT_SECRET: 'short' },
+      { API_KEY: 'short' },
+      { HISTORY_LIMIT: '0' },
+      { MAX_MESSAGE_LENGTH: '-1' },
+      { PING_INTERVAL_MS: '30000' },
+      { LOG_LEVEL: 'loud' },
+      { MESSAGE_RATE_PER_SEC: '1.5' },
+    ];
+    for (const env of bad) {
+      const name = Object.keys(env)[0] as string;
+      assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && err.message.startsWith(name), name);
+    }
+    assert.throws(() => loadConfig({ HISTORY_LIMIT: '300' }), /HISTORY_LIMIT/);
+  });
+
+  test('the built server stops on a bad value with one clear line and exit code 1', () => {
+    const run = spawnSync(process.execPath, server, {
+      cwd: projectRoot,
+      env: { ...process.env, PORT: 'abc' },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    assert.equal(run.status, 1);
+    assert.equal(run.stderr.trim().split('\n').length, 1);
+    assert.match(run.stderr, /^roomcast: PORT must be a whole number/);
+    assert.doesNotMatch(run.stderr, /\bat .*\(/, 'no stack trace');
+  });
+
+  test('--help lists every variable with its default', () => {
+    const run = spawnSync(process.execPath, [...server, '--help'], { cwd: projectRoot, encoding: 'utf8', timeout: 10_000 });
+    assert.equal(run.status, 0);
+    for (const name of [
+      'PORT',
+      'HOST',
+      'DATABASE_PATH',
+      'ALLOWED_ORIGINS',
+      'ALLOW_GUESTS',
+      'JWT_SECRET',
+      'API_KEY',
+      'HISTORY_LIMIT',
+      'HISTORY_MAX_LIMIT',
+      'MAX_MESSAGE_LENGTH',
+      'PING_INTERVAL_MS',
+      'PING_TIMEOUT_MS',
+      'MESSAGE_RATE_PER_SEC',
+      'LOG_LEVEL',
+    ]) {
+      assert.match(run.stdout, new RegExp(`^  ${name} .*\\(default: [^)]+\\)$`, 'm'), name);
+    }
+  });
+});
