@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
-import { type App, buildApp } from '../src/app.js';
+import { type App, type AppOptions, buildApp } from '../src/app.js';
 import { type Config, loadConfig } from '../src/config.js';
 import type { ChatClientToServer, ChatServerToClient, SessionEvent } from '../src/protocol.js';
 
@@ -25,14 +25,14 @@ export function tempDir(): string {
 }
 
 /**
- * Starts the real app on port 0 with a fresh SQLite file (or the given one) and closes it after
+ * Starts the real app (on port 0 unless PORT is given) with a fresh SQLite file (or the given one) and closes it after
  * the test file. `env` overrides the environment as roomcast would read it.
  */
-export async function startApp(env: Record<string, string> = {}): Promise<Running> {
+export async function startApp(env: Record<string, string> = {}, options: AppOptions = { drainMs: 50 }): Promise<Running> {
   const databasePath = env.DATABASE_PATH ?? join(tempDir(), 'roomcast.db');
   const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', ...env, DATABASE_PATH: databasePath });
-  const app = await buildApp(config, { drainMs: 50 });
-  await app.app.listen({ port: 0, host: '127.0.0.1' });
+  const app = await buildApp(config, options);
+  await app.app.listen({ port: config.port, host: '127.0.0.1' });
   const { port } = app.app.server.address() as AddressInfo;
   after(() => app.close());
   return { ...app, url: `http://127.0.0.1:${port}`, config, databasePath };
