@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { describe, test } from 'node:test';
+import type { ReactiveControllerHost } from 'lit';
+import { ChatConnection } from '../web-components/chat-connection.js';
+import { connectChat, startApp, waitFor } from './helpers.js';
+
+/** A host without a DOM: the controller calls requestUpdate on every state change. */
+function host(): ReactiveControllerHost & { updates: number; changed(check: () => boolean, ms?: number): Promise<void> } {
+  const listeners = new Set<() => void>();
+  return {
+    updates: 0,
+    addController() {},
+    removeController() {},
+    requestUpdate() {
+      this.updates++;
+      for (const listener of listeners) listener();
+    },
+    updateComplete: Promise.resolve(true),
+    /** Resolves once `check()` holds after some update, or rejects after `ms`. */
+    changed(check, ms = 5000) {
+      if (check()) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(listener);
+          reject(new Error('condition not reached'));
+        }, ms);
+        const listener = () => {
+          if (!check()) return;
+          clearTimeout(timer);
+          listeners.delete(listener);
+          resolve();
+        };
+        listeners.add(listener);
+      });
+    },
+  };
+}
+
+function memoryStorage() {
+  const data = new Map<string, string>();
+  return {
+    getItem: (k: string) => data.get(k) ?? null,
+    setItem: (k: string, v: string) => void data.set(k, v),
+    removeItem: (k: string) => void data.delete(k),
+  };
+}
+
+describe('ChatConnection (the components socket logic) against the real server', () => {
+  test('sends, receives, and after a server restart resumes with every message once, in order', async () => {
+    const first = await startApp();
+    const { port } = first.app.server.address() as AddressInfo;
+    const h = host();
+    const conn = new ChatConnection(h, { url: first.url, room: 'lobby', name: 'Ctl', storage: memoryStorage() });
+    await conn.connect();
+    assert.equal(conn.status, 'connected');
+    const guestId = conn.user?.id;
+
+    const other = await connectChat(first.url, { name: 'Other' });
+    await other.socket.emitWithAck('room:join', { room: 'lobby' });
+    await conn.send('one');
+    await other.socket.emitWithAck('message:send', { room: 'lobby', text: 'two', clientId: 'c2' });
+    await h.changed(() => conn.messages.length === 2);
+
+    await first.close();
+    await h.changed(() => conn.status === 'reconnecting');
+    // While it is away, the room moves on.
+    const second = await startApp({ DATABASE_PATH: first.databasePath, PORT: String(port) });
+    const writer = await connectChat(second.url, { name: 'Writer' });
+    await writer.socket.emitWithAck('room:join', { room: 'lobby' });
+    for (const text of ['three', 'four', 'five']) {
+      await writer.socket.emitWithAck('message:send', { room: 'lobby', text, clientId: text });
+    }
+    await h.changed(() => conn.status === 'connected' && conn.messages.length === 5, 15_000);
+    assert.deepEqual(
+      conn.messages.map((m) => [m.seq, m.text]),
+      [
+        [1, 'one'],
+        [2, 'two'],
+        [3, 'three'],
+        [4, 'four'],
+        [5, 'five'],
+      ],
+    );
+    assert.equal(conn.user?.id, guestId, 'the guest session was not kept');
+    conn.close();
+    assert.equal(conn.status, 'offline');
+  });
+
+  test('a gap in seq on a live connection is filled from history', async () => {
+    const app = await startApp();
+    const h = host();
+    const conn = new ChatConnection(h, { url: app.url, room: 'gaps', name: 'Gappy' });
+    await conn.connect();
+    const writer = await connectChat(app.url);
+    await writer.socket.emitWithAck('room:join', { room: 'gaps' });
+    const [server] = (await app.io.of('/chat').fetchSockets()).filter((s) => s.data.identity.user.name === 'Gappy');
+    assert.ok(server);
+    // Take the controller's socket out of the room, so it misses seq 1 and 2 live.
+    server.leave('gaps');
+    await writer.socket.emitWithAck('message:send', { room: 'gaps', text: 'missed 1', clientId: 'm1' });
+    await writer.socket.emitWithAck('message:send', { room: 'gaps', text: 'missed 2', clientId: 'm2' });
+    server.join('gaps');
+    await writer.socket.emitWithAck('message:send', { room: 'gaps', text: 'live 3', clientId: 'm3' });
+    await h.changed(() => conn.messages.length === 3);
+    assert.deepEqual(
+      conn.messages.map((m) => m.text),
+      ['missed 1', 'missed 2', 'live 3'],
+    );
+    conn.close();
+  });
+
+  test('a refused handshake leaves it offline with the code', async () => {
+    const app = await startApp({ ALLOW_GUESTS: 'false' });
+    const conn = new ChatConnection(host(), { url: app.url, room: 'x' });
+    await assert.rejects(conn.connect(), { code: 'guests_disabled' });
+    assert.equal(conn.status, 'offline');
+    assert.equal(conn.error?.code, 'guests_disabled');
+  });
+
+  test('typing from others shows and clears', async () => {
+    const app = await startApp();
+    const h = host();
+    const conn = new ChatConnection(h, { url: app.url, room: 'typing', name: 'Reader' });
+    await conn.connect();
+    const writer = await connectChat(app.url, { name: 'Writer' });
+    await writer.socket.emitWithAck('room:join', { room: 'typing' });
+    writer.socket.emit('typing:update', { room: 'typing', typing: true });
+    await h.changed(() => conn.typing.some((m) => m.name === 'Writer'));
+    writer.socket.emit('typing:update', { room: 'typing', typing: false });
+    await h.changed(() => conn.typing.length === 0);
+    const left = waitFor(writer.socket, 'disconnect');
+    writer.socket.disconnect();
+    await left;
+    await h.changed(() => conn.memberCount === 1);
+    conn.close();
+  });
+});
