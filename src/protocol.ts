@@ -143,3 +143,70 @@ export interface RoomSummary {
   members: number;
   lastSeq: number;
 }
+
+/** A push to a topic, numbered 1, 2, 3, ... per topic with no gap. */
+export interface Push {
+  /** `<topic>:<seq>`, otherwise opaque. */
+  id: string;
+  seq: number;
+  topic: string;
+  /** The application's event name, e.g. `message` or `live`. */
+  event: string;
+  data: unknown;
+  /** Server time, ms since the epoch. */
+  ts: number;
+}
+
+export interface SubscribeRequest {
+  topic: string;
+  /** The last seq the client holds: the ack brings the retained pushes after it. */
+  after?: number;
+}
+export interface SubscribeResult {
+  topic: string;
+  missed: Push[];
+  lastSeq: number;
+  /** Some pushes after `after` are no longer retained: the client has a gap it cannot fill. */
+  truncated?: true;
+}
+
+export interface UnsubscribeRequest {
+  topic: string;
+}
+
+export interface PushClientToServer {
+  'push:subscribe': (req: SubscribeRequest, ack: Ack<SubscribeResult>) => void;
+  'push:unsubscribe': (req: UnsubscribeRequest, ack: Ack<object>) => void;
+}
+
+export interface PushServerToClient {
+  session: (event: SessionEvent) => void;
+  'push:new': (push: Push) => void;
+  'server:draining': (event: DrainingEvent) => void;
+}
+
+/** What roomcast itself pushes to `room:<room>` for every new chat message. */
+export interface MessagePushData {
+  room: string;
+  seq: number;
+  author: Member;
+  /** The text's first 100 characters. */
+  preview: string;
+}
+
+/** What the live-data timer pushes (event `live`) to `room:<room>` every 2 s. */
+export interface LivePushData {
+  /** Server time, ISO 8601. */
+  time: string;
+  /** The node's name (NODE_NAME). */
+  node: string;
+  /** Sockets connected to this node. */
+  connections: number;
+}
+
+/** `POST /api/rooms/:room/live` answer (202). */
+export interface LiveResult {
+  ok: true;
+  /** When the pushes stop unless extended, ms since the epoch. */
+  until: number;
+}
