@@ -4,15 +4,21 @@ import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError } from 'fastify';
 import type { Config } from './config.js';
+import { createBus } from './bus.js';
 import { AppError } from './errors.js';
+import { registerPushRoutes } from './http/push.js';
 import { registerRoutes } from './http/routes.js';
 import { createIdentity } from './identity.js';
+import { createLive } from './live.js';
 import { publicDir, webBuildDir } from './paths.js';
 import { type ChatNamespace, registerChat } from './realtime/chat.js';
 import { createIo, useIdentity } from './realtime/io.js';
 import { createPresence } from './realtime/presence.js';
+import { type PushNamespace, registerPush } from './realtime/push.js';
+import { createMemoryPushLog } from './store/push-log.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { roomPattern } from './validation.js';
+import { startWebhooks } from './webhooks.js';
 
 const roomName = new RegExp(roomPattern);
 
@@ -52,12 +58,40 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   if (!config.apiKey) app.log.info('API_KEY is not set: the backend HTTP API (POST routes) is off');
   if (!config.allowGuests && !config.jwtSecret) app.log.warn('ALLOW_GUESTS is off and JWT_SECRET is not set: nobody can connect');
 
+  const bus = createBus(app.log);
   const presence = createPresence();
+  const pushLog = createMemoryPushLog({ count: config.pushRetentionCount, maxAgeMs: config.pushRetentionSeconds * 1000 });
   const io = createIo(app.server, config, app.log, isClosing);
   // Socket.IO types one Server for all namespaces; each namespace narrows to its own contract.
   const chatNsp = io.of('/chat') as unknown as ChatNamespace;
+  const pushNsp = io.of('/push') as unknown as PushNamespace;
   useIdentity(chatNsp, identity, app.log);
-  const chat = registerChat(chatNsp, { config, store, presence, identity, log: app.log });
+  useIdentity(pushNsp, identity, app.log);
+  const chat = registerChat(chatNsp, { config, store, presence, identity, bus, log: app.log });
+  const push = registerPush(pushNsp, { pushLog, bus, identity, log: app.log });
+  const live = createLive({
+    publish: push.publish,
+    subscribers: (topic) => pushNsp.adapter.rooms.get(topic)?.size ?? 0,
+    connections: () => io.engine.clientsCount,
+    nodeName: config.nodeName,
+    intervalMs: config.liveIntervalMs,
+    durationMs: config.liveDurationMs,
+    log: app.log,
+  });
+  const webhooks =
+    config.webhookUrl && config.webhookSecret
+      ? startWebhooks({
+          url: config.webhookUrl,
+          secret: config.webhookSecret,
+          events: config.webhookEvents,
+          maxAttempts: config.webhookMaxAttempts,
+          queueSize: config.webhookQueueSize,
+          timeoutMs: config.webhookTimeoutMs,
+          bus,
+          log: app.log,
+        })
+      : undefined;
+  if (webhooks) app.log.info({ url: config.webhookUrl, events: config.webhookEvents }, 'webhooks on');
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     let error: AppError;
@@ -101,26 +135,31 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       : reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'No such room name.' } }),
   );
   registerRoutes(app, { config, store, presence, identity, chat, isClosing });
+  await registerPushRoutes(app, { config, push, live });
 
   async function shutdown(): Promise<void> {
     if (io.engine.clientsCount > 0) {
       // Tell clients to come back (to another node, where there is one) after a jittered delay,
       // then close transports: clients see "transport close" and reconnect by themselves, which
       // disconnectSockets() would forbid ("io server disconnect").
-      for (const nsp of [chatNsp]) {
-        nsp.local.emit('server:draining', { retryInMs: 500 + Math.floor(Math.random() * 5000) });
-      }
+      // Each socket gets its own delay, so they do not all come back at once.
+      const draining = () => ({ retryInMs: 500 + Math.floor(Math.random() * 5000) });
+      for (const socket of chatNsp.sockets.values()) socket.emit('server:draining', draining());
+      for (const socket of pushNsp.sockets.values()) socket.emit('server:draining', draining());
       await new Promise((resolve) => setTimeout(resolve, options.drainMs ?? 2000));
     }
+    live.close();
+    webhooks?.close();
     io.engine.close();
     await app.close();
-    await store.close();
+    await Promise.all([store.close(), pushLog.close()]);
   }
 
   return {
     app,
     io,
     store,
+    live,
     /** Idempotent: a second SIGTERM waits for the same shutdown. */
     close: () => (closing ??= shutdown()),
   };

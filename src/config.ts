@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { type DomainEventName, domainEventNames } from './bus.js';
 
 /** Everything roomcast reads from its environment, parsed and validated once at start. */
 export interface Config {
@@ -34,6 +35,26 @@ export interface Config {
   messageRatePerSec: number;
   /** MESSAGE_RATE_BURST: `message:send` burst per socket. Default 10. */
   messageRateBurst: number;
+  /** PUSH_RETENTION_COUNT: pushes kept per topic for recovery. Default 100. */
+  pushRetentionCount: number;
+  /** PUSH_RETENTION_SECONDS: how long a push is kept for recovery. Default 600. */
+  pushRetentionSeconds: number;
+  /** LIVE_INTERVAL_MS: live-data push interval. Default 2000. */
+  liveIntervalMs: number;
+  /** LIVE_DURATION_MS: how long one live-data click keeps pushing. Default 60000. */
+  liveDurationMs: number;
+  /** WEBHOOK_URL: where domain events are POSTed; unset turns webhooks off. */
+  webhookUrl: string | undefined;
+  /** WEBHOOK_SECRET: HMAC-SHA256 key of X-Roomcast-Signature; required with WEBHOOK_URL. */
+  webhookSecret: string | undefined;
+  /** WEBHOOK_EVENTS: the domain events sent. Default message.created,member.joined,member.left. */
+  webhookEvents: DomainEventName[];
+  /** WEBHOOK_MAX_ATTEMPTS: tries per event before it is dropped. Default 5. */
+  webhookMaxAttempts: number;
+  /** WEBHOOK_QUEUE_SIZE: events waiting at most; more are dropped and logged. Default 1000. */
+  webhookQueueSize: number;
+  /** WEBHOOK_TIMEOUT_MS: how long one POST may take. Default 5000. */
+  webhookTimeoutMs: number;
   /** SHUTDOWN_TIMEOUT_MS: hard exit after SIGTERM. Default 25000. */
   shutdownTimeoutMs: number;
   /** LOG_LEVEL: fatal, error, warn, info, debug, trace or silent. Default info. */
@@ -101,6 +122,27 @@ function origins(raw: string, name: string): string[] {
     }
   }
   return list.map((o) => o.replace(/\/$/, ''));
+}
+
+function url(raw: string, name: string): string {
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return raw;
+  } catch {}
+  throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+}
+
+function domainEvents(raw: string, name: string): DomainEventName[] {
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const event of list) {
+    if (!(domainEventNames as readonly string[]).includes(event)) {
+      throw new ConfigError(`${name} lists "${event}"; known events: ${domainEventNames.join(', ')}`);
+    }
+  }
+  return list as DomainEventName[];
 }
 
 function logLevel(raw: string, name: string): LogLevel {
@@ -211,6 +253,76 @@ const variables: Variables[] = [
     parse: integer(1, 100_000),
   },
   {
+    name: 'PUSH_RETENTION_COUNT',
+    key: 'pushRetentionCount',
+    default: '100',
+    help: 'pushes kept per topic so reconnecting clients can recover them',
+    parse: integer(0, 100_000),
+  },
+  {
+    name: 'PUSH_RETENTION_SECONDS',
+    key: 'pushRetentionSeconds',
+    default: '600',
+    help: 'how long a push is kept for recovery',
+    parse: integer(0, 86_400),
+  },
+  {
+    name: 'LIVE_INTERVAL_MS',
+    key: 'liveIntervalMs',
+    default: '2000',
+    help: 'live-data push interval',
+    parse: integer(100, 60_000),
+  },
+  {
+    name: 'LIVE_DURATION_MS',
+    key: 'liveDurationMs',
+    default: '60000',
+    help: 'how long one live-data request keeps pushing',
+    parse: integer(100, 3_600_000),
+  },
+  {
+    name: 'WEBHOOK_URL',
+    key: 'webhookUrl',
+    default: undefined,
+    help: 'http(s) URL that domain events are POSTed to; unset: no webhooks',
+    parse: optional(url),
+  },
+  {
+    name: 'WEBHOOK_SECRET',
+    key: 'webhookSecret',
+    default: undefined,
+    help: 'HMAC-SHA256 key of X-Roomcast-Signature (16+ chars); required with WEBHOOK_URL',
+    parse: optional(secret),
+  },
+  {
+    name: 'WEBHOOK_EVENTS',
+    key: 'webhookEvents',
+    default: 'message.created,member.joined,member.left',
+    help: `comma-separated domain events to send (${domainEventNames.join(', ')})`,
+    parse: domainEvents,
+  },
+  {
+    name: 'WEBHOOK_MAX_ATTEMPTS',
+    key: 'webhookMaxAttempts',
+    default: '5',
+    help: 'tries per event, with exponential backoff, before it is dropped',
+    parse: integer(1, 20),
+  },
+  {
+    name: 'WEBHOOK_QUEUE_SIZE',
+    key: 'webhookQueueSize',
+    default: '1000',
+    help: 'events waiting at most; more are dropped and logged',
+    parse: integer(1, 1_000_000),
+  },
+  {
+    name: 'WEBHOOK_TIMEOUT_MS',
+    key: 'webhookTimeoutMs',
+    default: '5000',
+    help: 'how long one webhook POST may take',
+    parse: integer(100, 60_000),
+  },
+  {
     name: 'SHUTDOWN_TIMEOUT_MS',
     key: 'shutdownTimeoutMs',
     default: '25000',
@@ -231,6 +343,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const result = config as Config;
   if (result.historyLimit > result.historyMaxLimit) {
     throw new ConfigError(`HISTORY_LIMIT (${result.historyLimit}) must not exceed HISTORY_MAX_LIMIT (${result.historyMaxLimit})`);
+  }
+  if (result.webhookUrl && !result.webhookSecret) {
+    throw new ConfigError('WEBHOOK_SECRET must be set when WEBHOOK_URL is, so receivers can verify what they get');
   }
   return result;
 }

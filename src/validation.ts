@@ -1,6 +1,14 @@
 import { Ajv, type JSONSchemaType, type ValidateFunction } from 'ajv';
 import { AppError } from './errors.js';
-import type { HistoryRequest, JoinRequest, LeaveRequest, SendRequest, TypingRequest } from './protocol.js';
+import type {
+  HistoryRequest,
+  JoinRequest,
+  LeaveRequest,
+  SendRequest,
+  SubscribeRequest,
+  TypingRequest,
+  UnsubscribeRequest,
+} from './protocol.js';
 
 export const roomPattern = '^[A-Za-z0-9_-]{1,64}$';
 
@@ -27,8 +35,8 @@ function parser<T>(schema: JSONSchemaType<T>): (payload: unknown) => T {
   };
 }
 
-/** Socket payload parsers; the text's length limit comes from config. */
-export function createParsers(maxMessageLength: number) {
+/** `/chat` payload parsers; the text's length limit comes from config. */
+export function createChatParsers(maxMessageLength: number) {
   return {
     join: parser<JoinRequest>({
       type: 'object',
@@ -64,7 +72,18 @@ export function createParsers(maxMessageLength: number) {
   };
 }
 
-export type Parsers = ReturnType<typeof createParsers>;
+export const topicPattern = '^[A-Za-z0-9_.:-]{1,128}$';
+const topic = { type: 'string', pattern: topicPattern } as const;
+
+/** `/push` payload parsers. */
+export const pushParsers = {
+  subscribe: parser<SubscribeRequest>({
+    type: 'object',
+    properties: { topic, after: { ...seq, nullable: true } },
+    required: ['topic'],
+  }),
+  unsubscribe: parser<UnsubscribeRequest>({ type: 'object', properties: { topic }, required: ['topic'] }),
+};
 
 /** Trims a message and checks its length in characters (code points), not UTF-16 units. */
 export function messageText(raw: string, maxLength: number): string {

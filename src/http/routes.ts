@@ -1,8 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { type IdentityService, mayJoin } from '../identity.js';
+import { bearer, requireApiKey } from './auth.js';
+import { cleanName, type IdentityService, mayJoin } from '../identity.js';
 import type { Message, RoomSummary } from '../protocol.js';
 import type { Chat } from '../realtime/chat.js';
 import type { Presence } from '../realtime/presence.js';
@@ -18,32 +18,15 @@ export interface RouteDeps {
   isClosing: () => boolean;
 }
 
-const roomParams = {
+export const roomParams = {
   type: 'object',
   properties: { room: { type: 'string', pattern: roomPattern } },
   required: ['room'],
 } as const;
 
-function bearer(req: FastifyRequest): string | undefined {
-  const header = req.headers.authorization;
-  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /** The HTTP API of the contract (section 5) that the chat needs. */
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { config, store, presence } = deps;
-
-  function requireApiKey(req: FastifyRequest): void {
-    const key = bearer(req);
-    if (!config.apiKey) throw new AppError('unauthorized', 'The backend API is off: API_KEY is not set.');
-    if (!key || !sameSecret(key, config.apiKey)) throw new AppError('unauthorized', 'A valid API key is required.');
-  }
 
   app.get('/healthz', async () => ({ ok: true }));
 
@@ -119,12 +102,12 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
       },
     },
     async (req, reply): Promise<{ message: Message }> => {
-      requireApiKey(req);
+      requireApiKey(req, config.apiKey);
       const { author, clientId } = req.body;
       const message = await deps.chat.post({
         room: req.params.room,
         text: messageText(req.body.text, config.maxMessageLength),
-        author: author ? { ...author, kind: 'user' } : { id: 'system', name: 'System', kind: 'system' },
+        author: author ? { id: author.id, name: cleanName(author.name) || author.id, kind: 'user' } : { id: 'system', name: 'System', kind: 'system' },
         ...(clientId === undefined ? {} : { clientId }),
       });
       reply.code(201);

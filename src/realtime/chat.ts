@@ -1,11 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Namespace, Socket } from 'socket.io';
+import type { Bus } from '../bus.js';
 import type { Config } from '../config.js';
-import { AppError, toAppError } from '../errors.js';
+import { AppError } from '../errors.js';
 import { type Identity, type IdentityService, mayJoin } from '../identity.js';
 import type {
-  Ack,
-  AckResult,
   ChatClientToServer,
   ChatServerToClient,
   Member,
@@ -14,7 +13,8 @@ import type {
 } from '../protocol.js';
 import { createTokenBucket } from '../rate-limit.js';
 import type { Store } from '../store/store.js';
-import { createParsers, messageText } from '../validation.js';
+import { createChatParsers, messageText } from '../validation.js';
+import { handler } from './handler.js';
 import type { Presence } from './presence.js';
 
 export interface SocketData {
@@ -29,6 +29,7 @@ export interface ChatDeps {
   store: Store;
   presence: Presence;
   identity: IdentityService;
+  bus: Bus;
   log: FastifyBaseLogger;
 }
 
@@ -40,12 +41,15 @@ const typingTtlMs = 5000;
  * shares so a backend's message is stored and broadcast exactly like a socket's.
  */
 export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
-  const { config, store, presence, log } = deps;
-  const parse = createParsers(config.maxMessageLength);
+  const { config, store, presence, bus, log } = deps;
+  const parse = createChatParsers(config.maxMessageLength);
 
   async function post(input: { room: string; text: string; author: Member; clientId?: string }) {
     const result = await store.append(input);
-    if (result.created) nsp.to(input.room).emit('message:new', result.message);
+    if (result.created) {
+      nsp.to(input.room).emit('message:new', result.message);
+      bus.emit('message.created', { message: result.message });
+    }
     return result.message;
   }
 
@@ -61,32 +65,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
 
     socket.emit('session', { user, session: deps.identity.sessionFor(user) });
 
-    /**
-     * Wraps a handler so that every event with an ack gets exactly one answer, a bad payload
-     * becomes `bad_request`, and an unexpected error is logged and answered as `internal`.
-     */
-    function handle<T extends object>(
-      event: keyof ChatClientToServer,
-      run: (payload: unknown) => Promise<T> | T,
-    ): (payload: unknown, ack: unknown) => void {
-      return (payload, ack) => {
-        if (typeof ack !== 'function') {
-          log.debug({ event, socket: socket.id }, 'event without ack dropped');
-          return;
-        }
-        const reply = ack as Ack<T>;
-        Promise.resolve()
-          .then(() => run(payload))
-          .then(
-            (result) => reply({ ok: true, ...result } as AckResult<T>),
-            (err: unknown) => {
-              const appError = toAppError(err);
-              if (appError !== err) log.error({ err, event }, 'chat handler failed');
-              reply({ ok: false, error: appError.toBody() });
-            },
-          );
-      };
-    }
+    const handle = handler(socket.id, log);
 
     function mustAccess(room: string): void {
       if (!mayJoin(identity, room)) throw new AppError('forbidden', `You may not join ${room}.`);
@@ -103,7 +82,10 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       if (typingTimers.has(room)) setTyping(room, false);
       void socket.leave(room);
       const change = presence.remove(room, user.id, socket.id);
-      if (change?.left) nsp.to(room).emit('presence:update', { room, left: change.left, count: change.count });
+      if (change?.left) {
+        nsp.to(room).emit('presence:update', { room, left: change.left, count: change.count });
+        bus.emit('member.left', { room, member: change.left, count: change.count });
+      }
     }
 
     socket.on(
@@ -115,7 +97,10 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         // and clients merge by seq.
         await socket.join(req.room);
         const change = presence.add(req.room, user, socket.id);
-        if (change.joined) nsp.to(req.room).emit('presence:update', { room: req.room, joined: user, count: change.count });
+        if (change.joined) {
+          nsp.to(req.room).emit('presence:update', { room: req.room, joined: user, count: change.count });
+          bus.emit('member.joined', { room: req.room, member: user, count: change.count });
+        }
         const query = { limit: limitOf(req.limit) };
         const [page, lastSeqs] = await Promise.all([
           store.history(req.room, req.after === undefined ? query : { ...query, after: req.after }),

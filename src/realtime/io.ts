@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { toAppError } from '../errors.js';
 import type { IdentityService } from '../identity.js';
 import type { ChatNamespace } from './chat.js';
+import type { PushNamespace } from './push.js';
 
 /**
  * Browsers send Origin; non-browser clients (backends, tests, the bench) do not, and an origin
@@ -52,8 +53,8 @@ export function createIo(
 }
 
 /** Identifies every socket of a namespace at the handshake; refusals reach `connect_error`. */
-export function useIdentity(nsp: ChatNamespace, identity: IdentityService, log: FastifyBaseLogger) {
-  nsp.use((socket, next) => {
+export function useIdentity(nsp: ChatNamespace | PushNamespace, identity: IdentityService, log: FastifyBaseLogger) {
+  (nsp as ChatNamespace).use((socket, next) => {
     identity.identify(socket.handshake.auth).then(
       (result) => {
         socket.data.identity = result;

@@ -1,0 +1,45 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Member, Message, Push } from './protocol.js';
+
+/**
+ * What happens in roomcast, for features to react to instead of calling each other (what Django
+ * signals did in the original tutorial).
+ */
+export interface DomainEvents {
+  'message.created': { message: Message };
+  'member.joined': { room: string; member: Member; count: number };
+  'member.left': { room: string; member: Member; count: number };
+  'push.sent': { push: Push };
+}
+
+export type DomainEventName = keyof DomainEvents;
+
+export const domainEventNames = [
+  'message.created',
+  'member.joined',
+  'member.left',
+  'push.sent',
+] as const satisfies readonly DomainEventName[];
+
+type Listener<K extends DomainEventName> = (payload: DomainEvents[K]) => void;
+
+/** One in-process bus. A listener that throws is logged and does not stop the others. */
+export function createBus(log: FastifyBaseLogger) {
+  const listeners = new Map<DomainEventName, Listener<never>[]>();
+  return {
+    on<K extends DomainEventName>(event: K, listener: Listener<K>): void {
+      listeners.set(event, [...(listeners.get(event) ?? []), listener as Listener<never>]);
+    },
+    emit<K extends DomainEventName>(event: K, payload: DomainEvents[K]): void {
+      for (const listener of listeners.get(event) ?? []) {
+        try {
+          (listener as Listener<K>)(payload);
+        } catch (err) {
+          log.error({ err, event }, 'domain event listener failed');
+        }
+      }
+    },
+  };
+}
+
+export type Bus = ReturnType<typeof createBus>;

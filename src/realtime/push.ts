@@ -1,0 +1,87 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Namespace, Socket } from 'socket.io';
+import type { Bus } from '../bus.js';
+import { AppError } from '../errors.js';
+import { type Identity, type IdentityService, mayJoin } from '../identity.js';
+import type { Push, PushClientToServer, PushServerToClient, SubscribeResult } from '../protocol.js';
+import type { PushLog } from '../store/push-log.js';
+import { pushParsers as parse } from '../validation.js';
+import type { SocketData } from './chat.js';
+import { handler } from './handler.js';
+
+export type PushNamespace = Namespace<PushClientToServer, PushServerToClient, Record<string, never>, SocketData>;
+type PushSocket = Socket<PushClientToServer, PushServerToClient, Record<string, never>, SocketData>;
+
+export interface PushDeps {
+  pushLog: PushLog;
+  bus: Bus;
+  identity: IdentityService;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * `user:<id>` belongs to that user alone; `room:<room>` follows the room's own rule; `private-`
+ * topics need the token's `topics` claim or admin.
+ */
+export function maySubscribe(identity: Identity, topic: string): boolean {
+  if (topic.startsWith('user:')) return topic === `user:${identity.user.id}`;
+  if (topic.startsWith('room:')) return mayJoin(identity, topic.slice(5));
+  if (!topic.startsWith('private-')) return true;
+  return identity.admin || identity.topics.includes('*') || identity.topics.includes(topic);
+}
+
+/**
+ * The `/push` namespace. Returns `publish`, the one way a push is numbered, retained and sent,
+ * shared by the HTTP API, live data and the reaction to new chat messages.
+ */
+export function registerPush(nsp: PushNamespace, deps: PushDeps) {
+  const { pushLog, bus, log } = deps;
+
+  async function publish(topic: string, event: string, data: unknown): Promise<Push> {
+    const push = await pushLog.append(topic, event, data);
+    nsp.to(topic).emit('push:new', push);
+    bus.emit('push.sent', { push });
+    return push;
+  }
+
+  bus.on('message.created', ({ message }) => {
+    const { room, seq, author, text } = message;
+    publish(`room:${room}`, 'message', { room, seq, author, preview: [...text].slice(0, 100).join('') }).catch(
+      (err: unknown) => log.error({ err, room }, 'message push failed'),
+    );
+  });
+
+  nsp.on('connection', (socket: PushSocket) => {
+    const { identity } = socket.data;
+    const handle = handler(socket.id, log);
+    socket.emit('session', { user: identity.user, session: deps.identity.sessionFor(identity.user) });
+    void socket.join(`user:${identity.user.id}`);
+
+    socket.on(
+      'push:subscribe',
+      handle('push:subscribe', async (payload): Promise<SubscribeResult> => {
+        const { topic, after } = parse.subscribe(payload);
+        if (!maySubscribe(identity, topic)) throw new AppError('forbidden', `You may not subscribe to ${topic}.`);
+        // Subscribe before reading what was missed: a push in between arrives twice, never zero
+        // times, and clients drop the repeat by seq.
+        await socket.join(topic);
+        const { missed, lastSeq, truncated } = await pushLog.since(topic, after);
+        return truncated ? { topic, missed, lastSeq, truncated } : { topic, missed, lastSeq };
+      }),
+    );
+
+    socket.on(
+      'push:unsubscribe',
+      handle('push:unsubscribe', async (payload) => {
+        const { topic } = parse.unsubscribe(payload);
+        // The user's own topic is not a subscription: it cannot be left.
+        if (topic !== `user:${identity.user.id}`) await socket.leave(topic);
+        return {};
+      }),
+    );
+  });
+
+  return { publish };
+}
+
+export type PushService = ReturnType<typeof registerPush>;

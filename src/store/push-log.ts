@@ -1,0 +1,79 @@
+import type { Push } from '../protocol.js';
+
+export interface Recovery {
+  /** Retained pushes after the asked seq, oldest first. */
+  missed: Push[];
+  lastSeq: number;
+  /** Some pushes after the asked seq are no longer retained. */
+  truncated: boolean;
+}
+
+/**
+ * Numbers each topic's pushes 1, 2, 3, ... and keeps the recent ones so a reconnecting client can
+ * recover what it missed. In memory for one node; a Redis one will take its place for several.
+ */
+export interface PushLog {
+  append(topic: string, event: string, data: unknown): Promise<Push>;
+  /** What came after `after`; without `after`, nothing but the lastSeq. */
+  since(topic: string, after: number | undefined): Promise<Recovery>;
+  close(): Promise<void>;
+}
+
+export interface RetentionOptions {
+  /** Pushes kept per topic. */
+  count: number;
+  /** How long a push is kept, in ms. */
+  maxAgeMs: number;
+  now?: () => number;
+}
+
+export function createMemoryPushLog({ count, maxAgeMs, now = Date.now }: RetentionOptions): PushLog {
+  // Counters outlive retained pushes: a topic's seq must never start again at 1, or clients that
+  // hold a higher seq would take new pushes for old ones.
+  const lastSeqs = new Map<string, number>();
+  const retained = new Map<string, Push[]>();
+
+  function expire(topic: string, pushes: Push[]): Push[] {
+    const cutoff = now() - maxAgeMs;
+    let drop = Math.max(0, pushes.length - count);
+    while (drop < pushes.length && (pushes[drop] as Push).ts <= cutoff) drop++;
+    if (drop === 0) return pushes;
+    const kept = pushes.slice(drop);
+    if (kept.length === 0) retained.delete(topic);
+    else retained.set(topic, kept);
+    return kept;
+  }
+
+  const sweep = setInterval(() => {
+    for (const [topic, pushes] of retained) expire(topic, pushes);
+  }, 60_000);
+  sweep.unref();
+
+  return {
+    async append(topic, event, data) {
+      const seq = (lastSeqs.get(topic) ?? 0) + 1;
+      lastSeqs.set(topic, seq);
+      const push: Push = { id: `${topic}:${seq}`, seq, topic, event, data, ts: now() };
+      if (count > 0 && maxAgeMs > 0) {
+        const pushes = retained.get(topic) ?? [];
+        pushes.push(push);
+        retained.set(topic, expire(topic, pushes));
+      }
+      return push;
+    },
+
+    async since(topic, after) {
+      const lastSeq = lastSeqs.get(topic) ?? 0;
+      if (after === undefined || after === lastSeq) return { missed: [], lastSeq, truncated: false };
+      const pushes = expire(topic, retained.get(topic) ?? []);
+      const missed = pushes.filter((p) => p.seq > after);
+      // A client ahead of the server (its seq is from before a restart) cannot be caught up either.
+      const truncated = after > lastSeq || (missed[0]?.seq ?? lastSeq + 1) > after + 1;
+      return { missed, lastSeq, truncated };
+    },
+
+    async close() {
+      clearInterval(sweep);
+    },
+  };
+}
