@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { LivePushData } from './protocol.js';
+import type { LiveEndData, LivePushData } from './protocol.js';
 
 export interface LiveDeps {
-  publish: (topic: string, event: string, data: LivePushData) => Promise<unknown>;
+  publish: (topic: string, event: string, data: LivePushData | LiveEndData) => Promise<unknown>;
   /** Sockets subscribed to a topic. */
   subscribers: (topic: string) => number;
   /** Sockets connected to this node. */
@@ -15,7 +15,7 @@ export interface LiveDeps {
 
 /**
  * The room page's "live data": pushes server time, node and connections to `room:<room>` every
- * interval until the deadline or until nobody listens. One timer per room at most; starting it
+ * interval until the deadline (then once `live.end`) or until nobody listens. One timer per room at most; starting it
  * again moves the deadline instead. Unlike the tutorial's blocking loop, a tick is one push.
  */
 export function createLive(deps: LiveDeps) {
@@ -26,12 +26,19 @@ export function createLive(deps: LiveDeps) {
     running.delete(room);
   }
 
+  function send(topic: string, event: string, data: LivePushData | LiveEndData): void {
+    deps.publish(topic, event, data).catch((err: unknown) => deps.log.error({ err, topic }, 'live push failed'));
+  }
+
   function tick(room: string): void {
     const entry = running.get(room);
     const topic = `room:${room}`;
-    if (!entry || Date.now() >= entry.until || deps.subscribers(topic) === 0) return stop(room);
-    const data = { time: new Date().toISOString(), node: deps.nodeName, connections: deps.connections() };
-    deps.publish(topic, 'live', data).catch((err: unknown) => deps.log.error({ err, room }, 'live push failed'));
+    if (!entry || deps.subscribers(topic) === 0) return stop(room);
+    if (Date.now() >= entry.until) {
+      stop(room);
+      return send(topic, 'live.end', { until: entry.until });
+    }
+    send(topic, 'live', { time: new Date().toISOString(), node: deps.nodeName, connections: deps.connections() });
   }
 
   return {

@@ -204,6 +204,12 @@ export interface LivePushData {
   connections: number;
 }
 
+/** Pushed once (event `live.end`) to `room:<room>` when live data stops at its deadline. */
+export interface LiveEndData {
+  /** The deadline that passed, ms since the epoch. */
+  until: number;
+}
+
 /** `POST /api/rooms/:room/live` answer (202). */
 export interface LiveResult {
   ok: true;

@@ -1,50 +1,8 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
-import type { ReactiveControllerHost } from 'lit';
 import { ChatConnection } from '../web-components/chat-connection.js';
-import { connectChat, startApp, waitFor } from './helpers.js';
-
-/** A host without a DOM: the controller calls requestUpdate on every state change. */
-function host(): ReactiveControllerHost & { updates: number; changed(check: () => boolean, ms?: number): Promise<void> } {
-  const listeners = new Set<() => void>();
-  return {
-    updates: 0,
-    addController() {},
-    removeController() {},
-    requestUpdate() {
-      this.updates++;
-      for (const listener of listeners) listener();
-    },
-    updateComplete: Promise.resolve(true),
-    /** Resolves once `check()` holds after some update, or rejects after `ms`. */
-    changed(check, ms = 5000) {
-      if (check()) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          listeners.delete(listener);
-          reject(new Error('condition not reached'));
-        }, ms);
-        const listener = () => {
-          if (!check()) return;
-          clearTimeout(timer);
-          listeners.delete(listener);
-          resolve();
-        };
-        listeners.add(listener);
-      });
-    },
-  };
-}
-
-function memoryStorage() {
-  const data = new Map<string, string>();
-  return {
-    getItem: (k: string) => data.get(k) ?? null,
-    setItem: (k: string, v: string) => void data.set(k, v),
-    removeItem: (k: string) => void data.delete(k),
-  };
-}
+import { connectChat, controllerHost as host, memoryStorage, startApp, waitFor } from './helpers.js';
 
 describe('ChatConnection (the components socket logic) against the real server', () => {
   test('sends, receives, and after a server restart resumes with every message once, in order', async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import type { ReactiveControllerHost } from 'lit';
 import { io, type Socket } from 'socket.io-client';
 import { type App, type AppOptions, buildApp } from '../src/app.js';
 import { type Config, loadConfig } from '../src/config.js';
@@ -82,4 +83,49 @@ export function collect<T>(socket: ChatClient, event: keyof ChatServerToClient):
   const seen: T[] = [];
   socket.on(event, (value: unknown) => seen.push(value as T));
   return seen;
+}
+
+/** A Lit controller host without a DOM: the controller calls requestUpdate on every state change. */
+export function controllerHost(): ReactiveControllerHost & {
+  updates: number;
+  changed(check: () => boolean, ms?: number): Promise<void>;
+} {
+  const listeners = new Set<() => void>();
+  return {
+    updates: 0,
+    addController() {},
+    removeController() {},
+    requestUpdate() {
+      this.updates++;
+      for (const listener of listeners) listener();
+    },
+    updateComplete: Promise.resolve(true),
+    /** Resolves once `check()` holds after some update, or rejects after `ms`. */
+    changed(check, ms = 5000) {
+      if (check()) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(listener);
+          reject(new Error('condition not reached'));
+        }, ms);
+        const listener = () => {
+          if (!check()) return;
+          clearTimeout(timer);
+          listeners.delete(listener);
+          resolve();
+        };
+        listeners.add(listener);
+      });
+    },
+  };
+}
+
+/** `localStorage` in memory, for a controller's guest session. */
+export function memoryStorage() {
+  const data = new Map<string, string>();
+  return {
+    getItem: (k: string) => data.get(k) ?? null,
+    setItem: (k: string, v: string) => void data.set(k, v),
+    removeItem: (k: string) => void data.delete(k),
+  };
 }

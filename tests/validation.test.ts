@@ -3,10 +3,10 @@ import { describe, test } from 'node:test';
 import { AppError, toAppError } from '../src/errors.js';
 import { cleanName } from '../src/identity.js';
 import { createTokenBucket } from '../src/rate-limit.js';
-import { createParsers, messageText } from '../src/validation.js';
+import { createChatParsers, messageText } from '../src/validation.js';
 
 describe('validation', () => {
-  const parse = createParsers(10);
+  const parse = createChatParsers(10);
 
   test('room names follow the contract', () => {
     for (const room of ['a', 'lobby', 'A-b_9', 'x'.repeat(64)]) assert.equal(parse.join({ room }).room, room);

@@ -41,11 +41,9 @@ export async function registerPushRoutes(app: FastifyInstance, deps: PushRouteDe
 
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_req, context) => ({
-      statusCode: 429,
-      ok: false,
-      error: { code: 'rate_limited', message: 'Too many requests; try again later.', retryAfterMs: context.ttl },
-    }),
+    // What the builder returns is thrown, so the app's error handler shapes the body.
+    errorResponseBuilder: (_req, context) =>
+      new AppError('rate_limited', 'Too many requests; try again later.', context.ttl) as unknown as object,
   });
 
   app.post<{ Body: PushInput | { pushes: PushInput[] } }>(

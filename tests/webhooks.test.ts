@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, test } from 'node:test';
+import type { Message } from '../src/protocol.js';
+import { connectChat, startApp, waitFor } from './helpers.js';
+
+const secret = 'webhook-secret-0123456789';
+
+interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/** A real HTTP receiver; `respond` decides each answer (or never answers). */
+async function receiver(respond: (req: Received, n: number, res: ServerResponse) => void) {
+  const received: Received[] = [];
+  const events = new (await import('node:events')).EventEmitter();
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const entry = { headers: req.headers, body };
+      received.push(entry);
+      respond(entry, received.length, res);
+      events.emit('request', entry);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hooks`, received, events };
+}
+
+/** What docs/webhooks.md tells receivers to do. */
+function verify(secretKey: string, req: Received): boolean {
+  const timestamp = String(req.headers['x-roomcast-timestamp']);
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secretKey).update(`${timestamp}.${req.body}`).digest('hex')}`);
+  const given = Buffer.from(String(req.headers['x-roomcast-signature']));
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+describe('webhooks', () => {
+  test('chosen events are POSTed signed; a 500 is retried', async () => {
+    const hook = await receiver((_req, n, res) => res.writeHead(n === 1 ? 500 : 204).end());
+    const { url } = await startApp({
+      WEBHOOK_URL: hook.url,
+      WEBHOOK_SECRET: secret,
+      WEBHOOK_EVENTS: 'message.created',
+    });
+    const chat = await connectChat(url, { name: 'Ana' });
+    await chat.socket.emitWithAck('room:join', { room: 'hooks' });
+    const ack = await chat.socket.emitWithAck('message:send', { room: 'hooks', text: 'hello hooks', clientId: 'h1' });
+    assert.ok(ack.ok);
+    await waitFor(hook.events, 'request');
+    await waitFor(hook.events, 'request', 5000);
+    const [first, retried] = hook.received;
+    assert.ok(first && retried);
+    assert.equal(first.body, retried.body, 'the retry is the same event');
+    assert.equal(first.headers['x-roomcast-delivery'], retried.headers['x-roomcast-delivery']);
+    assert.ok(verify(secret, retried));
+    assert.ok(!verify('another-secret-0123456789', retried));
+    assert.equal(retried.headers['x-roomcast-event'], 'message.created');
+    const body = JSON.parse(retried.body) as { event: string; ts: number; data: { message: Message } };
+    assert.equal(body.event, 'message.created');
+    assert.ok(Math.abs(body.ts - Date.now()) < 10_000);
+    assert.deepEqual(body.data.message, ack.message);
+    // Only the chosen events: the join above sent no member.joined.
+    assert.equal(hook.received.length, 2);
+  });
+
+  test('a receiver that hangs never delays chat', async () => {
+    const hook = await receiver(() => {
+      // Never answers.
+    });
+    const { url } = await startApp({
+      WEBHOOK_URL: hook.url,
+      WEBHOOK_SECRET: secret,
+      WEBHOOK_TIMEOUT_MS: '60000',
+    });
+    const a = await connectChat(url);
+    const b = await connectChat(url);
+    await a.socket.emitWithAck('room:join', { room: 'busy' });
+    await b.socket.emitWithAck('room:join', { room: 'busy' });
+    const seen: Message[] = [];
+    const all = new Promise<void>((resolve) =>
+      b.socket.on('message:new', (m) => {
+        seen.push(m);
+        if (seen.length === 10) resolve();
+      }),
+    );
+    const hanging = waitFor(hook.events, 'request');
+    for (let i = 0; i < 10; i++) {
+      const ack = await a.socket.emitWithAck('message:send', { room: 'busy', text: `m${i}`, clientId: `c${i}` });
+      assert.ok(ack.ok);
+    }
+    // Every send was answered and broadcast while the receiver holds its requests open.
+    await all;
+    await hanging;
+    assert.deepEqual(
+      seen.map((m) => m.text),
+      Array.from({ length: 10 }, (_, i) => `m${i}`),
+    );
+  });
+
+  test('WEBHOOK_URL without WEBHOOK_SECRET stops the start', async () => {
+    await assert.rejects(startApp({ WEBHOOK_URL: 'http://127.0.0.1:9/hooks' }), /WEBHOOK_SECRET/);
+  });
+});
