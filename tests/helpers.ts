@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import type { ReactiveControllerHost } from 'lit';
+import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { type App, type AppOptions, buildApp } from '../src/app.js';
 import { type Config, loadConfig } from '../src/config.js';
+import { connectionConfig } from '../src/store/postgres.js';
 import type { ChatClientToServer, ChatServerToClient, SessionEvent } from '../src/protocol.js';
 
 export type ChatClient = Socket<ChatServerToClient, ChatClientToServer>;
@@ -41,16 +43,17 @@ export async function startApp(env: Record<string, string> = {}, options: AppOpt
 
 /** Resolves with the event's arguments, or rejects after `ms`. */
 export function waitFor<T = unknown>(
-  target: { once(event: string, listener: (...args: never[]) => void): unknown },
+  // Socket.IO's typed once() and Node's EventEmitter share no narrower listener type than any[].
+  target: { once(event: string, listener: (...args: any[]) => void): unknown },
   event: string,
   ms = 3000,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${event}`)), ms);
-    target.once(event, ((value: T) => {
+    target.once(event, (value: T) => {
       clearTimeout(timer);
       resolve(value);
-    }) as (...args: never[]) => void);
+    });
   });
 }
 
@@ -128,4 +131,31 @@ export function memoryStorage() {
     setItem: (k: string, v: string) => void data.set(k, v),
     removeItem: (k: string) => void data.delete(k),
   };
+}
+
+/** The PostgreSQL server tests may use: TEST_DATABASE_URL, else the machine's local one. */
+export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
+
+/**
+ * A new empty database on the test PostgreSQL server, dropped after the test file. Resolves to
+ * undefined (and says so) when there is no server and CI is not set; in CI a missing server fails.
+ */
+export async function createTestDatabase(): Promise<string | undefined> {
+  const admin = new pg.Client({ ...connectionConfig(testDatabaseUrl), connectionTimeoutMillis: 3000 });
+  try {
+    await admin.connect();
+  } catch (err) {
+    if (process.env.CI) throw err;
+    console.warn(`SKIPPING PostgreSQL tests: no server at ${testDatabaseUrl} (${(err as Error).message})`);
+    return undefined;
+  }
+  const name = `roomcast_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  after(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+  const url = new URL(testDatabaseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }

@@ -1,16 +1,53 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
+import { pino } from 'pino';
 import type { Member } from '../src/protocol.js';
+import { openPostgresStore } from '../src/store/postgres.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
-import { tempDir } from './helpers.js';
+import type { Store } from '../src/store/store.js';
+import { createTestDatabase, tempDir } from './helpers.js';
 
 const ana: Member = { id: 'u1', name: 'Ana', kind: 'user' };
 const bo: Member = { id: 'u2', name: 'Bo', kind: 'guest' };
 
-describe('SQLite store', () => {
-  test('seq is gap-free per room, also under concurrent appends', async () => {
-    const store = openSqliteStore(join(tempDir(), 'db.sqlite'));
+const log = pino({ level: 'silent' });
+
+/** Opens a store on fresh storage; `reopen` opens a second one on the same storage. */
+interface Backend {
+  name: string;
+  fresh(): Promise<{ open: () => Promise<Store> } | undefined>;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'SQLite',
+    fresh: async () => {
+      const path = join(tempDir(), 'db.sqlite');
+      return { open: async () => openSqliteStore(path) };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    fresh: async () => {
+      const url = await createTestDatabase();
+      return url ? { open: () => openPostgresStore({ url, log }) } : undefined;
+    },
+  },
+];
+
+for (const backend of backends) describe(`${backend.name} store`, () => {
+  /** A store on fresh storage, or the test is skipped when the backend is absent outside CI. */
+  async function fresh(t: TestContext) {
+    const storage = await backend.fresh();
+    if (!storage) t.skip(`no ${backend.name}`);
+    return storage;
+  }
+
+  test('seq is gap-free per room, also under concurrent appends', async (t) => {
+    const storage = await fresh(t);
+    if (!storage) return;
+    const store = await storage.open();
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => store.append({ room: i % 2 ? 'odd' : 'even', text: `m${i}`, author: ana })),
     );
@@ -25,8 +62,10 @@ describe('SQLite store', () => {
     await store.close();
   });
 
-  test('idempotent on (room, author, clientId)', async () => {
-    const store = openSqliteStore(join(tempDir(), 'db.sqlite'));
+  test('idempotent on (room, author, clientId), also when racing', async (t) => {
+    const storage = await fresh(t);
+    if (!storage) return;
+    const store = await storage.open();
     const first = await store.append({ room: 'r', text: 'hi', author: ana, clientId: 'c1' });
     const again = await store.append({ room: 'r', text: 'hi again', author: ana, clientId: 'c1' });
     assert.equal(first.created, true);
@@ -38,16 +77,29 @@ describe('SQLite store', () => {
     const noClientId = await store.append({ room: 'r', text: 'x', author: ana });
     assert.equal(noClientId.message.clientId, undefined);
     assert.equal(noClientId.message.seq, 3);
+    // Two stores on the same storage, as two nodes: the same send raced from both is one message.
+    const other = await storage.open();
+    const raced = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        (i % 2 ? store : other).append({ room: 'race', text: 'once', author: ana, clientId: 'same' }),
+      ),
+    );
+    assert.equal(raced.filter((r) => r.created).length, 1);
+    assert.deepEqual(new Set(raced.map((r) => r.message.seq)), new Set([1]));
+    const after = await other.append({ room: 'race', text: 'next', author: ana, clientId: 'next' });
+    assert.equal(after.message.seq, 2, 'a raced duplicate left a gap');
+    await other.close();
     await store.close();
   });
 
-  test('pages by seq both ways and keeps everything across a reopen', async () => {
-    const path = join(tempDir(), 'db.sqlite');
-    const store = openSqliteStore(path);
+  test('pages by seq both ways and keeps everything across a reopen', async (t) => {
+    const storage = await fresh(t);
+    if (!storage) return;
+    const store = await storage.open();
     for (let i = 1; i <= 10; i++) await store.append({ room: 'r', text: `m${i}`, author: ana, clientId: `c${i}` });
     await store.close();
 
-    const reopened = openSqliteStore(path);
+    const reopened = await storage.open();
     const seqs = async (q: Parameters<typeof reopened.history>[1]) => {
       const page = await reopened.history('r', q);
       return [page.messages.map((m) => m.seq), page.hasMore];
@@ -66,8 +118,10 @@ describe('SQLite store', () => {
     await reopened.close();
   });
 
-  test('a closed store answers unavailable', async () => {
-    const store = openSqliteStore(join(tempDir(), 'db.sqlite'));
+  test('a closed store answers unavailable', async (t) => {
+    const storage = await fresh(t);
+    if (!storage) return;
+    const store = await storage.open();
     await store.close();
     await assert.rejects(store.append({ room: 'r', text: 'x', author: ana }), { code: 'unavailable' });
     await assert.rejects(store.check(), { code: 'unavailable' });

@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { userInfo } from 'node:os';
+import pg from 'pg';
+import { parse, toClientConfig } from 'pg-connection-string';
+import { AppError } from '../errors.js';
+import type { Message } from '../protocol.js';
+import type { HistoryQuery, NewMessage, Page, Store } from './store.js';
+
+interface Row {
+  room: string;
+  seq: number;
+  text: string;
+  author_id: string;
+  author_name: string;
+  author_kind: Message['author']['kind'];
+  client_id: string | null;
+  ts: number;
+}
+
+/**
+ * Each entry moves the schema one version on. Appending is one function call, so one round trip:
+ * the room row's lock orders concurrent senders on every node, and a clientId another node stored
+ * first rolls our seq back with the failed insert, so seq stays gap-free.
+ */
+const migrations = [
+  `CREATE TABLE rooms (
+     name text PRIMARY KEY,
+     last_seq bigint NOT NULL
+   );
+   CREATE TABLE messages (
+     room text NOT NULL,
+     seq bigint NOT NULL,
+     text text NOT NULL,
+     author_id text NOT NULL,
+     author_name text NOT NULL,
+     author_kind text NOT NULL,
+     client_id text,
+     ts bigint NOT NULL,
+     PRIMARY KEY (room, seq)
+   );
+   CREATE UNIQUE INDEX messages_client ON messages (room, author_id, client_id) WHERE client_id IS NOT NULL;
+   CREATE TABLE secrets (
+     name text PRIMARY KEY,
+     value text NOT NULL
+   );
+   CREATE FUNCTION roomcast_append(p_room text, p_text text, p_author_id text, p_author_name text,
+                                   p_author_kind text, p_client_id text, p_ts bigint)
+   RETURNS TABLE (created boolean, message messages)
+   LANGUAGE plpgsql AS $$
+   DECLARE
+     v_seq bigint;
+   BEGIN
+     IF p_client_id IS NOT NULL THEN
+       RETURN QUERY SELECT false, m FROM messages m
+         WHERE m.room = p_room AND m.author_id = p_author_id AND m.client_id = p_client_id;
+       IF FOUND THEN RETURN; END IF;
+     END IF;
+     BEGIN
+       INSERT INTO rooms AS r (name, last_seq) VALUES (p_room, 1)
+         ON CONFLICT (name) DO UPDATE SET last_seq = r.last_seq + 1
+         RETURNING r.last_seq INTO v_seq;
+       INSERT INTO messages VALUES (p_room, v_seq, p_text, p_author_id, p_author_name, p_author_kind, p_client_id, p_ts);
+     EXCEPTION WHEN unique_violation THEN
+       RETURN QUERY SELECT false, m FROM messages m
+         WHERE m.room = p_room AND m.author_id = p_author_id AND m.client_id = p_client_id;
+       RETURN;
+     END;
+     RETURN QUERY SELECT true, m FROM messages m WHERE m.room = p_room AND m.seq = v_seq;
+   END $$;`,
+];
+
+function toMessage(row: Row): Message {
+  const message: Message = {
+    id: `${row.room}:${row.seq}`,
+    seq: Number(row.seq),
+    room: row.room,
+    text: row.text,
+    author: { id: row.author_id, name: row.author_name, kind: row.author_kind },
+    ts: Number(row.ts),
+  };
+  if (row.client_id !== null) message.clientId = row.client_id;
+  return message;
+}
+
+/** SQLSTATE classes that mean "the database cannot answer now": connection, resources, shutdown. */
+function isUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return /^(08|53|57)/.test(code);
+  // No SQLSTATE: a network error or a client-side timeout.
+  return true;
+}
+
+/**
+ * libpq's reading of a connection URL, which hosted databases document: the OS user when none is
+ * given, and `sslmode` as libpq means it (`require` encrypts without checking the certificate,
+ * `verify-ca` and `verify-full` check it).
+ */
+export function connectionConfig(url: string): pg.ClientConfig {
+  const { sslmode, ...config } = parse(url, {});
+  const ssl =
+    sslmode === undefined || sslmode === 'disable'
+      ? false
+      : { rejectUnauthorized: sslmode === 'verify-ca' || sslmode === 'verify-full' };
+  return { ...toClientConfig({ ...config, ssl: false }), user: config.user || userInfo().username, ssl };
+}
+
+export interface PostgresOptions {
+  url: string;
+  log: FastifyBaseLogger;
+  /** How long a connect or a statement may take before the call answers `unavailable`. */
+  timeoutMs?: number;
+}
+
+/** The shared store for several nodes: PostgreSQL, with migrations applied at start. */
+export async function openPostgresStore({ url, log, timeoutMs = 2000 }: PostgresOptions): Promise<Store> {
+  const pool = new pg.Pool({
+    ...connectionConfig(url),
+    max: 10,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+    statement_timeout: timeoutMs,
+    keepAlive: true,
+    application_name: 'roomcast',
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', (err) => log.warn({ err }, 'PostgreSQL connection lost'));
+
+  async function call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (isUnavailable(err)) {
+        log.warn({ err }, 'PostgreSQL unavailable');
+        throw new AppError('unavailable', 'The message store is unavailable.');
+      }
+      throw err;
+    }
+  }
+
+  await migrate(pool);
+
+  async function history(room: string, query: HistoryQuery): Promise<Page> {
+    const before = query.before ?? Number.MAX_SAFE_INTEGER;
+    // One row more than asked tells whether more remain.
+    if (query.after !== undefined) {
+      const { rows } = await pool.query<Row>(
+        'SELECT * FROM messages WHERE room = $1 AND seq > $2 AND seq < $3 ORDER BY seq ASC LIMIT $4',
+        [room, query.after, before, query.limit + 1],
+      );
+      return { messages: rows.slice(0, query.limit).map(toMessage), hasMore: rows.length > query.limit };
+    }
+    const { rows } = await pool.query<Row>('SELECT * FROM messages WHERE room = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3', [
+      room,
+      before,
+      query.limit + 1,
+    ]);
+    return { messages: rows.slice(0, query.limit).reverse().map(toMessage), hasMore: rows.length > query.limit };
+  }
+
+  return {
+    append: (input: NewMessage) =>
+      call(async () => {
+        const { rows } = await pool.query<{ created: boolean; message: Row }>(
+          'SELECT created, to_jsonb(message) AS message FROM roomcast_append($1, $2, $3, $4, $5, $6, $7)',
+          [input.room, input.text, input.author.id, input.author.name, input.author.kind, input.clientId ?? null, Date.now()],
+        );
+        const row = rows[0];
+        if (!row) throw new Error('roomcast_append returned no row');
+        return { created: row.created, message: toMessage(row.message) };
+      }),
+    history: (room, query) => call(() => history(room, query)),
+    lastSeqs: (rooms) =>
+      call(async () => {
+        const { rows } = await pool.query<{ name: string; last_seq: string }>(
+          'SELECT name, last_seq FROM rooms WHERE name = ANY($1)',
+          [rooms],
+        );
+        const found = new Map(rows.map((r) => [r.name, Number(r.last_seq)]));
+        return new Map(rooms.map((room) => [room, found.get(room) ?? 0]));
+      }),
+    secret: (name) =>
+      call(async () => {
+        await pool.query('INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+          name,
+          randomBytes(32).toString('base64url'),
+        ]);
+        const { rows } = await pool.query<{ value: string }>('SELECT value FROM secrets WHERE name = $1', [name]);
+        return (rows[0] as { value: string }).value;
+      }),
+    check: () => call(async () => void (await pool.query('SELECT 1'))),
+    close: () => pool.end(),
+  };
+}
+
+/** Applies what is new, one node at a time (an advisory lock), each step in its own transaction. */
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock(hashtext('roomcast:migrations'))");
+    await client.query('CREATE TABLE IF NOT EXISTS roomcast_migrations (version integer PRIMARY KEY)');
+    const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM roomcast_migrations');
+    for (let i = rows[0]?.version ?? 0; i < migrations.length; i++) {
+      await client.query('BEGIN');
+      await client.query(migrations[i] as string);
+      await client.query('INSERT INTO roomcast_migrations (version) VALUES ($1)', [i + 1]);
+      await client.query('COMMIT');
+    }
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    await client.query("SELECT pg_advisory_unlock(hashtext('roomcast:migrations'))").catch(() => undefined);
+    client.release();
+  }
+}
