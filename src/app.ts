@@ -1,26 +1,69 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyError } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify';
 import type { Config } from './config.js';
 import { createBus } from './bus.js';
 import { AppError } from './errors.js';
 import { registerPushRoutes } from './http/push.js';
 import { registerRoutes } from './http/routes.js';
 import { createIdentity } from './identity.js';
-import { createLive } from './live.js';
+import { createLive, createMemoryLiveClock, createRedisLiveClock } from './live.js';
 import { publicDir, webBuildDir } from './paths.js';
 import { type ChatNamespace, registerChat } from './realtime/chat.js';
 import { createIo, useIdentity } from './realtime/io.js';
-import { createPresence } from './realtime/presence.js';
+import { createMemoryPresence } from './realtime/presence.js';
 import { type PushNamespace, registerPush } from './realtime/push.js';
+import { createRedisPresence } from './realtime/redis-presence.js';
+import { connectRedis, redisRateLimitStore } from './redis.js';
+import { openPostgresStore } from './store/postgres.js';
 import { createMemoryPushLog } from './store/push-log.js';
+import { createRedisPushLog } from './store/redis-push-log.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { roomPattern } from './validation.js';
 import { startWebhooks } from './webhooks.js';
 
 const roomName = new RegExp(roomPattern);
+
+/**
+ * Where state lives: embedded (SQLite, in-process presence and pushes) for one node; PostgreSQL
+ * and Redis, shared by every node, when DATABASE_URL and REDIS_URL say so.
+ */
+async function openState(config: Config, nodeId: string, log: FastifyBaseLogger) {
+  const store = config.databaseUrl
+    ? await openPostgresStore({ url: config.databaseUrl, log })
+    : openSqliteStore(config.databasePath);
+  const retention = { count: config.pushRetentionCount, maxAgeMs: config.pushRetentionSeconds * 1000 };
+  if (!config.redisUrl) {
+    return { store, presence: createMemoryPresence(), pushLog: createMemoryPushLog(retention), redis: undefined };
+  }
+  if (!config.databaseUrl) {
+    log.warn(
+      'REDIS_URL is set but DATABASE_URL is not: each node keeps its own SQLite history, which is unsafe with more than one node',
+    );
+  }
+  const redis = await connectRedis({
+    url: config.redisUrl,
+    tlsInsecure: config.redisTlsInsecure,
+    sharded: config.redisSharded,
+    prefix: config.redisPrefix,
+    log,
+  });
+  return {
+    store,
+    presence: createRedisPresence({
+      redis: redis.client,
+      prefix: config.redisPrefix,
+      nodeId,
+      heartbeatMs: config.nodeHeartbeatMs,
+      log,
+    }),
+    pushLog: createRedisPushLog(redis.client, config.redisPrefix, retention),
+    redis,
+  };
+}
 
 export interface AppOptions {
   /** Milliseconds between `server:draining` and closing the transports. Default 2000. */
@@ -48,7 +91,9 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   let closing: Promise<void> | undefined;
   const isClosing = () => closing !== undefined;
 
-  const store = openSqliteStore(config.databasePath);
+  const nodeId = `${config.nodeName}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const state = await openState(config, nodeId, app.log);
+  const { store, presence, pushLog, redis } = state;
   const identity = createIdentity({
     jwtSecret: config.jwtSecret,
     allowGuests: config.allowGuests,
@@ -59,19 +104,24 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   if (!config.allowGuests && !config.jwtSecret) app.log.warn('ALLOW_GUESTS is off and JWT_SECRET is not set: nobody can connect');
 
   const bus = createBus(app.log);
-  const presence = createPresence();
-  const pushLog = createMemoryPushLog({ count: config.pushRetentionCount, maxAgeMs: config.pushRetentionSeconds * 1000 });
   const io = createIo(app.server, config, app.log, isClosing);
+  if (redis) io.adapter(redis.adapter);
   // Socket.IO types one Server for all namespaces; each namespace narrows to its own contract.
   const chatNsp = io.of('/chat') as unknown as ChatNamespace;
   const pushNsp = io.of('/push') as unknown as PushNamespace;
   useIdentity(chatNsp, identity, app.log);
   useIdentity(pushNsp, identity, app.log);
   const chat = registerChat(chatNsp, { config, store, presence, identity, bus, log: app.log });
+  presence.onDeparture(chat.announceLeft);
   const push = registerPush(pushNsp, { pushLog, bus, identity, log: app.log });
   const live = createLive({
+    clock: redis ? createRedisLiveClock(redis.client, config.redisPrefix, nodeId, config.liveIntervalMs) : createMemoryLiveClock(),
     publish: push.publish,
-    subscribers: (topic) => pushNsp.adapter.rooms.get(topic)?.size ?? 0,
+    hasSubscribers: async (topic) => {
+      if (!redis) return (pushNsp.adapter.rooms.get(topic)?.size ?? 0) > 0;
+      // Once per tick, not per message: the cluster-wide query is affordable here.
+      return (await pushNsp.in(topic).fetchSockets().catch(() => [1])).length > 0;
+    },
     connections: () => io.engine.clientsCount,
     nodeName: config.nodeName,
     intervalMs: config.liveIntervalMs,
@@ -134,8 +184,15 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       ? reply.sendFile('room.html')
       : reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'No such room name.' } }),
   );
-  registerRoutes(app, { config, store, presence, identity, chat, isClosing });
-  await registerPushRoutes(app, { config, push, live });
+  const checks: Record<string, () => Promise<void>> = { store: store.check };
+  if (redis) checks.redis = redis.check;
+  registerRoutes(app, { config, store, presence, identity, chat, isClosing, checks });
+  await registerPushRoutes(app, {
+    config,
+    push,
+    live,
+    rateLimitStore: redis ? redisRateLimitStore(redis.client, config.redisPrefix) : undefined,
+  });
 
   async function shutdown(): Promise<void> {
     if (io.engine.clientsCount > 0) {
@@ -152,7 +209,9 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     webhooks?.close();
     io.engine.close();
     await app.close();
+    await presence.close();
     await Promise.all([store.close(), pushLog.close()]);
+    await redis?.close();
   }
 
   return {

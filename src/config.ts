@@ -9,6 +9,18 @@ export interface Config {
   host: string;
   /** DATABASE_PATH: the SQLite file. Default ./data/roomcast.db. */
   databasePath: string;
+  /** DATABASE_URL: a postgres:// URL; when set, PostgreSQL is the store instead of SQLite. */
+  databaseUrl: string | undefined;
+  /** REDIS_URL: redis:// or rediss://; when set, nodes share Socket.IO broadcasts and state. */
+  redisUrl: string | undefined;
+  /** REDIS_SHARDED: use the sharded adapter (Redis 7 sharded pub/sub, Redis Cluster). */
+  redisSharded: boolean;
+  /** REDIS_TLS_INSECURE: accept self-signed certificates on rediss:// (some hosted plans). */
+  redisTlsInsecure: boolean;
+  /** REDIS_PREFIX: prefix of every key and channel, so deployments can share one Redis. */
+  redisPrefix: string;
+  /** NODE_HEARTBEAT_MS: how often a node says it is alive; a node silent 3 times is gone. */
+  nodeHeartbeatMs: number;
   /** ALLOWED_ORIGINS: browser origins that may connect; empty means same origin only, `*` any. */
   allowedOrigins: string[];
   /** ALLOW_GUESTS: accept visitors without a token. Default true. */
@@ -124,13 +136,21 @@ function origins(raw: string, name: string): string[] {
   return list.map((o) => o.replace(/\/$/, ''));
 }
 
-function url(raw: string, name: string): string {
-  try {
-    const parsed = new URL(raw);
-    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return raw;
-  } catch {}
-  throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+function urlWithScheme(schemes: readonly string[]) {
+  return (raw: string, name: string): string => {
+    let scheme = '';
+    try {
+      scheme = new URL(raw).protocol;
+    } catch {}
+    if (!schemes.includes(scheme)) {
+      throw new ConfigError(`${name} must be a ${schemes.map((s) => `${s}//`).join(' or ')} URL, got "${raw}"`);
+    }
+    return raw;
+  };
 }
+const postgresUrl = urlWithScheme(['postgres:', 'postgresql:']);
+const redisUrl = urlWithScheme(['redis:', 'rediss:']);
+const httpUrl = urlWithScheme(['http:', 'https:']);
 
 function domainEvents(raw: string, name: string): DomainEventName[] {
   const list = raw
@@ -166,6 +186,48 @@ const variables: Variables[] = [
     default: './data/roomcast.db',
     help: 'SQLite file (its folder is created)',
     parse: text,
+  },
+  {
+    name: 'DATABASE_URL',
+    key: 'databaseUrl',
+    default: undefined,
+    help: 'postgres:// URL (sslmode honoured); set: PostgreSQL instead of SQLite, needed for several nodes',
+    parse: optional(postgresUrl),
+  },
+  {
+    name: 'REDIS_URL',
+    key: 'redisUrl',
+    default: undefined,
+    help: 'redis:// or rediss:// URL; set: nodes share broadcasts, presence, pushes and limits',
+    parse: optional(redisUrl),
+  },
+  {
+    name: 'REDIS_SHARDED',
+    key: 'redisSharded',
+    default: 'false',
+    help: 'use the sharded Socket.IO adapter (Redis 7+ sharded pub/sub, Redis Cluster)',
+    parse: boolean,
+  },
+  {
+    name: 'REDIS_TLS_INSECURE',
+    key: 'redisTlsInsecure',
+    default: 'false',
+    help: 'accept self-signed certificates on rediss:// (hosted plans that use them)',
+    parse: boolean,
+  },
+  {
+    name: 'REDIS_PREFIX',
+    key: 'redisPrefix',
+    default: 'roomcast:',
+    help: 'prefix of every Redis key and channel, so deployments can share one Redis',
+    parse: text,
+  },
+  {
+    name: 'NODE_HEARTBEAT_MS',
+    key: 'nodeHeartbeatMs',
+    default: '5000',
+    help: 'how often a node tells Redis it is alive; a dead node leaves presence after 3 missed beats',
+    parse: integer(100, 60_000),
   },
   {
     name: 'ALLOWED_ORIGINS',
@@ -285,7 +347,7 @@ const variables: Variables[] = [
     key: 'webhookUrl',
     default: undefined,
     help: 'http(s) URL that domain events are POSTed to; unset: no webhooks',
-    parse: optional(url),
+    parse: optional(httpUrl),
   },
   {
     name: 'WEBHOOK_SECRET',

@@ -1,4 +1,4 @@
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
@@ -13,6 +13,8 @@ export interface PushRouteDeps {
   config: Config;
   push: PushService;
   live: Live;
+  /** Shares the live route's limit across nodes; in memory when absent. */
+  rateLimitStore: FastifyRateLimitStoreCtor | undefined;
 }
 
 /** Largest `data` of one push, as JSON. */
@@ -41,6 +43,9 @@ export async function registerPushRoutes(app: FastifyInstance, deps: PushRouteDe
 
   await app.register(rateLimit, {
     global: false,
+    ...(deps.rateLimitStore ? { store: deps.rateLimitStore } : {}),
+    // A limiter that cannot count (Redis down) lets requests through rather than failing them.
+    skipOnError: true,
     // What the builder returns is thrown, so the app's error handler shapes the body.
     errorResponseBuilder: (_req, context) =>
       new AppError('rate_limited', 'Too many requests; try again later.', context.ttl) as unknown as object,
@@ -87,7 +92,7 @@ export async function registerPushRoutes(app: FastifyInstance, deps: PushRouteDe
     { schema: { params: roomParams }, config: { rateLimit: { max: 10, timeWindow: 60_000 } } },
     async (req, reply): Promise<LiveResult> => {
       reply.code(202);
-      return { ok: true, until: live.start(req.params.room) };
+      return { ok: true, until: await live.start(req.params.room) };
     },
   );
 }

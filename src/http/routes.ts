@@ -16,6 +16,8 @@ export interface RouteDeps {
   identity: IdentityService;
   chat: Chat;
   isClosing: () => boolean;
+  /** What /readyz asks, by name: each throws when its dependency is down. */
+  checks: Record<string, () => Promise<void>>;
 }
 
 export const roomParams = {
@@ -33,7 +35,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.get('/readyz', async (_req, reply) => {
     const down: string[] = [];
     if (deps.isClosing()) down.push('server (shutting down)');
-    await store.check().catch(() => down.push('store'));
+    await Promise.all(Object.entries(deps.checks).map(([name, check]) => check().catch(() => down.push(name))));
     if (down.length > 0) {
       return reply.code(503).send({ ok: false, error: { code: 'unavailable', message: `Down: ${down.join(', ')}.` } });
     }
@@ -41,7 +43,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
   });
 
   app.get('/api/rooms', async (): Promise<{ rooms: RoomSummary[] }> => {
-    const busiest = presence.busiest(100, (room) => !room.startsWith('private-'));
+    const busiest = await presence.busiest(100);
     const lastSeqs = await store.lastSeqs(busiest.map((r) => r.room));
     return { rooms: busiest.map((r) => ({ ...r, lastSeq: lastSeqs.get(r.room) ?? 0 })) };
   });

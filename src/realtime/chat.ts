@@ -15,7 +15,7 @@ import { createTokenBucket } from '../rate-limit.js';
 import type { Store } from '../store/store.js';
 import { createChatParsers, messageText } from '../validation.js';
 import { handler } from './handler.js';
-import type { Presence } from './presence.js';
+import type { Departure, Presence } from './presence.js';
 
 export interface SocketData {
   identity: Identity;
@@ -53,6 +53,11 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     return result.message;
   }
 
+  function announceLeft({ room, member, count }: Departure): void {
+    nsp.to(room).emit('presence:update', { room, left: member, count });
+    bus.emit('member.left', { room, member, count });
+  }
+
   function limitOf(limit: number | undefined): number {
     return Math.min(limit ?? config.historyLimit, config.historyMaxLimit);
   }
@@ -81,11 +86,10 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     function leave(room: string): void {
       if (typingTimers.has(room)) setTyping(room, false);
       void socket.leave(room);
-      const change = presence.remove(room, user.id, socket.id);
-      if (change?.left) {
-        nsp.to(room).emit('presence:update', { room, left: change.left, count: change.count });
-        bus.emit('member.left', { room, member: change.left, count: change.count });
-      }
+      presence.remove(room, user.id, socket.id).then(
+        (change) => change?.left && announceLeft({ room, member: change.left, count: change.count }),
+        (err: unknown) => log.warn({ err, room }, 'presence update failed'),
+      );
     }
 
     socket.on(
@@ -95,9 +99,11 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         mustAccess(req.room);
         // Join before reading history: a message stored in between arrives twice, never zero times,
         // and clients merge by seq.
+        // A second join of the same room (a resync) must not count the socket twice.
+        const rejoin = socket.rooms.has(req.room);
         await socket.join(req.room);
-        const change = presence.add(req.room, user, socket.id);
-        if (change.joined) {
+        const change = rejoin ? undefined : await presence.add(req.room, user, socket.id);
+        if (change?.joined) {
           nsp.to(req.room).emit('presence:update', { room: req.room, joined: user, count: change.count });
           bus.emit('member.joined', { room: req.room, member: user, count: change.count });
         }
@@ -109,7 +115,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         return {
           room: req.room,
           messages: page.messages,
-          members: presence.members(req.room),
+          members: await presence.members(req.room),
           lastSeq: lastSeqs.get(req.room) ?? 0,
           hasMore: page.hasMore,
         };
@@ -163,7 +169,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     });
   });
 
-  return { post };
+  return { post, announceLeft };
 }
 
 export type Chat = ReturnType<typeof registerChat>;

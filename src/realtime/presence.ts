@@ -1,27 +1,45 @@
 import type { Member, RoomSummary } from '../protocol.js';
 
+export interface PresenceChange {
+  /** Set when this socket is the user's first in the room (on any node). */
+  joined?: Member;
+  /** Set when this socket was the user's last in the room (on any node). */
+  left?: Member;
+  count: number;
+}
+
+/** A user who left because the node holding their sockets died. */
+export interface Departure {
+  room: string;
+  member: Member;
+  count: number;
+}
+
+/**
+ * Who is in which room, by user: several sockets (tabs) of one user count once. In-process for
+ * one node (`createMemoryPresence`); in Redis for several (`createRedisPresence`).
+ */
+export interface Presence {
+  add(room: string, member: Member, socketId: string): Promise<PresenceChange>;
+  remove(room: string, memberId: string, socketId: string): Promise<PresenceChange | undefined>;
+  members(room: string): Promise<Member[]>;
+  /** Public rooms with someone in them, busiest first. */
+  busiest(max: number): Promise<Omit<RoomSummary, 'lastSeq'>[]>;
+  /** Users who left without saying so: their node died. Never called on a single node. */
+  onDeparture(listener: (departure: Departure) => void): void;
+  close(): Promise<void>;
+}
+
 interface Entry {
   member: Member;
   sockets: Set<string>;
 }
 
-export interface PresenceChange {
-  /** Set when this socket is the user's first in the room. */
-  joined?: Member;
-  /** Set when this socket was the user's last in the room. */
-  left?: Member;
-  count: number;
-}
-
-/**
- * Who is in which room, by user: several sockets (tabs) of one user count once. In-process for a
- * single node; a Redis-backed one will take its place for several nodes.
- */
-export function createPresence() {
+export function createMemoryPresence(): Presence {
   const rooms = new Map<string, Map<string, Entry>>();
 
   return {
-    add(room: string, member: Member, socketId: string): PresenceChange {
+    async add(room, member, socketId) {
       let users = rooms.get(room);
       if (!users) rooms.set(room, (users = new Map()));
       let entry = users.get(member.id);
@@ -31,7 +49,7 @@ export function createPresence() {
       return first ? { joined: member, count: users.size } : { count: users.size };
     },
 
-    remove(room: string, memberId: string, socketId: string): PresenceChange | undefined {
+    async remove(room, memberId, socketId) {
       const users = rooms.get(room);
       const entry = users?.get(memberId);
       if (!users || !entry?.sockets.delete(socketId)) return undefined;
@@ -41,19 +59,19 @@ export function createPresence() {
       return { left: entry.member, count: users.size };
     },
 
-    members(room: string): Member[] {
+    async members(room) {
       return [...(rooms.get(room)?.values() ?? [])].map((e) => e.member);
     },
 
-    /** Rooms with someone in them, busiest first. */
-    busiest(max: number, include: (room: string) => boolean): Omit<RoomSummary, 'lastSeq'>[] {
+    async busiest(max) {
       return [...rooms]
-        .filter(([room]) => include(room))
+        .filter(([room]) => !room.startsWith('private-'))
         .map(([room, users]) => ({ room, members: users.size }))
         .sort((a, b) => b.members - a.members || a.room.localeCompare(b.room))
         .slice(0, max);
     },
+
+    onDeparture() {},
+    async close() {},
   };
 }
-
-export type Presence = ReturnType<typeof createPresence>;

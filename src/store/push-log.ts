@@ -19,6 +19,14 @@ export interface PushLog {
   close(): Promise<void>;
 }
 
+/** What a client that holds `after` gets from the retained pushes of a topic at `lastSeq`. */
+export function recovery(retained: readonly Push[], after: number, lastSeq: number): Recovery {
+  const missed = retained.filter((p) => p.seq > after && p.seq <= lastSeq);
+  // A client ahead of the server (its seq is from before a restart) cannot be caught up either.
+  const truncated = after > lastSeq || (missed[0]?.seq ?? lastSeq + 1) > after + 1;
+  return { missed, lastSeq, truncated };
+}
+
 export interface RetentionOptions {
   /** Pushes kept per topic. */
   count: number;
@@ -65,11 +73,7 @@ export function createMemoryPushLog({ count, maxAgeMs, now = Date.now }: Retenti
     async since(topic, after) {
       const lastSeq = lastSeqs.get(topic) ?? 0;
       if (after === undefined || after === lastSeq) return { missed: [], lastSeq, truncated: false };
-      const pushes = expire(topic, retained.get(topic) ?? []);
-      const missed = pushes.filter((p) => p.seq > after);
-      // A client ahead of the server (its seq is from before a restart) cannot be caught up either.
-      const truncated = after > lastSeq || (missed[0]?.seq ?? lastSeq + 1) > after + 1;
-      return { missed, lastSeq, truncated };
+      return recovery(expire(topic, retained.get(topic) ?? []), after, lastSeq);
     },
 
     async close() {

@@ -1,0 +1,153 @@
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import type { FastifyBaseLogger } from 'fastify';
+import { createClient, type RedisClientType } from 'redis';
+import { AppError } from './errors.js';
+
+export type Redis = RedisClientType;
+
+export interface RedisOptions {
+  url: string;
+  tlsInsecure: boolean;
+  sharded: boolean;
+  prefix: string;
+  log: FastifyBaseLogger;
+  /** How long start-up waits for Redis before going on degraded. Default 10000. */
+  connectWaitMs?: number;
+}
+
+/**
+ * The node's two Redis connections: `client` runs commands and the adapter's publishes, `sub`
+ * only subscribes (a subscriber connection can run nothing else). Both get error listeners before
+ * connecting, keep idle connections alive for hosted Redis, and reconnect with backoff forever.
+ * Commands fail at once while Redis is down (no offline queue), so callers answer `unavailable`
+ * instead of hanging.
+ */
+export async function connectRedis(options: RedisOptions) {
+  const { log } = options;
+  const tls = options.url.startsWith('rediss:');
+  const client: Redis = createClient({
+    url: options.url,
+    // TLS options must sit under `socket` (a top-level `tls` is ignored); duplicate() keeps them.
+    socket: {
+      ...(tls ? { tls: true as const, rejectUnauthorized: !options.tlsInsecure } : {}),
+      connectTimeout: 5000,
+      keepAlive: true,
+      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5000) + Math.floor(Math.random() * 200),
+    },
+    // Hosted Redis closes connections idle for 300 s.
+    pingInterval: 60_000,
+    disableOfflineQueue: true,
+  });
+  const sub: Redis = client.duplicate({ disableOfflineQueue: false });
+
+  let down = false;
+  for (const [name, c] of [
+    ['commands', client],
+    ['subscriber', sub],
+  ] as const) {
+    c.on('error', (err: Error) => {
+      if (!down) log.warn({ err: err.message, connection: name }, 'Redis connection error');
+      down = true;
+    });
+    c.on('reconnecting', () => log.debug({ connection: name }, 'Redis reconnecting'));
+    c.on('ready', () => {
+      if (down) log.info({ connection: name }, 'Redis connection back');
+      down = false;
+    });
+  }
+
+  const connected = Promise.all([client.connect(), sub.connect()]);
+  connected.catch((err: unknown) => log.error({ err }, 'Redis connect failed'));
+  const wait = options.connectWaitMs ?? 10_000;
+  let timer: NodeJS.Timeout | undefined;
+  const ok = await Promise.race([
+    connected.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), wait);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  if (ok) log.info({ tls, sharded: options.sharded, connections: 2 }, 'Redis connected');
+  else log.error(`Redis did not answer within ${wait} ms: going on degraded, retrying in the background`);
+
+  // The adapter publishes without awaiting (socket.io-redis-adapter#425 and kin): a failed publish
+  // during an outage must be logged, never become an unhandled rejection that ends the process.
+  const publisher = new Proxy(client, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (prop === 'publish' || prop === 'sPublish') {
+        return (...args: unknown[]) =>
+          (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch((err: unknown) => {
+            log.debug({ err: (err as Error).message }, 'Redis publish failed');
+            return 0;
+          });
+      }
+      return value.bind(target);
+    },
+  });
+  const adapter = options.sharded
+    ? createShardedAdapter(publisher, sub, { channelPrefix: `${options.prefix}sio` })
+    : createAdapter(publisher, sub, { key: `${options.prefix}sio`, requestsTimeout: 2000 });
+
+  return {
+    client,
+    sub,
+    adapter,
+    /** Throws `unavailable` when Redis does not answer (readiness). */
+    async check(): Promise<void> {
+      if (!client.isReady || !sub.isReady) throw new AppError('unavailable', 'Redis is unavailable.');
+      await client.ping();
+    },
+    /** Runs after every reconnect of the subscriber: broadcasts sent meanwhile were lost. */
+    onResubscribed(listener: () => void): void {
+      let lost = false;
+      sub.on('error', () => {
+        lost = true;
+      });
+      sub.on('ready', () => {
+        if (lost) listener();
+        lost = false;
+      });
+    },
+    async close(): Promise<void> {
+      await Promise.allSettled([client.close(), sub.close()]);
+    },
+  };
+}
+
+export type RedisConnection = Awaited<ReturnType<typeof connectRedis>>;
+
+/** Runs a Redis call, turning "Redis cannot answer" into `unavailable`. */
+export async function redisCall<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError('unavailable', 'Redis is unavailable.');
+  }
+}
+
+const rateLimitScript = `
+local current = redis.call('INCR', KEYS[1])
+if current == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {current, redis.call('PTTL', KEYS[1])}`;
+
+/** A @fastify/rate-limit store on node-redis (the plugin's own speaks ioredis), so limits hold across nodes. */
+export function redisRateLimitStore(redis: Redis, prefix: string) {
+  return class RedisRateLimitStore {
+    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number) {
+      redis
+        .eval(rateLimitScript, { keys: [`${prefix}ratelimit:${key}`], arguments: [String(timeWindow)] })
+        .then(
+          (reply) => {
+            const [current, ttl] = reply as [number, number];
+            callback(null, { current, ttl });
+          },
+          (err: Error) => callback(err),
+        );
+    }
+    child() {
+      return this;
+    }
+  };
+}
