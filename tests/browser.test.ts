@@ -77,3 +77,30 @@ test('two room pages exchange messages and render hostile text as text', { skip 
   assert.deepEqual(dialogs, []);
   assert.deepEqual(pageErrors, []);
 });
+
+test('the live-data button shows the pushes as they come, extends them, and explains a rate limit', { skip }, async () => {
+  const { url } = await startApp({ LIVE_INTERVAL_MS: '300', NODE_NAME: 'test-node' });
+  const page = await (await browser.newContext()).newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(`${url}/rooms/live-room?name=Liv`);
+  await page.locator('roomcast-room [part="status"].connected').waitFor({ timeout: 10_000 });
+
+  await page.getByRole('button', { name: 'Live data' }).click();
+  const entries = page.locator('#live-log li');
+  await entries.nth(1).waitFor({ timeout: 10_000 });
+  assert.match((await entries.first().textContent()) ?? '', /node test-node.*\d+ connections?/);
+  await page.locator('#live-status', { hasText: /^Until / }).waitFor({ timeout: 5_000 });
+
+  await page.getByRole('button', { name: 'Extend live data' }).click();
+  await page.locator('#live-status', { hasText: /^Extended until / }).waitFor({ timeout: 5_000 });
+
+  // Use up the per-address allowance (10 a minute), then click once more.
+  await page.evaluate(async () => {
+    for (let i = 0; i < 10; i++) await fetch(`${location.pathname.replace('/rooms/', '/api/rooms/')}/live`, { method: 'POST' });
+  });
+  await page.getByRole('button', { name: 'Extend live data' }).click();
+  await page.getByRole('alert').filter({ hasText: /too often\. Try again in \d+ s/ }).waitFor({ timeout: 5_000 });
+  assert.equal(await page.getByRole('button', { name: 'Extend live data' }).isDisabled(), true);
+  assert.deepEqual(pageErrors, []);
+});

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import type { Push } from '../src/protocol.js';
+import { ChatConnection } from '../web-components/chat-connection.js';
 import { PushConnection } from '../web-components/push-connection.js';
 import { controllerHost, memoryStorage, type Running, startApp } from './helpers.js';
 
@@ -161,6 +162,20 @@ describe('PushConnection (the push components socket logic) against the real ser
     await h.changed(() => data('feed').length === 4);
     assert.deepEqual(data('feed'), ['one', 'two', 'three', 'four']);
     assert.equal(conn.user?.id, guest, 'the guest session was not kept');
+  });
+
+  test('a chat and a push connection that share storage start as one guest, even on a first visit', async () => {
+    const app = await startApp();
+    const storage = memoryStorage();
+    const chat = new ChatConnection(controllerHost(), { url: app.url, room: 'both', name: 'Both', storage });
+    const push = new PushConnection(controllerHost(), { url: app.url, name: 'Both', storage });
+    after(() => {
+      chat.close();
+      push.close();
+    });
+    await Promise.all([chat.connect(), push.connect()]);
+    assert.ok(chat.user);
+    assert.equal(push.user?.id, chat.user.id);
   });
 
   test('a topic the server refuses rejects with its code and is dropped', async () => {

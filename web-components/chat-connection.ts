@@ -1,12 +1,8 @@
-import { io, type Socket } from 'socket.io-client';
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ReactiveControllerHost } from 'lit';
+import type { Socket } from 'socket.io-client';
 import type {
-  AckResult,
   ChatClientToServer,
   ChatServerToClient,
-  ErrorBody,
-  ErrorCode,
-  HandshakeAuth,
   HistoryResult,
   JoinRequest,
   JoinResult,
@@ -14,67 +10,29 @@ import type {
   Message,
   SendResult,
 } from '../src/protocol.js';
+import { isFatal, RETRY_MS, SocketController, type SocketOptions, toChatError } from './socket-controller.js';
 
 export type ChatSocket = Socket<ChatServerToClient, ChatClientToServer>;
-type TimedSocket = ReturnType<ChatSocket['timeout']>;
 
-/** `connecting` until the first join, `reconnecting` after a drop, `offline` when closed or refused. */
-export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
-
-/** The part of the Web Storage API the connection needs (`localStorage` fits). */
-export interface SessionStorageLike {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-  removeItem(key: string): void;
-}
-
-export interface ChatConnectionOptions {
-  /** Server origin, e.g. `location.origin` or `http://127.0.0.1:1234`. */
-  url: string;
+export interface ChatConnectionOptions extends SocketOptions {
   room: string;
-  /** Guest display name (ignored by the server when a token is given). */
-  name?: string;
-  /** A JWT signed by the embedding site's backend. */
-  token?: string;
-  /** Where the guest session token is kept between page loads; none means a new guest each time. */
-  storage?: SessionStorageLike | undefined;
-  /** Default `['websocket', 'polling']`. */
-  transports?: ('websocket' | 'polling' | 'webtransport')[];
   /** Called once for each message that arrives live or while catching up, not for loaded history. */
   onMessage?: (message: Message) => void;
 }
 
-/** A failed request: `code` is one of the protocol's error codes. */
-export class ChatError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = 'ChatError';
-  }
-}
-
-const ACK_TIMEOUT_MS = 10_000;
 const HISTORY_PAGE = 50;
 const CATCH_UP_PAGE = 200;
 const TYPING_THROTTLE_MS = 2_000;
 const TYPING_IDLE_MS = 3_000;
 const TYPING_EXPIRY_MS = 6_000;
-const JOIN_RETRY_MS = 3_000;
-/** Join failures that retrying on the same connection cannot fix. */
-const FATAL_JOIN_CODES: readonly ErrorCode[] = ['bad_request', 'unauthorized', 'forbidden', 'not_found'];
 
 /**
  * Owns one room's socket on the `/chat` namespace and exposes its state for rendering.
  * Works in a Lit element (connects in `hostConnected`) and in Node with a plain host object
  * (call `connect()` and `close()` yourself).
  */
-export class ChatConnection implements ReactiveController {
+export class ChatConnection extends SocketController<ChatSocket> {
   readonly room: string;
-  status: ConnectionStatus = 'offline';
-  user?: Member;
   /** Sorted by `seq`, no duplicates. */
   messages: Message[] = [];
   members: Member[] = [];
@@ -86,97 +44,28 @@ export class ChatConnection implements ReactiveController {
   /** Older history exists on the server. */
   hasMore = false;
   loadingOlder = false;
-  /** The last error, from a refused handshake or a failed request. */
-  error?: ErrorBody;
 
   private readonly options: ChatConnectionOptions;
-  private readonly storageKey: string;
-  private socket?: ChatSocket;
-  /** Bumped on every (re)connect and close, so late answers from an older connection are ignored. */
-  private epoch = 0;
   private joined = false;
   /** The newest seq known to exist, from the join result or a received message. */
   private newestSeq = 0;
   private catchingUp = false;
-  private ready?: Promise<void>;
-  private settleReady?: { resolve: () => void; reject: (err: ChatError) => void };
-  private retryTimer?: ReturnType<typeof setTimeout>;
   private joinRetryTimer?: ReturnType<typeof setTimeout>;
   private typingSentAt = 0;
   private typingIdleTimer?: ReturnType<typeof setTimeout>;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
-  constructor(
-    private readonly host: ReactiveControllerHost,
-    options: ChatConnectionOptions,
-  ) {
+  constructor(host: ReactiveControllerHost, options: ChatConnectionOptions) {
+    super(host, '/chat', options);
     this.options = options;
     this.room = options.room;
-    this.storageKey = `roomcast:session:${new URL(options.url).origin}`;
     host.addController(this);
-  }
-
-  hostConnected(): void {
-    // State (status, error) shows the failure; nobody awaits this promise here.
-    this.connect().catch(() => undefined);
-  }
-
-  hostDisconnected(): void {
-    this.close();
   }
 
   /** Opens the socket and joins the room; resolves once joined, rejects when refused. */
   connect(): Promise<void> {
-    if (this.socket && this.ready) return this.ready;
-    this.ready = new Promise<void>((resolve, reject) => {
-      this.settleReady = { resolve, reject };
-    });
-    this.ready.catch(() => undefined);
-    this.setStatus(this.messages.length > 0 ? 'reconnecting' : 'connecting');
-
-    const socket: ChatSocket = io(`${this.options.url}/chat`, {
-      forceNew: true,
-      transports: this.options.transports ?? ['websocket', 'polling'],
-      tryAllTransports: true,
-      reconnectionDelay: 1_000,
-      reconnectionDelayMax: 10_000,
-      randomizationFactor: 0.5,
-      // A function, so every reconnect sends the session stored since the last one.
-      auth: (cb) => {
-        const auth: HandshakeAuth = {};
-        if (this.options.token) auth.token = this.options.token;
-        if (this.options.name) auth.name = this.options.name;
-        const session = this.readSession();
-        if (session) auth.session = session;
-        cb(auth);
-      },
-    });
-    this.socket = socket;
-
-    socket.on('connect', () => {
-      this.epoch++;
-      this.error = undefined;
-      void this.join();
-    });
-    socket.on('disconnect', (reason) => {
-      this.joined = false;
-      this.clearTyping();
-      const closedByUs = reason === 'io client disconnect' && this.retryTimer === undefined;
-      // The server kicking us out ('io server disconnect') is not retried by the client either.
-      this.setStatus(closedByUs || reason === 'io server disconnect' ? 'offline' : 'reconnecting');
-    });
-    socket.on('connect_error', (err: Error & { data?: Partial<ErrorBody> }) => {
-      // A temporary failure (server unreachable): socket.io retries with backoff by itself.
-      if (socket.active) return;
-      // Refused by the server's middleware (bad token, guests disabled): retrying will not help.
-      const code = (err.data?.code ?? err.message) as ErrorCode;
-      this.fail(new ChatError(code, err.data?.message ?? err.message));
-    });
-    socket.on('session', ({ user, session }) => {
-      this.user = user;
-      this.writeSession(session);
-      this.changed();
-    });
+    if (this.link) return this.link.ready;
+    const { socket, ready } = this.openLink(this.messages.length > 0);
     socket.on('message:new', (message) => {
       if (message.room !== this.room) return;
       this.stopTyping(message.author.id);
@@ -199,38 +88,25 @@ export class ChatConnection implements ReactiveController {
       if (typing) this.startTyping(user);
       else this.stopTyping(user.id);
     });
-    socket.on('server:draining', ({ retryInMs }) => {
-      const delay = Math.min(Math.max(Number(retryInMs) || 0, 0), 60_000);
-      clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        socket.connect();
-      }, delay);
-      socket.disconnect();
-    });
-    return this.ready;
+    return ready;
   }
 
-  /** Disconnects and stops every timer; the messages stay, so `connect()` resumes after them. */
-  close(): void {
-    this.epoch++;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+  override close(): void {
     clearTimeout(this.joinRetryTimer);
     clearTimeout(this.typingIdleTimer);
     this.typingSentAt = 0;
     this.clearTyping();
-    const socket = this.socket;
-    this.socket = undefined;
     this.joined = false;
-    if (socket) {
-      socket.off();
-      socket.disconnect();
-    }
-    this.settleReady?.reject(new ChatError('unavailable', 'The connection was closed.'));
-    this.settleReady = undefined;
-    this.ready = undefined;
-    this.setStatus('offline');
+    super.close();
+  }
+
+  protected resume(): void {
+    void this.join();
+  }
+
+  protected override dropped(): void {
+    this.joined = false;
+    this.clearTyping();
   }
 
   /** Sends a message; resolves with the stored message, rejects with a `ChatError`. */
@@ -288,13 +164,13 @@ export class ChatConnection implements ReactiveController {
       if (epoch !== this.epoch) return;
       const error = toChatError(err);
       this.error = { code: error.code, message: error.message };
-      if (FATAL_JOIN_CODES.includes(error.code)) {
+      if (isFatal(error)) {
         this.fail(error);
       } else {
         this.changed();
         this.joinRetryTimer = setTimeout(() => {
-          if (epoch === this.epoch && this.socket?.connected) void this.join();
-        }, JOIN_RETRY_MS);
+          if (epoch === this.epoch && this.link?.socket.connected) void this.join();
+        }, RETRY_MS);
       }
       return;
     }
@@ -316,8 +192,7 @@ export class ChatConnection implements ReactiveController {
     this.joined = true;
     this.merge(res.messages, resume);
     this.setStatus('connected');
-    this.settleReady?.resolve();
-    this.settleReady = undefined;
+    this.link?.markReady();
     void this.catchUp();
   }
 
@@ -361,23 +236,9 @@ export class ChatConnection implements ReactiveController {
     }
   }
 
-  private async ask<T>(call: (socket: TimedSocket) => Promise<AckResult<T>>): Promise<T> {
-    const socket = this.socket;
-    // Refuse rather than let socket.io buffer the request and send it, stale, after a reconnect.
-    if (!socket?.connected) throw new ChatError('unavailable', 'Not connected to the chat server.');
-    let res: AckResult<T>;
-    try {
-      res = await call(socket.timeout(ACK_TIMEOUT_MS));
-    } catch {
-      throw new ChatError('unavailable', 'The chat server did not answer in time.');
-    }
-    if (!res.ok) throw new ChatError(res.error.code, res.error.message, res.error.retryAfterMs);
-    return res;
-  }
-
   private emitTyping(typing: boolean): boolean {
-    if (!this.joined || !this.socket) return false;
-    this.socket.volatile.emit('typing:update', { room: this.room, typing });
+    if (!this.joined || !this.link) return false;
+    this.link.socket.volatile.emit('typing:update', { room: this.room, typing });
     return true;
   }
 
@@ -409,50 +270,6 @@ export class ChatConnection implements ReactiveController {
       this.changed();
     }
   }
-
-  private fail(error: ChatError): void {
-    this.error = { code: error.code, message: error.message };
-    const settle = this.settleReady;
-    this.settleReady = undefined;
-    this.close();
-    settle?.reject(error);
-  }
-
-  private setError(err: unknown): void {
-    const error = toChatError(err);
-    this.error = { code: error.code, message: error.message };
-    this.changed();
-  }
-
-  private setStatus(status: ConnectionStatus): void {
-    this.status = status;
-    this.changed();
-  }
-
-  private changed(): void {
-    this.host.requestUpdate();
-  }
-
-  private readSession(): string | undefined {
-    try {
-      return this.options.storage?.getItem(this.storageKey) ?? undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  private writeSession(session: string): void {
-    try {
-      this.options.storage?.setItem(this.storageKey, session);
-    } catch {
-      // Storage may be full or blocked; the guest just gets a new id next time.
-    }
-  }
-}
-
-function toChatError(err: unknown): ChatError {
-  if (err instanceof ChatError) return err;
-  return new ChatError('internal', err instanceof Error ? err.message : String(err));
 }
 
 function uniqueById(members: readonly Member[]): Member[] {

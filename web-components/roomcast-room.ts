@@ -1,8 +1,10 @@
-import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Member, Message } from '../src/protocol.js';
-import { ChatConnection, ChatError, type ConnectionStatus } from './chat-connection.js';
+import { ChatConnection } from './chat-connection.js';
+import { RoomcastElement } from './roomcast-element.js';
+import { ChatError, type ConnectionStatus } from './socket-controller.js';
 
 const STATUS_LABELS: Record<ConnectionStatus, string> = {
   connecting: 'Connecting…',
@@ -45,12 +47,9 @@ const AVATAR_HUES = 8;
  * @cssprop --roomcast-radius - corner radius (12px)
  * @cssprop --roomcast-height - the element's height (560px)
  */
-export class RoomcastRoom extends LitElement {
+export class RoomcastRoom extends RoomcastElement {
   static override properties = {
     room: { type: String },
-    server: { type: String },
-    name: { type: String },
-    token: { attribute: false },
     draft: { state: true },
     sendError: { state: true },
     sending: { state: true },
@@ -59,12 +58,6 @@ export class RoomcastRoom extends LitElement {
 
   /** The room to join (`^[A-Za-z0-9_-]{1,64}$`). */
   declare room: string;
-  /** Server origin; defaults to the page's own origin. */
-  declare server: string;
-  /** Guest display name. */
-  declare name: string;
-  /** A JWT from the embedding site's backend (property only, never an attribute). */
-  declare token: string | undefined;
   declare private draft: string;
   declare private sendError: string;
   declare private sending: boolean;
@@ -79,9 +72,6 @@ export class RoomcastRoom extends LitElement {
   constructor() {
     super();
     this.room = '';
-    this.server = '';
-    this.name = '';
-    this.token = undefined;
     this.draft = '';
     this.sendError = '';
     this.sending = false;
@@ -94,7 +84,7 @@ export class RoomcastRoom extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('room') || changed.has('server') || changed.has('name') || changed.has('token')) {
+    if (changed.has('room') || this.reachChanged(changed)) {
       this.reconnect();
     }
     this.anchor = this.atBottom ? undefined : this.findAnchor();
@@ -134,25 +124,16 @@ export class RoomcastRoom extends LitElement {
   }
 
   private reconnect(): void {
-    if (this.chat) {
-      this.removeController(this.chat);
-      this.chat.close();
-      this.chat = undefined;
-    }
+    this.release(this.chat);
+    this.chat = undefined;
     this.unseen = 0;
     this.atBottom = true;
     this.renderedNewest = 0;
     if (!this.room) return;
     this.chat = new ChatConnection(this, {
-      url: this.server || location.origin,
+      ...this.socketOptions(),
       room: this.room,
-      name: this.name || undefined,
-      token: this.token,
-      storage: pageStorage(),
-      onMessage: (message) =>
-        this.dispatchEvent(
-          new CustomEvent<Message>('roomcast-message', { detail: message, bubbles: true, composed: true }),
-        ),
+      onMessage: (message) => this.emit<Message>('roomcast-message', message),
     });
   }
 
@@ -719,12 +700,4 @@ function errorText(err: unknown): string {
 function fitHeight(input: HTMLTextAreaElement): void {
   input.style.height = 'auto';
   input.style.height = `${input.scrollHeight + 2}px`;
-}
-
-function pageStorage(): Storage | undefined {
-  try {
-    return window.localStorage;
-  } catch {
-    return undefined; // blocked, e.g. third-party storage in a sandboxed frame
-  }
 }

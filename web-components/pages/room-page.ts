@@ -1,7 +1,17 @@
+import type { ErrorBody, LiveEndData, LivePushData, LiveResult, Push } from '../../src/protocol.js';
+import type { RoomcastPush } from '../roomcast-push.js';
+import '../roomcast-push.js';
 import '../roomcast-room.js';
 
 const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const NAME_KEY = 'roomcast:name';
+/** Live-data entries shown, newest first. */
+const LIVE_ENTRIES = 4;
+/** How long a click waits for the push connection before giving up. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** Without a `live.end`, the panel calls it over this long after the deadline. */
+const END_SLACK_MS = 5_000;
+const clock = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 const main = byId<HTMLElement>('room-main');
 const pageError = byId<HTMLElement>('room-error');
@@ -20,7 +30,10 @@ if (room === undefined) {
   const element = document.createElement('roomcast-room');
   element.room = room;
   element.name = name;
-  main.append(element);
+  const push = document.createElement('roomcast-push');
+  push.topic = `room:${room}`;
+  main.append(push, element);
+  showLiveData(room, push);
 
   const applyName = (): void => {
     const next = nameInput.value.trim();
@@ -33,6 +46,122 @@ if (room === undefined) {
     event.preventDefault();
     applyName();
   });
+}
+
+/**
+ * The "Live data" button and panel: a click asks the server to push its time, node and
+ * connection count to `room:<room>` every 2 s for a minute (a click while it runs extends it);
+ * the panel shows what `<roomcast-push>` receives, whoever clicked.
+ */
+function showLiveData(room: string, push: RoomcastPush): void {
+  const live = {
+    button: byId<HTMLButtonElement>('live-button'),
+    label: byId<HTMLElement>('live-button-label'),
+    panel: byId<HTMLElement>('live-panel'),
+    status: byId<HTMLElement>('live-status'),
+    log: byId<HTMLOListElement>('live-log'),
+    error: byId<HTMLElement>('live-error'),
+  };
+  /** The deadline the server gave this page, 0 when unknown (someone else clicked). */
+  let until = 0;
+  let extended = false;
+  let endTimer: ReturnType<typeof setTimeout> | undefined;
+  let waitTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const setRunning = (running: boolean, text?: string): void => {
+    live.panel.classList.toggle('running', running);
+    live.button.classList.toggle('running', running);
+    live.label.textContent = running ? 'Extend live data' : 'Live data';
+    const deadline = until > 0 ? `${extended ? 'Extended until' : 'Until'} ${clock.format(until)}` : 'Live';
+    live.status.textContent = text ?? deadline;
+    clearTimeout(endTimer);
+    if (running && until > 0) {
+      endTimer = setTimeout(() => stop(until), until - Date.now() + END_SLACK_MS);
+    }
+  };
+  const stop = (at: number): void => {
+    until = 0;
+    extended = false;
+    setRunning(false, `Ended at ${clock.format(at)}`);
+  };
+  const showError = (message: string): void => {
+    live.error.textContent = message;
+    live.error.hidden = message === '';
+  };
+
+  push.addEventListener('roomcast-push', ({ detail }: CustomEvent<Push>) => {
+    if (detail.event === 'live' && isLiveData(detail.data)) {
+      live.log.prepend(liveEntry(detail.data));
+      while (live.log.children.length > LIVE_ENTRIES) live.log.lastElementChild?.remove();
+      live.panel.hidden = false;
+      setRunning(true);
+    } else if (detail.event === 'live.end') {
+      const end = detail.data as Partial<LiveEndData> | null;
+      stop(typeof end?.until === 'number' ? end.until : Date.now());
+    }
+  });
+
+  live.button.hidden = false;
+  live.button.addEventListener('click', async () => {
+    live.button.disabled = true;
+    live.panel.hidden = false;
+    showError('');
+    try {
+      // Subscribed first: the server stops live data that nobody listens to.
+      await Promise.race([push.connection?.connect(), rejectAfter(CONNECT_TIMEOUT_MS)]);
+      const res = await fetch(`/api/rooms/${encodeURIComponent(room)}/live`, {
+        method: 'POST',
+        headers: { accept: 'application/json' },
+      });
+      const body = (await res.json()) as LiveResult | { ok: false; error: ErrorBody };
+      if (body.ok) {
+        extended = until > Date.now();
+        until = body.until;
+        setRunning(true);
+      } else if (body.error.code === 'rate_limited') {
+        // The button comes back once the server will take the click again.
+        const wait = Math.max(1_000, body.error.retryAfterMs ?? 10_000);
+        showError(`Live data was asked for too often. Try again in ${Math.ceil(wait / 1000)} s.`);
+        clearTimeout(waitTimer);
+        waitTimer = setTimeout(() => {
+          live.button.disabled = false;
+          showError('');
+        }, wait);
+        return;
+      } else {
+        showError(body.error.message);
+      }
+    } catch {
+      showError('Could not reach the server for live data. Try again.');
+    }
+    live.button.disabled = false;
+  });
+}
+
+function liveEntry({ time, node, connections }: LivePushData): HTMLLIElement {
+  const item = document.createElement('li');
+  item.className = 'live-entry';
+  const at = document.createElement('time');
+  at.dateTime = time;
+  const date = new Date(time);
+  at.textContent = Number.isNaN(date.getTime()) ? time : clock.format(date);
+  const where = document.createElement('span');
+  where.textContent = `node ${node}`;
+  const count = document.createElement('span');
+  count.textContent = `${connections} ${connections === 1 ? 'connection' : 'connections'}`;
+  item.append(at, where, count);
+  return item;
+}
+
+function isLiveData(data: unknown): data is LivePushData {
+  const live = data as Partial<LivePushData> | null;
+  return (
+    typeof live?.time === 'string' && typeof live.node === 'string' && typeof live.connections === 'number'
+  );
+}
+
+function rejectAfter(ms: number): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), ms));
 }
 
 function roomFromPath(path: string): string | undefined {
