@@ -9,6 +9,7 @@ import { createBus } from './bus.js';
 import { AppError } from './errors.js';
 import { registerPushRoutes } from './http/push.js';
 import { registerRoutes } from './http/routes.js';
+import { registerWidget } from './http/widget.js';
 import { createIdentity } from './identity.js';
 import { createLive, createMemoryLiveClock, createRedisLiveClock } from './live.js';
 import { publicDir, webBuildDir } from './paths.js';
@@ -113,6 +114,14 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   useIdentity(pushNsp, identity, app.log);
   const chat = registerChat(chatNsp, { config, store, presence, identity, bus, log: app.log });
   presence.onDeparture(chat.announceLeft);
+  // After a Redis outage, clients catch up by cursor on what the outage kept from them: every
+  // node's clients when our publishes were lost, our own clients when we missed the others'.
+  redis?.onRecovered((connection) => {
+    const [chatTargets, pushTargets] = connection === 'commands' ? [chatNsp, pushNsp] : [chatNsp.local, pushNsp.local];
+    app.log.info({ connection }, 'asking clients to catch up on broadcasts lost to the Redis outage');
+    chatTargets.emit('sync:hint', {});
+    pushTargets.emit('sync:hint', {});
+  });
   const push = registerPush(pushNsp, { pushLog, bus, identity, log: app.log });
   const live = createLive({
     clock: redis ? createRedisLiveClock(redis.client, config.redisPrefix, nodeId, config.liveIntervalMs) : createMemoryLiveClock(),
@@ -179,6 +188,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/' });
   await app.register(fastifyStatic, { root: webBuildDir, prefix: '/assets/', decorateReply: false });
+  await registerWidget(app, { config });
   app.get<{ Params: { room: string } }>('/rooms/:room', (req, reply) =>
     roomName.test(req.params.room)
       ? reply.sendFile('room.html')

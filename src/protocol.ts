@@ -129,8 +129,15 @@ export interface ChatClientToServer {
   'typing:update': (req: TypingRequest) => void;
 }
 
+/**
+ * Sent when this node may have missed broadcasts from other nodes (its Redis subscription was
+ * down): clients catch up by cursor (`message:history` with `after`, `push:subscribe` with `after`).
+ */
+export type SyncHintEvent = Record<string, never>;
+
 export interface ChatServerToClient {
   session: (event: SessionEvent) => void;
+  'sync:hint': (event: SyncHintEvent) => void;
   'message:new': (message: Message) => void;
   'typing:update': (event: TypingEvent) => void;
   'presence:update': (event: PresenceEvent) => void;
@@ -181,6 +188,7 @@ export interface PushClientToServer {
 
 export interface PushServerToClient {
   session: (event: SessionEvent) => void;
+  'sync:hint': (event: SyncHintEvent) => void;
   'push:new': (push: Push) => void;
   'server:draining': (event: DrainingEvent) => void;
 }

@@ -40,19 +40,22 @@ export async function connectRedis(options: RedisOptions) {
   });
   const sub: Redis = client.duplicate({ disableOfflineQueue: false });
 
-  let down = false;
+  // Which connections are down, to log once per outage and to tell callers when one comes back.
+  const down = new Set<string>();
+  const recovered: ((connection: 'commands' | 'subscriber') => void)[] = [];
   for (const [name, c] of [
     ['commands', client],
     ['subscriber', sub],
   ] as const) {
     c.on('error', (err: Error) => {
-      if (!down) log.warn({ err: err.message, connection: name }, 'Redis connection error');
-      down = true;
+      if (!down.has(name)) log.warn({ err: err.message, connection: name }, 'Redis connection error');
+      down.add(name);
     });
     c.on('reconnecting', () => log.debug({ connection: name }, 'Redis reconnecting'));
     c.on('ready', () => {
-      if (down) log.info({ connection: name }, 'Redis connection back');
-      down = false;
+      if (!down.delete(name)) return;
+      log.info({ connection: name }, 'Redis connection back');
+      for (const listener of recovered) listener(name);
     });
   }
 
@@ -98,16 +101,12 @@ export async function connectRedis(options: RedisOptions) {
       if (!client.isReady || !sub.isReady) throw new AppError('unavailable', 'Redis is unavailable.');
       await client.ping();
     },
-    /** Runs after every reconnect of the subscriber: broadcasts sent meanwhile were lost. */
-    onResubscribed(listener: () => void): void {
-      let lost = false;
-      sub.on('error', () => {
-        lost = true;
-      });
-      sub.on('ready', () => {
-        if (lost) listener();
-        lost = false;
-      });
+    /**
+     * Runs when a connection comes back after an outage. While `commands` was down this node's
+     * publishes were lost; while `subscriber` was down it missed the other nodes' broadcasts.
+     */
+    onRecovered(listener: (connection: 'commands' | 'subscriber') => void): void {
+      recovered.push(listener);
     },
     async close(): Promise<void> {
       await Promise.allSettled([client.close(), sub.close()]);

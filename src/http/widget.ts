@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { webBuildDir } from '../paths.js';
+import { originAllowed } from '../realtime/io.js';
+
+export interface WidgetDeps {
+  config: Config;
+}
+
+/** Routes other origins use: helmet's same-origin resource policy would block them there. */
+const crossOrigin = { helmet: { crossOriginResourcePolicy: { policy: 'cross-origin' as const } } };
+
+/**
+ * What a page on another origin needs to embed the widget: `/widget.js` (a module script, so it
+ * needs CORS), `/api/origin` (may this page connect? the Engine.IO handshake's 403 is unreadable
+ * cross-origin), and `/demo`, a fake host page with the widget on it.
+ */
+export async function registerWidget(app: FastifyInstance, { config }: WidgetDeps) {
+  for (const file of ['widget.js', 'widget.js.map']) {
+    app.get(`/${file}`, { config: crossOrigin }, (_req, reply) =>
+      reply
+        .header('access-control-allow-origin', '*')
+        // Short: embedding pages pick up a new version within minutes; the ETag makes rechecks cheap.
+        .header('cache-control', 'public, max-age=300')
+        .sendFile(file, webBuildDir, { cacheControl: false }),
+    );
+  }
+
+  app.get('/api/origin', { config: crossOrigin }, (req, reply) => {
+    const { origin } = req.headers;
+    reply.header('access-control-allow-origin', '*').header('cache-control', 'no-store');
+    if (originAllowed(config.allowedOrigins, origin, req.headers.host)) return { ok: true };
+    const error = new AppError(
+      'forbidden',
+      `This site (${origin}) is not allowed to use this chat server: its origin is not in the server's ALLOWED_ORIGINS.`,
+    );
+    return reply.code(error.status).send({ ok: false, error: error.toBody() });
+  });
+
+  app.get('/demo', (_req, reply) => reply.sendFile('demo.html'));
+}
