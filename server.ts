@@ -32,6 +32,9 @@ function stop(signal: string): void {
     },
   );
 }
+// The last line of defence for a long-running server: a stray rejection (a dependency's
+// fire-and-forget promise during an outage) is logged, and the process keeps serving.
+process.on('unhandledRejection', (err) => app.log.error({ err }, 'unhandled promise rejection'));
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
 

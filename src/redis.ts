@@ -1,6 +1,6 @@
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { FastifyBaseLogger } from 'fastify';
-import { createClient, type RedisClientType } from 'redis';
+import { createClient, ErrorReply, type RedisClientType } from 'redis';
 import { AppError } from './errors.js';
 
 export type Redis = RedisClientType;
@@ -116,12 +116,15 @@ export async function connectRedis(options: RedisOptions) {
 
 export type RedisConnection = Awaited<ReturnType<typeof connectRedis>>;
 
-/** Runs a Redis call, turning "Redis cannot answer" into `unavailable`. */
+/**
+ * Runs a Redis call, turning "Redis cannot answer" (offline, closed, timed out) into
+ * `unavailable`. An error reply (a bad command or script) is a bug and stays itself.
+ */
 export async function redisCall<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof AppError) throw err;
+    if (err instanceof AppError || err instanceof ErrorReply) throw err;
     throw new AppError('unavailable', 'Redis is unavailable.');
   }
 }

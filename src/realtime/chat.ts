@@ -102,7 +102,13 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         // A second join of the same room (a resync) must not count the socket twice.
         const rejoin = socket.rooms.has(req.room);
         await socket.join(req.room);
-        const change = rejoin ? undefined : await presence.add(req.room, user, socket.id);
+        // Presence is best effort: a Redis outage must not keep anyone from the room's history.
+        const change = rejoin
+          ? undefined
+          : await presence.add(req.room, user, socket.id).catch((err: unknown) => {
+              log.warn({ err, room: req.room }, 'presence update failed');
+              return undefined;
+            });
         if (change?.joined) {
           nsp.to(req.room).emit('presence:update', { room: req.room, joined: user, count: change.count });
           bus.emit('member.joined', { room: req.room, member: user, count: change.count });
@@ -115,7 +121,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         return {
           room: req.room,
           messages: page.messages,
-          members: await presence.members(req.room),
+          members: await presence.members(req.room).catch(() => [user]),
           lastSeq: lastSeqs.get(req.room) ?? 0,
           hasMore: page.hasMore,
         };
