@@ -1,53 +1,20 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { projectRoot } from '../src/paths.js';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { skipBrowser as skip, useBrowser, watchPage } from './browser-helpers.js';
 import { startApp } from './helpers.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// CI must run this test; elsewhere a machine without Chromium skips it, loudly.
-const skip = !existsSync(chromiumPath) && !process.env.CI ? `no Chromium at ${chromiumPath} (apt-get install chromium)` : false;
-if (skip) console.warn(`SKIPPING browser tests: ${skip}`);
-
-let browser: Browser;
-
-before(async () => {
-  if (skip) return;
-  // The pages load dist/web; build it from the current sources so the test never sees a stale bundle.
-  execFileSync('npm', ['run', '--silent', 'build:web'], { cwd: projectRoot, stdio: 'pipe' });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-  });
-});
-
-after(() => browser?.close());
+const browser = useBrowser();
 
 test('two room pages exchange messages and render hostile text as text', { skip }, async () => {
   const { url } = await startApp();
-  const dialogs: string[] = [];
-  const pageErrors: string[] = [];
+  const watched: ReturnType<typeof watchPage>[] = [];
 
   async function openRoom(name: string): Promise<Page> {
-    const page = await (await browser.newContext()).newPage();
-    page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const page = await (await browser().newContext()).newPage();
+    watched.push(watchPage(page));
     await page.goto(`${url}/rooms/lobby?name=${name}`);
     await page.locator('roomcast-room [part="status"].connected').waitFor({ timeout: 10_000 });
     return page;
@@ -74,15 +41,13 @@ test('two room pages exchange messages and render hostile text as text', { skip 
     assert.equal(images, 0);
   }
 
-  assert.deepEqual(dialogs, []);
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(watched.flatMap((w) => [...w.dialogs, ...w.errors]), []);
 });
 
 test('the live-data button shows the pushes as they come, extends them, and explains a rate limit', { skip }, async () => {
   const { url } = await startApp({ LIVE_INTERVAL_MS: '300', NODE_NAME: 'test-node' });
-  const page = await (await browser.newContext()).newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  const page = await (await browser().newContext()).newPage();
+  const { errors } = watchPage(page);
   await page.goto(`${url}/rooms/live-room?name=Liv`);
   await page.locator('roomcast-room [part="status"].connected').waitFor({ timeout: 10_000 });
 
@@ -102,5 +67,5 @@ test('the live-data button shows the pushes as they come, extends them, and expl
   await page.getByRole('button', { name: 'Extend live data' }).click();
   await page.getByRole('alert').filter({ hasText: /too often\. Try again in \d+ s/ }).waitFor({ timeout: 5_000 });
   assert.equal(await page.getByRole('button', { name: 'Extend live data' }).isDisabled(), true);
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(errors, []);
 });

@@ -1,16 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createServer, type Server, type Socket as NetSocket, connect } from 'node:net';
 import { after } from 'node:test';
 import { createClient } from 'redis';
 import { projectRoot } from '../src/paths.js';
-import { waitFor } from './helpers.js';
+import { join } from 'node:path';
+import { tempDir, waitFor } from './helpers.js';
 
 /** The Redis tests may use: REDIS_URL, else the machine's local one. */
 export const testRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** True when a Redis answers at `url`; says so loudly when not (and fails in CI). */
 export async function redisAvailable(url = testRedisUrl): Promise<boolean> {
-  const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+  // A test's own TLS Redis has a self-signed certificate.
+  const tls = url.startsWith('rediss:') ? { tls: true as const, rejectUnauthorized: false } : {};
+  const client = createClient({ url, socket: { ...tls, connectTimeout: 2000, reconnectStrategy: false } });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -28,7 +31,8 @@ export function testPrefix(url = testRedisUrl): string {
   const prefix = `roomcast-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}:`;
   after(async () => {
     // A Redis the test stopped on purpose has nothing left to clean.
-    const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+    const tls = url.startsWith('rediss:') ? { tls: true as const, rejectUnauthorized: false } : {};
+    const client = createClient({ url, socket: { ...tls, connectTimeout: 2000, reconnectStrategy: false } });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -104,14 +108,27 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A redis-server of the test's own, which it may stop and start again on the same port. */
-export async function ownRedis() {
+/**
+ * A redis-server of the test's own, which it may stop and start again on the same port; with
+ * `tls`, it speaks only TLS, with a self-signed certificate made for the test.
+ */
+export async function ownRedis({ tls = false } = {}) {
   const port = await freePort();
+  const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  if (tls) {
+    const dir = tempDir();
+    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost'].concat(
+      ['-keyout', key, '-out', cert],
+    ), { stdio: 'ignore' });
+    args.push('--port', '0', '--tls-port', String(port), '--tls-cert-file', cert, '--tls-key-file', key);
+    args.push('--tls-ca-cert-file', cert, '--tls-auth-clients', 'no');
+  } else {
+    args.push('--port', String(port));
+  }
   let child: ChildProcess | undefined;
   async function start(): Promise<void> {
-    const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const started = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
     let output = '';
     await new Promise<void>((resolve, reject) => {
@@ -136,7 +153,7 @@ export async function ownRedis() {
   }
   after(stop);
   await start();
-  return { url: `redis://127.0.0.1:${port}`, start, stop };
+  return { url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`, start, stop };
 }
 
 /**

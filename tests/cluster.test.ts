@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 import type { AckResult, Message, PresenceEvent, Push, PushClientToServer, PushServerToClient, TypingEvent } from '../src/protocol.js';
-import { ownRedis, redisAvailable, startNode, tcpProxy, testPrefix, testRedisUrl } from './cluster-helpers.js';
-import { type ChatClient, connectChat, createTestDatabase, waitFor } from './helpers.js';
+import { type Node, ownRedis, redisAvailable, startNode, tcpProxy, testPrefix, testRedisUrl } from './cluster-helpers.js';
+import { type ChatClient, connectChat, createTestDatabase, tempDir, waitFor } from './helpers.js';
 
 const jwtSecret = 'cluster-jwt-secret-0123456789';
 const apiKey = 'cluster-api-key-0123456789';
@@ -139,6 +140,36 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
     assert.equal(res.status, 202);
     assert.deepEqual((await pushed).data, { from: 'node1' });
 
+    // Push recovery is the same on every node: seq and retention live in Redis.
+    await fetch(`${n2.url}/api/push`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ pushes: [1, 2, 3].map((data) => ({ topic: 'feed', data })) }),
+    });
+    const recovered = await Promise.all(
+      [n1, n3].map(async (node) => {
+        const client: Socket<PushServerToClient, PushClientToServer> = io(`${node.url}/push`, {
+          transports: ['websocket'],
+          reconnection: false,
+        });
+        t.after(() => client.disconnect());
+        await waitFor(client, 'session');
+        return client.emitWithAck('push:subscribe', { topic: 'feed', after: 1 });
+      }),
+    );
+    for (const ack of recovered) {
+      assert.ok(ack.ok);
+      assert.deepEqual(
+        ack.missed.map((p) => [p.seq, p.data]),
+        [
+          [2, 2],
+          [3, 3],
+        ],
+      );
+      assert.equal(ack.lastSeq, 3);
+    }
+    assert.deepEqual(recovered[0], recovered[1]);
+
     // A node killed without goodbye: its users leave the count within a few heartbeats.
     const left = new Promise<PresenceEvent>((resolve) =>
       c1.socket.on('presence:update', (e) => e.left?.id === 'u3' && resolve(e)),
@@ -174,10 +205,15 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
     assert.ok(during.ok, JSON.stringify(during));
 
     const hint = waitFor(b.socket, 'sync:hint', 20_000);
-    const mark2 = n1.output().length;
+    const marks = [n1.output().length, n2.output().length];
     await redis.start();
     await hint;
-    await n1.printed('"connection":"commands","msg":"Redis connection back"', mark2);
+    // Live delivery resumes once both connections of both nodes are back.
+    await Promise.all(
+      [n1, n2].flatMap((node, i) =>
+        ['commands', 'subscriber'].map((c) => node.printed(`"connection":"${c}","msg":"Redis connection back"`, marks[i])),
+      ),
+    );
     const caughtUp = await b.socket.emitWithAck('message:history', { room: 'ops', after: 1 });
     assert.ok(caughtUp.ok);
     assert.deepEqual(
@@ -224,5 +260,44 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
       ],
     );
     assert.equal((await fetch(`${node.url}/readyz`)).status, 200);
+  });
+
+  test('rediss:// with a self-signed certificate: refused by default, accepted with REDIS_TLS_INSECURE=1', async (t) => {
+    const redis = await ownRedis({ tls: true });
+    const env = await services(t, redis.url);
+    if (!env) return;
+    const strict = await startNode(env);
+    await strict.printed('Redis connection error');
+    assert.equal((await fetch(`${strict.url}/readyz`)).status, 503);
+    // Two nodes over TLS, so the subscriber (a duplicate of the first client) must carry TLS too.
+    const [n1, n2] = (await Promise.all([1, 2].map(() => startNode({ ...env, REDIS_TLS_INSECURE: '1' })))) as [Node, Node];
+    await n1.printed('"tls":true');
+    assert.equal((await fetch(`${n1.url}/readyz`)).status, 200);
+    const a = await connectChat(n1.url);
+    const b = await connectChat(n2.url);
+    await a.socket.emitWithAck('room:join', { room: 'tls' });
+    await b.socket.emitWithAck('room:join', { room: 'tls' });
+    const crossed = waitFor<Message>(b.socket, 'message:new');
+    assert.ok((await send(a.socket, 'tls', 'over tls', 't1')).ok);
+    assert.equal((await crossed).text, 'over tls');
+  });
+
+  test('the sharded adapter carries a chat across nodes', async (t) => {
+    const env = await services(t);
+    if (!env) return;
+    const [n1, n2] = (await Promise.all([1, 2].map(() => startNode({ ...env, REDIS_SHARDED: '1' })))) as [Node, Node];
+    const a = await connectChat(n1.url);
+    const b = await connectChat(n2.url);
+    await a.socket.emitWithAck('room:join', { room: 'shards' });
+    await b.socket.emitWithAck('room:join', { room: 'shards' });
+    const crossed = waitFor<Message>(b.socket, 'message:new');
+    assert.ok((await send(a.socket, 'shards', 'sharded', 's1')).ok);
+    assert.equal((await crossed).text, 'sharded');
+  });
+
+  test('REDIS_URL without DATABASE_URL warns that history is per node', async (t) => {
+    if (!(await redisAvailable())) return t.skip('needs Redis');
+    const node = await startNode({ REDIS_URL: testRedisUrl, REDIS_PREFIX: testPrefix(), DATABASE_PATH: join(tempDir(), 'db.sqlite') });
+    await node.printed('each node keeps its own SQLite history, which is unsafe with more than one node');
   });
 });

@@ -68,6 +68,35 @@ describe('ChatConnection (the components socket logic) against the real server',
     conn.close();
   });
 
+  test('a sync:hint from the server makes it catch up by cursor on what it missed', async () => {
+    const app = await startApp({ MESSAGE_RATE_BURST: '1000' });
+    const h = host();
+    const conn = new ChatConnection(h, { url: app.url, room: 'hinted', name: 'Hinted' });
+    await conn.connect();
+    const writer = await connectChat(app.url);
+    await writer.socket.emitWithAck('room:join', { room: 'hinted' });
+    await writer.socket.emitWithAck('message:send', { room: 'hinted', text: 'seen 1', clientId: 'h1' });
+    await h.changed(() => conn.messages.length === 1);
+    const [server] = (await app.io.of('/chat').fetchSockets()).filter((s) => s.data.identity.user.name === 'Hinted');
+    assert.ok(server);
+    // As if this node's broadcasts from other nodes were lost: the socket misses 2..251 live,
+    // more than one catch-up page, and nothing live follows that would show a gap.
+    server.leave('hinted');
+    for (let i = 2; i <= 251; i++) {
+      await writer.socket.emitWithAck('message:send', { room: 'hinted', text: `missed ${i}`, clientId: `h${i}` });
+    }
+    server.join('hinted');
+    assert.equal(conn.messages.length, 1);
+    app.io.of('/chat').local.emit('sync:hint', {});
+    await h.changed(() => conn.messages.length === 251);
+    assert.deepEqual(
+      conn.messages.map((m) => m.seq),
+      Array.from({ length: 251 }, (_, i) => i + 1),
+    );
+    assert.equal(conn.lastSeq, 251);
+    conn.close();
+  });
+
   test('a refused handshake leaves it offline with the code', async () => {
     const app = await startApp({ ALLOW_GUESTS: 'false' });
     const conn = new ChatConnection(host(), { url: app.url, room: 'x' });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { pino } from 'pino';
 import type { Member } from '../src/protocol.js';
-import { openPostgresStore } from '../src/store/postgres.js';
+import { connectionConfig, openPostgresStore } from '../src/store/postgres.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import type { Store } from '../src/store/store.js';
 import { createTestDatabase, tempDir } from './helpers.js';
@@ -125,5 +126,17 @@ for (const backend of backends) describe(`${backend.name} store`, () => {
     await store.close();
     await assert.rejects(store.append({ room: 'r', text: 'x', author: ana }), { code: 'unavailable' });
     await assert.rejects(store.check(), { code: 'unavailable' });
+  });
+});
+
+describe('PostgreSQL connection URLs, read as libpq reads them', () => {
+  test('sslmode and the default user', () => {
+    assert.equal(connectionConfig('postgres://db.example:5432/app').ssl, false);
+    assert.deepEqual(connectionConfig('postgres://u:p@db.example/app?sslmode=require').ssl, { rejectUnauthorized: false });
+    assert.deepEqual(connectionConfig('postgres://u:p@db.example/app?sslmode=verify-full').ssl, { rejectUnauthorized: true });
+    assert.equal(connectionConfig('postgres://db.example/app?sslmode=disable').ssl, false);
+    const config = connectionConfig('postgres://u:p@db.example:6543/app');
+    assert.deepEqual([config.user, config.password, config.host, config.port, config.database], ['u', 'p', 'db.example', 6543, 'app']);
+    assert.equal(connectionConfig('postgres://db.example/app').user, userInfo().username);
   });
 });
