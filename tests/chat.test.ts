@@ -2,27 +2,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { Message, PresenceEvent, TypingEvent } from '../src/protocol.js';
-import { collect, connectChat, startApp, waitFor } from './helpers.js';
+import { collect, connectChat, nextMessages, startApp, waitFor } from './helpers.js';
 
 async function send(socket: Awaited<ReturnType<typeof connectChat>>['socket'], room: string, text: string, clientId = randomUUID()) {
   const ack = await socket.emitWithAck('message:send', { room, text, clientId });
   assert.equal(ack.ok, true, JSON.stringify(ack));
   return (ack as { message: Message }).message;
-}
-
-/** Resolves once `socket` has seen `count` message:new events. */
-function messages(socket: Awaited<ReturnType<typeof connectChat>>['socket'], count: number, ms = 5000) {
-  const seen: Message[] = [];
-  return new Promise<Message[]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`saw ${seen.length} of ${count} messages`)), ms);
-    socket.on('message:new', (m) => {
-      seen.push(m);
-      if (seen.length === count) {
-        clearTimeout(timer);
-        resolve(seen);
-      }
-    });
-  });
 }
 
 describe('chat', () => {
@@ -32,8 +17,8 @@ describe('chat', () => {
     const b = await connectChat(url, { name: 'Bo' });
     await a.socket.emitWithAck('room:join', { room: 'lobby' });
     await b.socket.emitWithAck('room:join', { room: 'lobby' });
-    const seenByA = messages(a.socket, 20);
-    const seenByB = messages(b.socket, 20);
+    const seenByA = nextMessages(a.socket, 20);
+    const seenByB = nextMessages(b.socket, 20);
     await Promise.all(
       Array.from({ length: 10 }, (_, i) => [send(a.socket, 'lobby', `a${i}`), send(b.socket, 'lobby', `b${i}`)]).flat(),
     );

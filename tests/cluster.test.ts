@@ -5,7 +5,7 @@ import { SignJWT } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 import type { AckResult, Message, PresenceEvent, Push, PushClientToServer, PushServerToClient, TypingEvent } from '../src/protocol.js';
 import { type Node, ownRedis, redisAvailable, startNode, tcpProxy, testPrefix, testRedisUrl } from './cluster-helpers.js';
-import { type ChatClient, connectChat, createTestDatabase, tempDir, waitFor } from './helpers.js';
+import { type ChatClient, connectChat, createTestDatabase, nextMessages, tempDir, waitFor } from './helpers.js';
 
 const jwtSecret = 'cluster-jwt-secret-0123456789';
 const apiKey = 'cluster-api-key-0123456789';
@@ -35,21 +35,6 @@ async function services(t: TestContext, redisUrl = testRedisUrl) {
   };
 }
 
-/** Resolves with the first `count` message:new events. */
-function messages(socket: ChatClient, count: number, ms = 10_000): Promise<Message[]> {
-  const seen: Message[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`saw ${seen.length} of ${count} messages`)), ms);
-    socket.on('message:new', (m) => {
-      seen.push(m);
-      if (seen.length === count) {
-        clearTimeout(timer);
-        resolve(seen);
-      }
-    });
-  });
-}
-
 function send(socket: ChatClient, room: string, text: string, clientId: string) {
   return socket.timeout(5000).emitWithAck('message:send', { room, text, clientId });
 }
@@ -73,7 +58,7 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
     assert.deepEqual(tabJoin.members.map((m) => m.id).sort(), ['u1', 'u2', 'u3']);
 
     // Ten messages from each node at once: everyone sees one order, 1..30.
-    const seen = users.map((c) => messages(c.socket, 30));
+    const seen = users.map((c) => nextMessages(c.socket, 30));
     await Promise.all(
       users.flatMap((c, i) => Array.from({ length: 10 }, (_, k) => send(c.socket, 'lobby', `n${i + 1}-${k}`, `c${i}-${k}`))),
     );

@@ -9,7 +9,7 @@ import { io, type Socket } from 'socket.io-client';
 import { type App, type AppOptions, buildApp } from '../src/app.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { connectionConfig } from '../src/store/postgres.js';
-import type { ChatClientToServer, ChatServerToClient, SessionEvent } from '../src/protocol.js';
+import type { ChatClientToServer, ChatServerToClient, Message, SessionEvent } from '../src/protocol.js';
 
 export type ChatClient = Socket<ChatServerToClient, ChatClientToServer>;
 
@@ -79,6 +79,21 @@ export async function connectChat(url: string, auth: Record<string, unknown> = {
   const session = waitFor<SessionEvent>(socket, 'session');
   socket.connect();
   return { socket, ...(await session) };
+}
+
+/** Resolves with the first `count` message:new events the client sees from now on. */
+export function nextMessages(socket: ChatClient, count: number, ms = 10_000): Promise<Message[]> {
+  const seen: Message[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`saw ${seen.length} of ${count} messages`)), ms);
+    socket.on('message:new', (m) => {
+      seen.push(m);
+      if (seen.length === count) {
+        clearTimeout(timer);
+        resolve(seen);
+      }
+    });
+  });
 }
 
 /** Collects every event of one name a client receives. */

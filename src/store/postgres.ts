@@ -4,19 +4,8 @@ import { userInfo } from 'node:os';
 import pg from 'pg';
 import { parse, toClientConfig } from 'pg-connection-string';
 import { AppError } from '../errors.js';
-import type { Message } from '../protocol.js';
-import type { HistoryQuery, NewMessage, Page, Store } from './store.js';
+import { type HistoryQuery, type MessageRow, type NewMessage, type Page, type Store, toMessage } from './store.js';
 
-interface Row {
-  room: string;
-  seq: number;
-  text: string;
-  author_id: string;
-  author_name: string;
-  author_kind: Message['author']['kind'];
-  client_id: string | null;
-  ts: number;
-}
 
 /**
  * Each entry moves the schema one version on. Appending is one function call, so one round trip:
@@ -70,18 +59,6 @@ const migrations = [
    END $$;`,
 ];
 
-function toMessage(row: Row): Message {
-  const message: Message = {
-    id: `${row.room}:${row.seq}`,
-    seq: Number(row.seq),
-    room: row.room,
-    text: row.text,
-    author: { id: row.author_id, name: row.author_name, kind: row.author_kind },
-    ts: Number(row.ts),
-  };
-  if (row.client_id !== null) message.clientId = row.client_id;
-  return message;
-}
 
 /** SQLSTATE classes that mean "the database cannot answer now": connection, resources, shutdown. */
 function isUnavailable(err: unknown): boolean {
@@ -144,13 +121,13 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
     // One row more than asked tells whether more remain.
     if (query.after !== undefined) {
-      const { rows } = await pool.query<Row>(
+      const { rows } = await pool.query<MessageRow>(
         'SELECT * FROM messages WHERE room = $1 AND seq > $2 AND seq < $3 ORDER BY seq ASC LIMIT $4',
         [room, query.after, before, query.limit + 1],
       );
       return { messages: rows.slice(0, query.limit).map(toMessage), hasMore: rows.length > query.limit };
     }
-    const { rows } = await pool.query<Row>('SELECT * FROM messages WHERE room = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3', [
+    const { rows } = await pool.query<MessageRow>('SELECT * FROM messages WHERE room = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3', [
       room,
       before,
       query.limit + 1,
@@ -161,7 +138,7 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
   return {
     append: (input: NewMessage) =>
       call(async () => {
-        const { rows } = await pool.query<{ created: boolean; message: Row }>(
+        const { rows } = await pool.query<{ created: boolean; message: MessageRow }>(
           'SELECT created, to_jsonb(message) AS message FROM roomcast_append($1, $2, $3, $4, $5, $6, $7)',
           [input.room, input.text, input.author.id, input.author.name, input.author.kind, input.clientId ?? null, Date.now()],
         );

@@ -4,18 +4,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../errors.js';
 import type { Message } from '../protocol.js';
-import type { HistoryQuery, NewMessage, Page, Store } from './store.js';
+import { type HistoryQuery, type MessageRow, type NewMessage, type Page, type Store, toMessage } from './store.js';
 
-interface Row {
-  room: string;
-  seq: number;
-  text: string;
-  author_id: string;
-  author_name: string;
-  author_kind: Message['author']['kind'];
-  client_id: string | null;
-  ts: number;
-}
 
 /** Each entry moves the schema one version on (PRAGMA user_version counts them). */
 const migrations = [
@@ -44,18 +34,6 @@ const migrations = [
 /** SQLite result codes that mean the database cannot answer now, not that the call was wrong. */
 const unavailableCodes = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB)/;
 
-function toMessage(row: Row): Message {
-  const message: Message = {
-    id: `${row.room}:${row.seq}`,
-    seq: row.seq,
-    room: row.room,
-    text: row.text,
-    author: { id: row.author_id, name: row.author_name, kind: row.author_kind },
-    ts: row.ts,
-  };
-  if (row.client_id !== null) message.clientId = row.client_id;
-  return message;
-}
 
 /**
  * The embedded store: one SQLite file in WAL mode, prepared statements, one short transaction per
@@ -78,7 +56,7 @@ export function openSqliteStore(path: string): Store {
     }
   })();
 
-  const byClientId = db.prepare<[string, string, string], Row>(
+  const byClientId = db.prepare<[string, string, string], MessageRow>(
     'SELECT * FROM messages WHERE room = ? AND author_id = ? AND client_id = ?',
   );
   const nextSeq = db.prepare<[string], { last_seq: number }>(
@@ -90,10 +68,10 @@ export function openSqliteStore(path: string): Store {
     `INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts)
      VALUES (@room, @seq, @text, @author_id, @author_name, @author_kind, @client_id, @ts)`,
   );
-  const newest = db.prepare<[string, number, number], Row>(
+  const newest = db.prepare<[string, number, number], MessageRow>(
     'SELECT * FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
   );
-  const oldest = db.prepare<[string, number, number, number], Row>(
+  const oldest = db.prepare<[string, number, number, number], MessageRow>(
     'SELECT * FROM messages WHERE room = ? AND seq > ? AND seq < ? ORDER BY seq ASC LIMIT ?',
   );
   const lastSeq = db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM rooms WHERE name = ?');
@@ -107,7 +85,7 @@ export function openSqliteStore(path: string): Store {
       if (existing) return { message: toMessage(existing), created: false };
     }
     const seq = (nextSeq.get(input.room) as { last_seq: number }).last_seq;
-    const row: Row = {
+    const row: MessageRow = {
       room: input.room,
       seq,
       text: input.text,

@@ -38,3 +38,28 @@ export interface Store {
   check(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A message as both SQL stores keep it. */
+export interface MessageRow {
+  room: string;
+  seq: number;
+  text: string;
+  author_id: string;
+  author_name: string;
+  author_kind: Member['kind'];
+  client_id: string | null;
+  ts: number;
+}
+
+export function toMessage(row: MessageRow): Message {
+  const message: Message = {
+    id: `${row.room}:${row.seq}`,
+    seq: Number(row.seq),
+    room: row.room,
+    text: row.text,
+    author: { id: row.author_id, name: row.author_name, kind: row.author_kind },
+    ts: Number(row.ts),
+  };
+  if (row.client_id !== null) message.clientId = row.client_id;
+  return message;
+}
