@@ -50,6 +50,8 @@ export class ChatConnection extends SocketController<ChatSocket> {
   /** The newest seq known to exist, from the join result or a received message. */
   private newestSeq = 0;
   private catchingUp = false;
+  /** The server hinted that broadcasts may have been missed: ask for what follows `lastSeq`. */
+  private hinted = false;
   private joinRetryTimer?: ReturnType<typeof setTimeout>;
   private typingSentAt = 0;
   private typingIdleTimer?: ReturnType<typeof setTimeout>;
@@ -72,6 +74,11 @@ export class ChatConnection extends SocketController<ChatSocket> {
       this.newestSeq = Math.max(this.newestSeq, message.seq);
       this.merge([message], true);
       if (this.joined && message.seq > this.lastSeq) void this.catchUp();
+    });
+    socket.on('sync:hint', () => {
+      // This node may have missed other nodes' messages: nothing tells how many, so ask.
+      this.hinted = true;
+      void this.catchUp();
     });
     socket.on('presence:update', ({ room, joined, left, count }) => {
       if (room !== this.room) return;
@@ -196,20 +203,27 @@ export class ChatConnection extends SocketController<ChatSocket> {
     void this.catchUp();
   }
 
-  /** Fetches what lies between `lastSeq` and the newest seq known: gaps and missed pages. */
+  /**
+   * Fetches what lies between `lastSeq` and the newest seq known (gaps and missed pages), and
+   * after a `sync:hint` whatever follows `lastSeq`, page by page while the server has more.
+   */
   private async catchUp(): Promise<void> {
     if (this.catchingUp) return;
     this.catchingUp = true;
     const epoch = this.epoch;
     try {
-      while (this.joined && epoch === this.epoch && this.lastSeq < this.newestSeq) {
+      while (this.joined && epoch === this.epoch && (this.hinted || this.lastSeq < this.newestSeq)) {
+        this.hinted = false;
         const before = this.lastSeq;
         const res = await this.ask<HistoryResult>((s) =>
           s.emitWithAck('message:history', { room: this.room, after: before, limit: CATCH_UP_PAGE }),
         );
         if (epoch !== this.epoch) return;
         this.merge(res.messages, true);
-        if (this.lastSeq === before) break;
+        const progressed = this.lastSeq > before;
+        if (progressed && res.hasMore) this.hinted = true;
+        // No progress: stop, unless another hint came while this request was out.
+        else if (!progressed && !this.hinted) break;
       }
     } catch (err) {
       // The next connect rejoins with `after: lastSeq`, which retries this.

@@ -33,6 +33,8 @@ interface Topic {
   ahead: Map<number, Push>;
   /** The epoch a sync runs for, 0 when none does. */
   syncing: number;
+  /** A `sync:hint` came while a sync ran: it subscribes once more, after the last seq then held. */
+  stale: boolean;
   retryTimer?: ReturnType<typeof setTimeout>;
   /** `subscribe()` calls waiting for the server's answer. */
   waiters: Waiter[];
@@ -73,6 +75,10 @@ export class PushConnection extends SocketController<PushSocket> {
     if (this.link) return this.link.ready;
     const { socket, ready } = this.openLink([...this.topics.values()].some((state) => state.last !== undefined));
     socket.on('push:new', (push) => this.receive(push));
+    // This node may have missed other nodes' pushes: every topic asks again after its last seq.
+    socket.on('sync:hint', () => {
+      for (const topic of this.topics.keys()) void this.sync(topic, true);
+    });
     return ready;
   }
 
@@ -163,22 +169,27 @@ export class PushConnection extends SocketController<PushSocket> {
    * Subscribes a topic on this connection with `after` = the last seq held and merges the answer,
    * again while a hole is left that a newer answer may fill. Never rejects.
    */
-  private async sync(topic: string): Promise<void> {
+  private async sync(topic: string, hinted = false): Promise<void> {
     const state = this.topics.get(topic);
     const epoch = this.epoch;
-    if (!state || state.syncing === epoch || !this.link?.socket.connected) return;
+    if (!state || !this.link?.socket.connected) return;
+    if (state.syncing === epoch) {
+      if (hinted) state.stale = true;
+      return;
+    }
     state.syncing = epoch;
     clearTimeout(state.retryTimer);
     try {
       let after: number | undefined;
       do {
+        state.stale = false;
         after = state.last;
         const req: SubscribeRequest = after === undefined ? { topic } : { topic, after };
         const res = await this.ask((s) => s.emitWithAck('push:subscribe', req));
         if (epoch !== this.epoch || this.topics.get(topic) !== state) return;
         this.merge(topic, state, res, after);
         for (const waiter of state.waiters.splice(0)) waiter.resolve(res);
-      } while (state.ahead.size > 0 && state.last !== after);
+      } while (state.stale || (state.ahead.size > 0 && state.last !== after));
       // A hole the server had not numbered yet when it answered (another node's push): ask later.
       if (state.ahead.size > 0) this.retry(topic, state, epoch);
     } catch (err) {
@@ -248,7 +259,7 @@ export class PushConnection extends SocketController<PushSocket> {
 }
 
 function newTopic(): Topic {
-  return { wanted: false, confirmed: 0, held: [], ahead: new Map(), syncing: 0, waiters: [] };
+  return { wanted: false, confirmed: 0, held: [], ahead: new Map(), syncing: 0, stale: false, waiters: [] };
 }
 
 /** Keeps a push for delivery unless it is one already delivered (or waiting). */

@@ -1,5 +1,5 @@
 import { LitElement, type PropertyDeclarations, type PropertyValues, type ReactiveController } from 'lit';
-import { pageStorage, type SocketOptions } from './socket-controller.js';
+import { pageStorage, type SessionStorageLike, type SocketOptions } from './socket-controller.js';
 
 /**
  * What every roomcast element shares: the properties that say how to reach the server, and the
@@ -10,6 +10,7 @@ export class RoomcastElement extends LitElement {
     server: { type: String },
     name: { type: String },
     token: { attribute: false },
+    storage: { attribute: false },
   };
 
   /** Server origin; defaults to the page's own origin. */
@@ -18,17 +19,20 @@ export class RoomcastElement extends LitElement {
   declare name: string;
   /** A JWT from the embedding site's backend (property only, never an attribute). */
   declare token: string | undefined;
+  /** Where the guest session is kept between page loads (property only); default `localStorage`. */
+  declare storage: SessionStorageLike | undefined;
 
   constructor() {
     super();
     this.server = '';
     this.name = '';
     this.token = undefined;
+    this.storage = undefined;
   }
 
   /** Whether an update changes how to reach the server, so the connection must be made again. */
   protected reachChanged(changed: PropertyValues<this>): boolean {
-    return changed.has('server') || changed.has('name') || changed.has('token');
+    return changed.has('server') || changed.has('name') || changed.has('token') || changed.has('storage');
   }
 
   /** The connection options the properties say, with the page's storage for the guest session. */
@@ -37,7 +41,7 @@ export class RoomcastElement extends LitElement {
       url: this.server || location.origin,
       name: this.name || undefined,
       token: this.token,
-      storage: pageStorage(),
+      storage: this.storage ?? pageStorage(),
     };
   }
 

@@ -5,6 +5,7 @@ import type { Member, Message } from '../src/protocol.js';
 import { ChatConnection } from './chat-connection.js';
 import { RoomcastElement } from './roomcast-element.js';
 import { ChatError, type ConnectionStatus } from './socket-controller.js';
+import { theme } from './theme.js';
 
 const STATUS_LABELS: Record<ConnectionStatus, string> = {
   connecting: 'Connecting…',
@@ -23,6 +24,7 @@ const AVATAR_HUES = 8;
  *
  * @fires roomcast-message - `CustomEvent<Message>` for each message that arrives while open
  *   (not for loaded history); bubbles and is composed.
+ * @slot actions - buttons at the end of the header (the widget's close button)
  * @csspart header - the bar with the room name, member count and connection state
  * @csspart title - the room name
  * @csspart members - the member count
@@ -50,6 +52,7 @@ const AVATAR_HUES = 8;
 export class RoomcastRoom extends RoomcastElement {
   static override properties = {
     room: { type: String },
+    heading: { type: String },
     draft: { state: true },
     sendError: { state: true },
     sending: { state: true },
@@ -58,6 +61,8 @@ export class RoomcastRoom extends RoomcastElement {
 
   /** The room to join (`^[A-Za-z0-9_-]{1,64}$`). */
   declare room: string;
+  /** The title shown in the header instead of `#room`. */
+  declare heading: string;
   declare private draft: string;
   declare private sendError: string;
   declare private sending: boolean;
@@ -72,6 +77,7 @@ export class RoomcastRoom extends RoomcastElement {
   constructor() {
     super();
     this.room = '';
+    this.heading = '';
     this.draft = '';
     this.sendError = '';
     this.sending = false;
@@ -81,6 +87,12 @@ export class RoomcastRoom extends RoomcastElement {
   /** The live connection (undefined until a room is set). */
   get connection(): ChatConnection | undefined {
     return this.chat;
+  }
+
+  /** Moves the keyboard focus to the message input. */
+  async focusComposer(): Promise<void> {
+    await this.updateComplete;
+    this.renderRoot.querySelector('textarea')?.focus();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -145,12 +157,15 @@ export class RoomcastRoom extends RoomcastElement {
     return html`
       <header part="header">
         <div class="heading">
-          <h2 part="title" class="title"><span class="hash" aria-hidden="true">#</span>${this.room}</h2>
+          <h2 part="title" class="title">
+            ${this.heading || html`<span class="hash" aria-hidden="true">#</span>${this.room}`}
+          </h2>
           <span part="members" class="members">${count} ${count === 1 ? 'person' : 'people'} here</span>
         </div>
         <span part="status" class="status ${status}" role="status">
           <span class="dot" aria-hidden="true"></span>${STATUS_LABELS[status]}
         </span>
+        <slot name="actions"></slot>
       </header>
       ${showError ? html`<p class="banner" role="alert">${chat.error?.message}</p>` : nothing}
       <div class="body">
@@ -169,13 +184,15 @@ export class RoomcastRoom extends RoomcastElement {
           ${chat && chat.messages.length === 0 && status === 'connected'
             ? html`<p class="empty">No messages yet. Say hello!</p>`
             : nothing}
-          <ol class="log" role="log" aria-live="polite" aria-label="Messages in ${this.room}">
-            ${repeat(
-              chat?.messages ?? [],
-              (m) => m.id,
-              (m, i) => this.renderMessage(m, chat?.messages[i - 1]),
-            )}
-          </ol>
+          <div class="log" role="log" aria-live="polite" aria-label="Messages in ${this.heading || this.room}">
+            <ol>
+              ${repeat(
+                chat?.messages ?? [],
+                (m) => m.id,
+                (m, i) => this.renderMessage(m, chat?.messages[i - 1]),
+              )}
+            </ol>
+          </div>
         </div>
         ${this.unseen > 0
           ? html`<button part="new-messages" class="jump" type="button" @click=${this.jumpToNewest}>
@@ -305,79 +322,20 @@ export class RoomcastRoom extends RoomcastElement {
     }
   }
 
-  static override styles = css`
+  static override styles = [
+    theme,
+    css`
     :host {
-      all: initial;
       display: flex;
       flex-direction: column;
       box-sizing: border-box;
       height: var(--roomcast-height, 560px);
       min-height: 280px;
       contain: layout style;
-      font-family: var(--roomcast-font, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif);
-      font-size: 15px;
-      line-height: 1.45;
-      color: var(--_fg);
       background: var(--_bg);
       border: 1px solid var(--_border);
       border-radius: var(--roomcast-radius, 12px);
       overflow: hidden;
-      -webkit-font-smoothing: antialiased;
-
-      --_bg: var(--roomcast-bg, #ffffff);
-      --_surface: var(--roomcast-surface, #f5f6f8);
-      --_fg: var(--roomcast-fg, #1c1f26);
-      --_muted: var(--roomcast-muted, #5d6472);
-      --_border: var(--roomcast-border, #e2e5ea);
-      --_accent: var(--roomcast-accent, #4f46e5);
-      --_accent-fg: var(--roomcast-accent-fg, #ffffff);
-      --_success: var(--roomcast-success, #16a34a);
-      --_warning: var(--roomcast-warning, #d97706);
-      --_danger: var(--roomcast-danger, #dc2626);
-      --_mine: color-mix(in srgb, var(--_accent) 7%, transparent);
-    }
-    @media (prefers-color-scheme: dark) {
-      :host {
-        --_bg: var(--roomcast-bg, #15171c);
-        --_surface: var(--roomcast-surface, #1d2027);
-        --_fg: var(--roomcast-fg, #e7e9ee);
-        --_muted: var(--roomcast-muted, #9aa2b1);
-        --_border: var(--roomcast-border, #2b2f38);
-        --_accent: var(--roomcast-accent, #8b8cf8);
-        --_accent-fg: var(--roomcast-accent-fg, #12131a);
-        --_success: var(--roomcast-success, #4ade80);
-        --_warning: var(--roomcast-warning, #fbbf24);
-        --_danger: var(--roomcast-danger, #f87171);
-        --_mine: color-mix(in srgb, var(--_accent) 10%, transparent);
-      }
-    }
-    :host([hidden]) {
-      display: none;
-    }
-    *,
-    *::before,
-    *::after {
-      box-sizing: border-box;
-    }
-    button,
-    textarea {
-      font: inherit;
-      color: inherit;
-    }
-    :focus-visible {
-      outline: 2px solid var(--_accent);
-      outline-offset: 2px;
-    }
-    .visually-hidden {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      margin: -1px;
-      padding: 0;
-      overflow: hidden;
-      clip: rect(0 0 0 0);
-      white-space: nowrap;
-      border: 0;
     }
 
     header {
@@ -390,6 +348,7 @@ export class RoomcastRoom extends RoomcastElement {
       background: var(--_surface);
     }
     .heading {
+      flex: 1;
       display: flex;
       flex-wrap: wrap;
       align-items: baseline;
@@ -483,9 +442,12 @@ export class RoomcastRoom extends RoomcastElement {
       outline-offset: -2px;
     }
     .log {
-      list-style: none;
       /* A short conversation sits just above the input, as in any chat. */
-      margin: auto 0 0;
+      margin-top: auto;
+    }
+    .log > ol {
+      list-style: none;
+      margin: 0;
       padding: 0;
     }
     .empty {
@@ -654,7 +616,8 @@ export class RoomcastRoom extends RoomcastElement {
       font-size: 13px;
       color: var(--_danger);
     }
-  `;
+  `,
+  ];
 }
 
 customElements.get('roomcast-room') || customElements.define('roomcast-room', RoomcastRoom);

@@ -77,6 +77,8 @@ export class SocketLink<S extends Socket> {
   private retryTimer?: ReturnType<typeof setTimeout>;
   /** Set while this socket is the one getting the first guest session (see `firstSessions`). */
   private releaseFirst?: () => void;
+  private originChecked = false;
+  private closed = false;
 
   constructor(namespace: '/chat' | '/push', options: SocketOptions, hooks: SocketHooks) {
     this.ready = new Promise<void>((resolve, reject) => {
@@ -85,7 +87,7 @@ export class SocketLink<S extends Socket> {
     // Whoever calls connect() may ignore it: the controller's state shows the failure too.
     this.ready.catch(() => undefined);
     this.server = `the ${namespace.slice(1)} server`;
-    const storageKey = `roomcast:session:${new URL(options.url).origin}`;
+    const storageKey = sessionKey(options.url);
     const socket = io(`${options.url}${namespace}`, {
       forceNew: true,
       transports: options.transports ?? ['websocket', 'polling'],
@@ -106,7 +108,7 @@ export class SocketLink<S extends Socket> {
     socket.on('connect_error', (err: Error & { data?: Partial<ErrorBody> }) => {
       this.releaseFirst?.();
       // A temporary failure (server unreachable): socket.io retries with backoff by itself.
-      if (socket.active) return;
+      if (socket.active) return this.checkOrigin(options.url, hooks);
       // Refused by the server's middleware (bad token, guests disabled): retrying will not help.
       const code = (err.data?.code ?? err.message) as ErrorCode;
       hooks.onRefused(new ChatError(code, err.data?.message ?? err.message));
@@ -157,6 +159,19 @@ export class SocketLink<S extends Socket> {
     handshake();
   }
 
+  /**
+   * A page whose origin is not in the server's ALLOWED_ORIGINS fails like an unreachable server:
+   * the handshake's 403 carries no CORS header, so the page cannot read it. Asks once, in a browser
+   * (other clients send no Origin), and reports a refusal, which retrying would not fix.
+   */
+  private checkOrigin(url: string, hooks: SocketHooks): void {
+    if (this.originChecked || typeof location === 'undefined') return;
+    this.originChecked = true;
+    void refusedOrigin(url).then((error) => {
+      if (error && !this.closed) hooks.onRefused(error);
+    });
+  }
+
   markReady(): void {
     this.settleReady?.resolve();
     this.settleReady = undefined;
@@ -185,6 +200,7 @@ export class SocketLink<S extends Socket> {
 
   /** Disconnects for good: no listener fires any more, and `ready`, if still pending, rejects with `reason`. */
   close(reason = new ChatError('unavailable', 'The connection was closed.')): void {
+    this.closed = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.releaseFirst?.();
@@ -308,6 +324,23 @@ export function toChatError(err: unknown): ChatError {
 /** Whether retrying the request on the same connection cannot help. */
 export function isFatal(error: ChatError): boolean {
   return FATAL_CODES.includes(error.code);
+}
+
+/** The storage key of a guest's session with the server at `url`: one per server origin. */
+export function sessionKey(url: string): string {
+  return `roomcast:session:${new URL(url).origin}`;
+}
+
+/** Asks the server (`GET /api/origin`) whether this page's origin may connect; the refusal if not. */
+async function refusedOrigin(url: string): Promise<ChatError | undefined> {
+  try {
+    const res = await fetch(new URL('/api/origin', url), { credentials: 'omit' });
+    if (res.status !== 403) return undefined;
+    const body = (await res.json()) as { error?: Partial<ErrorBody> };
+    return new ChatError('forbidden', body.error?.message ?? 'This site may not use this chat server.');
+  } catch {
+    return undefined; // unreachable: socket.io keeps retrying
+  }
 }
 
 /** The page's `localStorage` where it may be used, for `SocketOptions.storage`. */

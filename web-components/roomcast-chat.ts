@@ -1,0 +1,624 @@
+import { css, html, nothing, type PropertyValues, type ReactiveController, type TemplateResult } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
+import type { ErrorBody, Message } from '../src/protocol.js';
+import { ConsentStorage } from './consent-storage.js';
+import { RoomcastElement } from './roomcast-element.js';
+import type { RoomcastRoom } from './roomcast-room.js';
+import './roomcast-room.js';
+import { type ConnectionStatus, pageStorage, sessionKey } from './socket-controller.js';
+import { TabSync } from './tab-sync.js';
+import { theme } from './theme.js';
+
+/** `roomcast-unread` detail. */
+export interface UnreadDetail {
+  count: number;
+}
+
+/** `roomcast-notify` detail. */
+export interface NotifyDetail {
+  message: Message;
+  /** The unread count, this message included. */
+  unread: number;
+}
+
+/** `roomcast-status` detail. */
+export interface StatusDetail {
+  status: ConnectionStatus;
+  /** Why it is offline or retrying, when known (e.g. the page's origin is not allowed). */
+  error?: ErrorBody;
+}
+
+/**
+ * One store for every widget of the page: an interaction with any of them lets all of them keep
+ * the guest session in `localStorage`; before that, nothing is written.
+ */
+const storage = new ConsentStorage(pageStorage());
+
+/** `<roomcast-room>`'s parts, passed on so that the page can style `roomcast-chat::part(message)`. */
+const ROOM_PARTS = [
+  'header',
+  'title',
+  'members',
+  'status',
+  'messages',
+  'message',
+  'message-mine',
+  'author',
+  'time',
+  'text',
+  'load-older',
+  'new-messages',
+  'typing',
+  'composer',
+  'input',
+  'send-button',
+  'error',
+].join(', ');
+
+/** The shortest gap between two chimes. */
+const CHIME_GAP_MS = 2_000;
+
+const chatIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+  <path
+    fill="currentColor"
+    d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-4.3 3.6A.5.5 0 0 1 4 21.2V18a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2Zm3 6.5a1.5 1.5 0 1 0 0 .01Zm5 0a1.5 1.5 0 1 0 0 .01Zm5 0a1.5 1.5 0 1 0 0 .01Z"
+  />
+</svg>`;
+const closeIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+  <path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" d="M6 6l12 12M18 6 6 18" />
+</svg>`;
+
+/**
+ * The embeddable chat widget: a launcher button (bottom right) that opens a chat panel, or with
+ * `mode="inline"` the panel in place. It counts unread messages while closed or while the tab is
+ * hidden, and agrees on that count, and on the one tab that notifies, with the page's other tabs.
+ *
+ * @fires roomcast-message - `CustomEvent<Message>` for each new message (live or caught up after a
+ *   reconnect, not loaded history); bubbles and is composed.
+ * @fires roomcast-unread - `CustomEvent<UnreadDetail>` when the unread count changes.
+ * @fires roomcast-notify - `CustomEvent<NotifyDetail>`, cancelable, in one tab only, for a message
+ *   from someone else that arrives unread; unless cancelled the widget then chimes (`sound`) and
+ *   shows a system notification (`notifications`, tab hidden).
+ * @fires roomcast-status - `CustomEvent<StatusDetail>` when the connection state changes.
+ * @fires roomcast-open - `CustomEvent<void>` when the panel opens.
+ * @fires roomcast-close - `CustomEvent<void>` when the panel closes.
+ * @csspart launcher - the round button that opens and closes the panel
+ * @csspart badge - the unread count on the launcher
+ * @csspart panel - the panel around the chat
+ * @csspart close-button - the close button in the panel's header
+ * @csspart header - and every other part of `<roomcast-room>`: title, members, status, messages,
+ *   message, message-mine, author, time, text, load-older, new-messages, typing, composer, input,
+ *   send-button, error
+ * @cssprop --roomcast-z-index - the launcher's and panel's z-index (2147483000)
+ * @cssprop --roomcast-offset-x, --roomcast-offset-y - distance from the viewport's corner (20px)
+ * @cssprop --roomcast-panel-width, --roomcast-panel-height - the floating panel's size (380px, 560px)
+ * @cssprop --roomcast-height - the inline panel's height (560px)
+ * @cssprop --roomcast-badge-bg, --roomcast-badge-fg - the unread badge's colours
+ */
+export class RoomcastChat extends RoomcastElement {
+  /** What `server` defaults to: the origin widget.js was loaded from (set by the widget entry). */
+  static defaultServer = '';
+  /** The token `roomcast.identify()` gave, for widgets added later. */
+  static defaultToken: string | undefined;
+  private static readonly live = new Set<RoomcastChat>();
+
+  /** The widgets on the page. */
+  static get instances(): RoomcastChat[] {
+    return [...RoomcastChat.live];
+  }
+
+  static override properties = {
+    room: { type: String },
+    mode: { type: String, reflect: true },
+    position: { type: String, reflect: true },
+    heading: { type: String },
+    label: { type: String },
+    open: { type: Boolean, reflect: true },
+    sound: { type: Boolean },
+    notifications: { type: Boolean },
+    token: { type: String },
+    count: { state: true },
+    generation: { state: true },
+  };
+
+  /** The room to join (`^[A-Za-z0-9_-]{1,64}$`). */
+  declare room: string;
+  /** `launcher` (default): a floating button that opens the panel; `inline`: the panel in place. */
+  declare mode: 'launcher' | 'inline';
+  /** Where the launcher sits: `bottom-right` (default) or `bottom-left`. */
+  declare position: 'bottom-right' | 'bottom-left';
+  /** The panel's title; default `#room`. */
+  declare heading: string;
+  /** The launcher's accessible name (default "Chat"); the unread count is added to it. */
+  declare label: string;
+  /** Whether the panel is open (launcher mode). */
+  declare open: boolean;
+  /** Chime in the notifying tab when a message arrives unread (after the visitor's first click). */
+  declare sound: boolean;
+  /** Ask for notification permission on first open, and notify while the tab is hidden. */
+  declare notifications: boolean;
+  declare private count: number;
+  /** Bumped by `reset()`: a new inner room, so a new connection. */
+  declare private generation: number;
+
+  private tabs?: TabSync;
+  /** Aborted on disconnect: removes the listeners on the document and the visual viewport. */
+  private listening?: AbortController;
+  private roomElement?: RoomcastRoom;
+  private lastStatus?: string;
+  private audio?: AudioContext;
+  private chimedAt = 0;
+  /** Whether the keyboard focus was inside the panel when it closed, to return it to the launcher. */
+  private focusInside = false;
+  private readonly tracker: ReactiveController = { hostUpdated: () => this.observeRoom() };
+
+  constructor() {
+    super();
+    this.room = '';
+    this.mode = 'launcher';
+    this.position = 'bottom-right';
+    this.heading = '';
+    this.label = '';
+    this.open = false;
+    this.sound = false;
+    this.notifications = false;
+    this.token = RoomcastChat.defaultToken;
+    this.count = 0;
+    this.generation = 0;
+    this.addEventListener('pointerdown', this.interacted);
+    this.addEventListener('keydown', this.interacted);
+  }
+
+  /** The unread count: messages from others not yet seen in any tab. */
+  get unread(): number {
+    return this.count;
+  }
+
+  /** The live connection (undefined until a room is set). */
+  get connection() {
+    return this.roomElement?.connection;
+  }
+
+  /** Opens the panel. */
+  show(): void {
+    this.open = true;
+  }
+
+  /** Closes the panel. */
+  hide(): void {
+    this.open = false;
+  }
+
+  /** Forgets the identity (token and stored guest session) and reconnects as a new guest. */
+  reset(): void {
+    this.token = undefined;
+    storage.removeItem(sessionKey(this.serverUrl));
+    this.generation++;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    RoomcastChat.live.add(this);
+    // Moved in the DOM: an update makes the tab sync that disconnecting closed again.
+    if (!this.tabs) this.requestUpdate();
+    this.listening = new AbortController();
+    const { signal } = this.listening;
+    document.addEventListener('visibilitychange', this.visibilityChanged, { signal });
+    window.visualViewport?.addEventListener('resize', this.fitViewport, { signal });
+    window.visualViewport?.addEventListener('scroll', this.fitViewport, { signal });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    RoomcastChat.live.delete(this);
+    this.listening?.abort();
+    this.tabs?.close();
+    this.tabs = undefined;
+  }
+
+  private get serverUrl(): string {
+    return this.server || RoomcastChat.defaultServer || location.origin;
+  }
+
+  private get launcher(): boolean {
+    return this.mode !== 'inline';
+  }
+
+  /** The visitor is looking at the messages. */
+  private get reading(): boolean {
+    return (!this.launcher || this.open) && document.visibilityState === 'visible';
+  }
+
+  // Untyped maps: the private state (count, generation) is not among `keyof this`.
+  protected override willUpdate(changed: PropertyValues): void {
+    if (!this.tabs || changed.has('room') || changed.has('server') || changed.has('generation')) {
+      this.tabs?.close();
+      this.tabs = new TabSync(`roomcast:${new URL(this.serverUrl).origin}:${this.room}`, () => this.recount());
+      this.count = 0;
+    }
+    if (changed.has('open') && !this.open) this.focusInside = this.matches(':focus-within');
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    const room = this.renderRoot.querySelector('roomcast-room') ?? undefined;
+    if (room !== this.roomElement) {
+      this.roomElement?.removeController(this.tracker);
+      this.roomElement = room;
+      room?.addController(this.tracker);
+    }
+    // Not on the first render: a widget that starts open does not take the focus from the page.
+    if (changed.has('count') && changed.get('count') !== undefined) {
+      this.emit<UnreadDetail>('roomcast-unread', { count: this.count });
+    }
+    if (changed.has('open') && changed.get('open') !== undefined) this.openChanged();
+  }
+
+  private openChanged(): void {
+    if (!this.open) {
+      if (this.focusInside) this.renderRoot.querySelector<HTMLElement>('.launcher')?.focus();
+      this.emit<void>('roomcast-close', undefined);
+      return;
+    }
+    this.fitViewport();
+    this.markRead();
+    this.recount();
+    // It was hidden: scroll it to the newest message now that it has a size.
+    this.roomElement?.requestUpdate();
+    void this.roomElement?.focusComposer();
+    this.emit<void>('roomcast-open', undefined);
+  }
+
+  /** After every update of the inner room: status, read state and unread count. */
+  private observeRoom(): void {
+    const chat = this.connection;
+    if (!chat || !this.tabs) return;
+    const status = `${chat.status}:${chat.error?.code ?? ''}`;
+    if (status !== this.lastStatus) {
+      this.lastStatus = status;
+      this.emit<StatusDetail>('roomcast-status', chat.error ? { status: chat.status, error: chat.error } : { status: chat.status });
+    }
+    if (chat.status === 'connected') this.tabs.start(chat.lastSeq);
+    this.markRead();
+    this.recount();
+  }
+
+  private markRead(): void {
+    const newest = this.connection?.messages.at(-1)?.seq;
+    if (this.reading && newest !== undefined && this.tabs?.readSeq !== undefined) this.tabs.read(newest);
+  }
+
+  private recount(): void {
+    const chat = this.connection;
+    const readSeq = this.tabs?.readSeq;
+    if (!chat || readSeq === undefined) return;
+    const me = chat.user?.id;
+    this.count = chat.messages.filter((m) => m.seq > readSeq && m.author.id !== me).length;
+  }
+
+  private readonly visibilityChanged = (): void => {
+    this.markRead();
+    this.recount();
+  };
+
+  /**
+   * Full screen on a phone is the visual viewport: it shrinks when the keyboard opens, and it is
+   * narrower than the layout viewport on a page that overflows sideways.
+   */
+  private readonly fitViewport = (): void => {
+    const viewport = window.visualViewport;
+    const panel = this.renderRoot?.querySelector<HTMLElement>('.panel');
+    if (!viewport || !panel || !this.open) return;
+    panel.style.setProperty('--_vvw', `${viewport.width}px`);
+    panel.style.setProperty('--_vvh', `${viewport.height}px`);
+    panel.style.setProperty('--_vvleft', `${viewport.offsetLeft}px`);
+    panel.style.setProperty('--_vvtop', `${viewport.offsetTop}px`);
+  };
+
+  /** The visitor's first click or key in the widget: the guest session may be stored, audio may play. */
+  private readonly interacted = (): void => {
+    storage.grant();
+    if (this.sound && !this.audio && typeof AudioContext === 'function') this.audio = new AudioContext();
+    void this.audio?.resume();
+  };
+
+  private onMessage(e: CustomEvent<Message>): void {
+    const message = e.detail;
+    const chat = this.connection;
+    if (!chat || !this.tabs || message.author.id === chat.user?.id || this.reading) return;
+    void this.tabs.claim(message.seq).then((won) => {
+      if (won) this.notify(message);
+    });
+  }
+
+  private notify(message: Message): void {
+    const event = new CustomEvent<NotifyDetail>('roomcast-notify', {
+      detail: { message, unread: this.count },
+      bubbles: true,
+      composed: true,
+      cancelable: true,
+    });
+    if (!this.dispatchEvent(event)) return;
+    if (this.sound && this.audio && Date.now() - this.chimedAt > CHIME_GAP_MS) {
+      this.chimedAt = Date.now();
+      chime(this.audio);
+    }
+    if (this.notifications && document.visibilityState === 'hidden' && notificationsAllowed()) {
+      try {
+        // The tag makes a repeat (from another widget or tab) replace the first rather than add one.
+        new Notification(`${message.author.name} · ${this.heading || `#${message.room}`}`, {
+          body: message.text,
+          tag: message.id,
+        });
+      } catch {
+        // Android's Chrome allows notifications only from a service worker: the badge still counts.
+      }
+    }
+  }
+
+  private toggle(): void {
+    this.open = !this.open;
+    if (this.open && this.notifications && typeof Notification === 'function' && Notification.permission === 'default') {
+      void Notification.requestPermission();
+    }
+  }
+
+  private onPanelKeydown(e: KeyboardEvent): void {
+    if (e.key !== 'Escape' || e.isComposing || !this.launcher || !this.open) return;
+    e.preventDefault();
+    this.open = false;
+  }
+
+  override render(): TemplateResult {
+    const label = this.label || 'Chat';
+    const count = this.count;
+    return html`
+      ${this.launcher
+        ? html`<button
+            part="launcher"
+            class="launcher"
+            type="button"
+            aria-label=${count > 0 ? `${label}, ${count} unread` : label}
+            aria-expanded=${String(this.open)}
+            aria-controls="panel"
+            @click=${this.toggle}
+          >
+            ${this.open ? closeIcon : chatIcon}
+            ${count > 0
+              ? html`<span part="badge" class="badge" aria-hidden="true">${count > 99 ? '99+' : count}</span>`
+              : nothing}
+          </button>`
+        : nothing}
+      <div
+        id="panel"
+        part="panel"
+        class="panel"
+        role=${this.launcher ? 'dialog' : 'region'}
+        aria-label=${this.heading || label}
+        ?hidden=${this.launcher && !this.open}
+        @keydown=${this.onPanelKeydown}
+      >
+        ${keyed(
+          this.generation,
+          html`<roomcast-room
+            exportparts=${ROOM_PARTS}
+            .room=${this.room}
+            .heading=${this.heading}
+            .server=${this.serverUrl}
+            .name=${this.name}
+            .token=${this.token || undefined}
+            .storage=${storage}
+            @roomcast-message=${this.onMessage}
+          >
+            ${this.launcher
+              ? html`<button
+                  slot="actions"
+                  part="close-button"
+                  class="close"
+                  type="button"
+                  aria-label="Close chat"
+                  @click=${this.hide}
+                >
+                  ${closeIcon}
+                </button>`
+              : nothing}
+          </roomcast-room>`,
+        )}
+      </div>
+    `;
+  }
+
+  static override styles = [
+    theme,
+    css`
+      :host {
+        position: fixed;
+        z-index: var(--roomcast-z-index, 2147483000);
+        right: var(--roomcast-offset-x, 20px);
+        bottom: var(--roomcast-offset-y, 20px);
+        display: block;
+        /* Not layout containment: it would make the host the box of the fixed, full-screen panel. */
+        contain: style;
+      }
+      :host([position='bottom-left']) {
+        right: auto;
+        left: var(--roomcast-offset-x, 20px);
+      }
+      :host([mode='inline']) {
+        position: relative;
+        z-index: auto;
+        inset: auto;
+        height: var(--roomcast-height, 560px);
+      }
+
+      .launcher {
+        position: relative;
+        display: grid;
+        place-items: center;
+        width: 56px;
+        height: 56px;
+        margin: 0;
+        padding: 0;
+        border: 0;
+        border-radius: 50%;
+        background: var(--_accent);
+        color: var(--_accent-fg);
+        box-shadow: 0 6px 20px rgb(0 0 0 / 0.25);
+        cursor: pointer;
+      }
+      .launcher:hover {
+        filter: brightness(1.08);
+      }
+      .launcher:focus-visible {
+        outline: 3px solid var(--_accent);
+        outline-offset: 3px;
+      }
+      .launcher svg {
+        width: 26px;
+        height: 26px;
+      }
+      .badge {
+        position: absolute;
+        top: -4px;
+        right: -4px;
+        min-width: 22px;
+        height: 22px;
+        padding: 0 6px;
+        border-radius: 11px;
+        background: var(--roomcast-badge-bg, #b91c1c);
+        color: var(--roomcast-badge-fg, #ffffff);
+        box-shadow: 0 0 0 2px var(--_bg);
+        font-size: 12px;
+        font-weight: 700;
+        line-height: 22px;
+        text-align: center;
+      }
+
+      .panel {
+        position: absolute;
+        right: 0;
+        bottom: calc(100% + 14px);
+        display: flex;
+        width: var(--roomcast-panel-width, 380px);
+        max-width: calc(100vw - 2 * var(--roomcast-offset-x, 20px));
+        height: var(--roomcast-panel-height, 560px);
+        max-height: calc(100vh - 120px);
+        max-height: calc(100dvh - 120px);
+        border-radius: var(--roomcast-radius, 12px);
+        box-shadow: 0 12px 48px rgb(0 0 0 / 0.22);
+      }
+      :host([position='bottom-left']) .panel {
+        right: auto;
+        left: 0;
+      }
+      .panel[hidden] {
+        display: none;
+      }
+      :host([mode='inline']) .panel {
+        position: static;
+        width: 100%;
+        max-width: none;
+        height: 100%;
+        max-height: none;
+        box-shadow: none;
+      }
+      roomcast-room {
+        flex: 1;
+        min-width: 0;
+        height: 100%;
+      }
+
+      .close {
+        display: grid;
+        place-items: center;
+        flex: none;
+        width: 36px;
+        height: 36px;
+        margin: -6px -8px -6px 0;
+        padding: 0;
+        border: 0;
+        border-radius: 8px;
+        background: transparent;
+        color: var(--_fg);
+        cursor: pointer;
+      }
+      .close:hover {
+        background: var(--_border);
+      }
+      .close svg {
+        width: 20px;
+        height: 20px;
+      }
+
+      /* A phone: the open panel takes the whole (visual) viewport; the page's viewport meta is left alone. */
+      @media (max-width: 480px) {
+        :host(:not([mode='inline'])) .panel {
+          position: fixed;
+          top: var(--_vvtop, 0px);
+          right: auto;
+          bottom: auto;
+          left: var(--_vvleft, 0px);
+          width: var(--_vvw, 100vw);
+          max-width: none;
+          height: 100vh;
+          height: var(--_vvh, 100dvh);
+          max-height: none;
+          border-radius: 0;
+        }
+        :host(:not([mode='inline'])) roomcast-room {
+          border: 0;
+          border-radius: 0;
+        }
+        :host([open]:not([mode='inline'])) .launcher {
+          display: none;
+        }
+      }
+      @media (prefers-reduced-motion: no-preference) {
+        :host(:not([mode='inline'])) .panel {
+          animation: rise 160ms ease-out;
+        }
+      }
+      @keyframes rise {
+        from {
+          opacity: 0;
+          transform: translateY(8px);
+        }
+      }
+    `,
+  ];
+}
+
+customElements.get('roomcast-chat') || customElements.define('roomcast-chat', RoomcastChat);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'roomcast-chat': RoomcastChat;
+  }
+  interface HTMLElementEventMap {
+    'roomcast-unread': CustomEvent<UnreadDetail>;
+    'roomcast-notify': CustomEvent<NotifyDetail>;
+    'roomcast-status': CustomEvent<StatusDetail>;
+  }
+}
+
+function notificationsAllowed(): boolean {
+  return typeof Notification === 'function' && Notification.permission === 'granted';
+}
+
+/** A short two-note chime, made rather than downloaded (nothing to fetch, nothing for CSP to block). */
+function chime(audio: AudioContext): void {
+  const start = audio.currentTime;
+  for (const [offset, frequency] of [
+    [0, 880],
+    [0.12, 1320],
+  ] as const) {
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.0001, start + offset);
+    gain.gain.exponentialRampToValueAtTime(0.15, start + offset + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, start + offset + 0.25);
+    tone.connect(gain).connect(audio.destination);
+    tone.start(start + offset);
+    tone.stop(start + offset + 0.3);
+  }
+}
