@@ -50,6 +50,7 @@ async function openState(config: Config, nodeId: string, log: FastifyBaseLogger)
     tlsInsecure: config.redisTlsInsecure,
     sharded: config.redisSharded,
     prefix: config.redisPrefix,
+    nodeId,
     log,
   });
   return {

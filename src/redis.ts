@@ -10,6 +10,8 @@ export interface RedisOptions {
   tlsInsecure: boolean;
   sharded: boolean;
   prefix: string;
+  /** Names the connections (CLIENT LIST shows `<prefix><nodeId>:commands` and `:subscriber`). */
+  nodeId: string;
   log: FastifyBaseLogger;
   /** How long start-up waits for Redis before going on degraded. Default 10000. */
   connectWaitMs?: number;
@@ -25,6 +27,8 @@ export interface RedisOptions {
 export async function connectRedis(options: RedisOptions) {
   const { log } = options;
   const tls = options.url.startsWith('rediss:');
+  // Redis refuses client names with spaces (NODE_NAME may have some).
+  const connectionName = (role: string) => `${options.prefix}${options.nodeId}:${role}`.replace(/\s/g, '-');
   const client: Redis = createClient({
     url: options.url,
     // TLS options must sit under `socket` (a top-level `tls` is ignored); duplicate() keeps them.
@@ -37,8 +41,9 @@ export async function connectRedis(options: RedisOptions) {
     // Hosted Redis closes connections idle for 300 s.
     pingInterval: 60_000,
     disableOfflineQueue: true,
+    name: connectionName('commands'),
   });
-  const sub: Redis = client.duplicate({ disableOfflineQueue: false });
+  const sub: Redis = client.duplicate({ disableOfflineQueue: false, name: connectionName('subscriber') });
 
   // Which connections are down, to log once per outage and to tell callers when one comes back.
   const down = new Set<string>();

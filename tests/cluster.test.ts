@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { SignJWT } from 'jose';
+import { createClient } from 'redis';
 import { io, type Socket } from 'socket.io-client';
 import type { AckResult, Message, PresenceEvent, Push, PushClientToServer, PushServerToClient, TypingEvent } from '../src/protocol.js';
 import { type Node, ownRedis, redisAvailable, startNode, tcpProxy, testPrefix, testRedisUrl } from './cluster-helpers.js';
@@ -280,9 +281,22 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
     assert.equal((await crossed).text, 'sharded');
   });
 
-  test('REDIS_URL without DATABASE_URL warns that history is per node', async (t) => {
+  test('REDIS_URL without DATABASE_URL warns that history is per node; a node holds two Redis connections', async (t) => {
     if (!(await redisAvailable())) return t.skip('needs Redis');
-    const node = await startNode({ REDIS_URL: testRedisUrl, REDIS_PREFIX: testPrefix(), DATABASE_PATH: join(tempDir(), 'db.sqlite') });
+    const prefix = testPrefix();
+    const node = await startNode({ REDIS_URL: testRedisUrl, REDIS_PREFIX: prefix, DATABASE_PATH: join(tempDir(), 'db.sqlite') });
     await node.printed('each node keeps its own SQLite history, which is unsafe with more than one node');
+    // Chat, push, presence and live data all in use, then count the node's connections.
+    const chat = await connectChat(node.url);
+    await chat.socket.emitWithAck('room:join', { room: 'count' });
+    assert.ok((await send(chat.socket, 'count', 'hi', 'k1')).ok);
+    assert.equal((await fetch(`${node.url}/api/rooms/count/live`, { method: 'POST' })).status, 202);
+    const admin = createClient({ url: testRedisUrl });
+    admin.on('error', () => undefined);
+    await admin.connect();
+    t.after(() => admin.close());
+    const names = (await admin.clientList()).map((c) => c.name).filter((name) => name.startsWith(prefix));
+    assert.equal(names.length, 2, names.join(', '));
+    assert.deepEqual(names.map((name) => name.split(':').pop()).sort(), ['commands', 'subscriber']);
   });
 });

@@ -3,7 +3,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { createBus } from '../src/bus.js';
 import type { Message } from '../src/protocol.js';
+import { startWebhooks } from '../src/webhooks.js';
 import { connectChat, startApp, waitFor } from './helpers.js';
 
 const secret = 'webhook-secret-0123456789';
@@ -109,5 +112,35 @@ describe('webhooks', () => {
 
   test('WEBHOOK_URL without WEBHOOK_SECRET stops the start', async () => {
     await assert.rejects(startApp({ WEBHOOK_URL: 'http://127.0.0.1:9/hooks' }), /WEBHOOK_SECRET/);
+  });
+});
+
+describe('the webhook queue', () => {
+  test('is bounded: past it, events are dropped and the log says which', async () => {
+    const hook = await receiver(() => {
+      // Never answers, so every request stays in flight.
+    });
+    const lines: { msg: string; event?: string }[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const bus = createBus(log);
+    const webhooks = startWebhooks({
+      url: hook.url,
+      secret,
+      events: ['member.joined'],
+      maxAttempts: 1,
+      queueSize: 2,
+      timeoutMs: 60_000,
+      bus,
+      log,
+    });
+    after(() => webhooks.close());
+    const member = { id: 'u', name: 'U', kind: 'user' as const };
+    // Four requests in flight, two waiting, then the queue is full.
+    for (let i = 0; i < 8; i++) bus.emit('member.joined', { room: `r${i}`, member, count: 1 });
+    const dropped = lines.filter((l) => l.msg === 'webhook queue full: event dropped');
+    assert.equal(dropped.length, 2);
+    assert.ok(dropped.every((l) => l.event === 'member.joined'));
+    webhooks.close();
+    assert.ok(lines.some((l) => l.msg === 'webhooks not delivered at shutdown'));
   });
 });
