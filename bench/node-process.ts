@@ -1,0 +1,62 @@
+/**
+ * Starting built roomcast nodes for the push and cluster benchmarks: each on a core of its own
+ * choosing (taskset), on a free port, ready when it logs that it listens.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { readProcCpuMs } from './lib.js';
+
+export interface BenchNode {
+  url: string;
+  pid: number;
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export async function startBenchNode(core: number, env: Record<string, string>): Promise<BenchNode> {
+  const port = await freePort();
+  const child: ChildProcess = spawn('taskset', ['-c', String(core), process.execPath, 'dist/server.js'], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      MESSAGE_RATE_PER_SEC: '1000',
+      MESSAGE_RATE_BURST: '2000',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  // Ready when /healthz answers; polled, since a quiet log level prints nothing at start.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error('roomcast exited at start');
+    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error('roomcast did not start within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const pid = child.pid as number;
+  return {
+    url,
+    pid,
+    cpuMs: () => readProcCpuMs(pid),
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
