@@ -17,7 +17,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { ChatClientToServer, ChatServerToClient, Message } from '../src/protocol.js';
 import { connectionConfig } from '../src/store/postgres.js';
 import { Histogram, nowMs } from './lib.js';
-import { type BenchNode, startBenchNode } from './node-process.js';
+import { type BenchNode, drain, openLoop, startBenchNode } from './node-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -63,20 +63,15 @@ async function measure(label: string, nodes: BenchNode[]) {
   const cpuBefore = nodes.map((n) => n.cpuMs());
   measuring = true;
   const started = nowMs();
-  let sent = 0;
-  const acks: Promise<unknown>[] = [];
-  while (nowMs() - started < durationMs) {
-    const owed = Math.floor(((nowMs() - started) / 1000) * rate * senders);
-    for (; sent < owed; sent++) {
-      const socket = sockets[sent % senders] as ChatSocket;
-      acks.push(socket.emitWithAck('message:send', { room: 'bench', text: String(nowMs()), clientId: randomUUID() }));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  await Promise.all(acks);
-  const expected = sent * clients;
-  const drainUntil = nowMs() + 5000;
-  while (received < expected && nowMs() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 20));
+  const acks = await openLoop(rate * senders, durationMs, (i) =>
+    (sockets[i % senders] as ChatSocket).emitWithAck('message:send', {
+      room: 'bench',
+      text: String(nowMs()),
+      clientId: randomUUID(),
+    }),
+  );
+  const expected = acks.length * clients;
+  await drain(() => received >= expected);
   measuring = false;
   const seconds = (nowMs() - started) / 1000;
   const cpuMs = nodes.reduce((sum, n, i) => sum + n.cpuMs() - (cpuBefore[i] as number), 0);

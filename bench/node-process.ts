@@ -1,10 +1,10 @@
 /**
- * Starting built roomcast nodes for the push and cluster benchmarks: each on a core of its own
- * choosing (taskset), on a free port, ready when it logs that it listens.
+ * What the push and cluster benchmarks share: starting built roomcast nodes, each on a core of its own
+ * choosing (taskset) and a free port, and the open-loop schedule that loads them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readProcCpuMs } from './lib.js';
+import { nowMs, readProcCpuMs } from './lib.js';
 
 export interface BenchNode {
   url: string;
@@ -59,4 +59,26 @@ export async function startBenchNode(core: number, env: Record<string, string>):
       await exited;
     },
   };
+}
+
+/**
+ * Open-loop load: for `durationMs`, calls `send(i)` as often as `ratePerSec` owes by now, checked
+ * every 2 ms, so a slow server does not slow the offered load down. Resolves with what `send`
+ * returned, once all of it has settled.
+ */
+export async function openLoop<T>(ratePerSec: number, durationMs: number, send: (i: number) => Promise<T>): Promise<T[]> {
+  const started = nowMs();
+  const pending: Promise<T>[] = [];
+  while (nowMs() - started < durationMs) {
+    const owed = Math.floor(((nowMs() - started) / 1000) * ratePerSec);
+    while (pending.length < owed) pending.push(send(pending.length));
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return Promise.all(pending);
+}
+
+/** Waits (at most `ms`) until `done()` holds: deliveries still in flight after the last send. */
+export async function drain(done: () => boolean, ms = 5000): Promise<void> {
+  const until = nowMs() + ms;
+  while (!done() && nowMs() < until) await new Promise((resolve) => setTimeout(resolve, 20));
 }

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import type { Push, PushClientToServer, PushServerToClient } from '../src/protocol.js';
 import { Histogram, nowMs } from './lib.js';
-import { startBenchNode } from './node-process.js';
+import { drain, openLoop, startBenchNode } from './node-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -63,40 +63,26 @@ try {
 
   let accepted = 0;
   let refused = 0;
-  const posts: Promise<void>[] = [];
   const started = nowMs();
   const cpuBefore = node.cpuMs();
-  // Open loop: on each tick, send what the schedule owes by now.
-  let sent = 0;
-  while (nowMs() - started < durationMs) {
-    const owed = Math.floor(((nowMs() - started) / 1000) * rate);
-    for (; sent < owed; sent++) {
-      const sentAt = nowMs();
-      const pushes = Array.from({ length: batch }, () => ({ topic: 'bench', event: 'tick', data: { sentAt } }));
-      posts.push(
-        fetch(`${node.url}/api/push`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-          body: JSON.stringify(batch === 1 ? pushes[0] : { pushes }),
-        }).then(
-          async (res) => {
-            await res.arrayBuffer();
-            if (res.status === 202) accepted += batch;
-            else refused += batch;
-          },
-          () => {
-            refused += batch;
-          },
-        ),
-      );
+  await openLoop(rate, durationMs, async () => {
+    const sentAt = nowMs();
+    const pushes = Array.from({ length: batch }, () => ({ topic: 'bench', event: 'tick', data: { sentAt } }));
+    try {
+      const res = await fetch(`${node.url}/api/push`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(batch === 1 ? pushes[0] : { pushes }),
+      });
+      await res.arrayBuffer();
+      if (res.status === 202) accepted += batch;
+      else refused += batch;
+    } catch {
+      refused += batch;
     }
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  await Promise.all(posts);
+  });
   const expected = accepted * subscribers;
-  // Let what is in flight arrive (bounded).
-  const drainUntil = nowMs() + 5000;
-  while (delivered < expected && nowMs() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 20));
+  await drain(() => delivered >= expected);
   measuring = false;
   const seconds = (nowMs() - started) / 1000;
   const cpuMs = node.cpuMs() - cpuBefore;

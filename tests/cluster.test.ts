@@ -40,6 +40,17 @@ function send(socket: ChatClient, room: string, text: string, clientId: string) 
   return socket.timeout(5000).emitWithAck('message:send', { room, text, clientId });
 }
 
+/** A message sent by a client of one node reaches a client of the other, through Redis. */
+async function assertMessageCrosses(from: Node, to: Node, room: string): Promise<void> {
+  const a = await connectChat(from.url);
+  const b = await connectChat(to.url);
+  await a.socket.emitWithAck('room:join', { room });
+  await b.socket.emitWithAck('room:join', { room });
+  const crossed = waitFor<Message>(b.socket, 'message:new');
+  assert.ok((await send(a.socket, room, `across ${room}`, room)).ok);
+  assert.equal((await crossed).text, `across ${room}`);
+}
+
 describe('several nodes sharing Redis and PostgreSQL', () => {
   test('one chat across three nodes: order, history, dedupe, typing, presence, pushes, node death', async (t) => {
     const env = await services(t);
@@ -259,26 +270,14 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
     const [n1, n2] = (await Promise.all([1, 2].map(() => startNode({ ...env, REDIS_TLS_INSECURE: '1' })))) as [Node, Node];
     await n1.printed('"tls":true');
     assert.equal((await fetch(`${n1.url}/readyz`)).status, 200);
-    const a = await connectChat(n1.url);
-    const b = await connectChat(n2.url);
-    await a.socket.emitWithAck('room:join', { room: 'tls' });
-    await b.socket.emitWithAck('room:join', { room: 'tls' });
-    const crossed = waitFor<Message>(b.socket, 'message:new');
-    assert.ok((await send(a.socket, 'tls', 'over tls', 't1')).ok);
-    assert.equal((await crossed).text, 'over tls');
+    await assertMessageCrosses(n1, n2, 'tls');
   });
 
   test('the sharded adapter carries a chat across nodes', async (t) => {
     const env = await services(t);
     if (!env) return;
     const [n1, n2] = (await Promise.all([1, 2].map(() => startNode({ ...env, REDIS_SHARDED: '1' })))) as [Node, Node];
-    const a = await connectChat(n1.url);
-    const b = await connectChat(n2.url);
-    await a.socket.emitWithAck('room:join', { room: 'shards' });
-    await b.socket.emitWithAck('room:join', { room: 'shards' });
-    const crossed = waitFor<Message>(b.socket, 'message:new');
-    assert.ok((await send(a.socket, 'shards', 'sharded', 's1')).ok);
-    assert.equal((await crossed).text, 'sharded');
+    await assertMessageCrosses(n1, n2, 'shards');
   });
 
   test('REDIS_URL without DATABASE_URL warns that history is per node; a node holds two Redis connections', async (t) => {

@@ -44,9 +44,11 @@ export function registerPush(nsp: PushNamespace, deps: PushDeps) {
     return push;
   }
 
+  // The preview is the text's first 100 characters; splitting only its first 200 UTF-16 units
+  // into code points is enough for that, whatever the message's length.
   bus.on('message.created', ({ message }) => {
     const { room, seq, author, text } = message;
-    publish(`room:${room}`, 'message', { room, seq, author, preview: [...text].slice(0, 100).join('') }).catch(
+    publish(`room:${room}`, 'message', { room, seq, author, preview: [...text.slice(0, 200)].slice(0, 100).join('') }).catch(
       (err: unknown) => log.error({ err, room }, 'message push failed'),
     );
   });
