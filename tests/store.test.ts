@@ -119,11 +119,29 @@ for (const backend of backends) describe(`${backend.name} store`, () => {
     await reopened.close();
   });
 
+  test('a failing append in a burst fails alone and leaves no gap', async (t) => {
+    const storage = await fresh(t);
+    if (!storage) return;
+    const store = await storage.open();
+    // A NULL text breaks the NOT NULL constraint inside the store: the one way to make an append
+    // fail without bypassing its interface.
+    const texts = ['a', 'b', null, 'c'] as unknown as string[];
+    const results = await Promise.allSettled(texts.map((text) => store.append({ room: 'r', text, author: ana })));
+    assert.deepEqual(
+      results.map((r) => (r.status === 'fulfilled' ? r.value.message.seq : 'rejected')),
+      [1, 2, 'rejected', 3],
+    );
+    assert.deepEqual((await store.history('r', { limit: 10 })).messages.map((m) => m.text), ['a', 'b', 'c']);
+    await store.close();
+  });
+
   test('a closed store answers unavailable', async (t) => {
     const storage = await fresh(t);
     if (!storage) return;
     const store = await storage.open();
+    const sentBeforeClose = store.append({ room: 'r', text: 'kept', author: ana });
     await store.close();
+    assert.equal((await sentBeforeClose).message.seq, 1, 'an append made before close was not committed');
     await assert.rejects(store.append({ room: 'r', text: 'x', author: ana }), { code: 'unavailable' });
     await assert.rejects(store.check(), { code: 'unavailable' });
   });

@@ -103,16 +103,23 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', (err) => log.warn({ err }, 'PostgreSQL connection lost'));
 
-  async function call<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
+  /** Calls under way, which close() lets finish. */
+  const inFlight = new Set<Promise<unknown>>();
+
+  function call<T>(run: () => Promise<T>): Promise<T> {
+    const done = run().catch((err: unknown) => {
       if (isUnavailable(err)) {
         log.warn({ err }, 'PostgreSQL unavailable');
         throw new AppError('unavailable', 'The message store is unavailable.');
       }
       throw err;
-    }
+    });
+    inFlight.add(done);
+    void done.then(
+      () => inFlight.delete(done),
+      () => inFlight.delete(done),
+    );
+    return done;
   }
 
   await migrate(pool);
@@ -166,7 +173,10 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
         return (rows[0] as { value: string }).value;
       }),
     check: () => call(async () => void (await pool.query('SELECT 1'))),
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.allSettled(inFlight);
+      await pool.end();
+    },
   };
 }
 

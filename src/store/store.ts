@@ -7,6 +7,12 @@ export interface NewMessage {
   clientId?: string;
 }
 
+export interface AppendResult {
+  message: Message;
+  /** False when the clientId was seen before and `message` is the first one. */
+  created: boolean;
+}
+
 export interface HistoryQuery {
   /** Only messages with a smaller seq; the newest `limit` of them. */
   before?: number;
@@ -28,7 +34,7 @@ export interface Page {
  */
 export interface Store {
   /** Stores a message with the room's next seq; a repeated clientId returns the first one. */
-  append(input: NewMessage): Promise<{ message: Message; created: boolean }>;
+  append(input: NewMessage): Promise<AppendResult>;
   history(room: string, query: HistoryQuery): Promise<Page>;
   /** The newest seq of each room asked for (0 for a room with no message). */
   lastSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
