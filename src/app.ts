@@ -35,7 +35,7 @@ const roomName = new RegExp(roomPattern);
 async function openState(config: Config, nodeId: string, log: FastifyBaseLogger) {
   const store = config.databaseUrl
     ? await openPostgresStore({ url: config.databaseUrl, log })
-    : openSqliteStore(config.databasePath);
+    : openSqliteStore({ path: config.databasePath, log });
   const retention = { count: config.pushRetentionCount, maxAgeMs: config.pushRetentionSeconds * 1000 };
   if (!config.redisUrl) {
     return { store, presence: createMemoryPresence(), pushLog: createMemoryPushLog(retention), redis: undefined };

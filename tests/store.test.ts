@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { statSync, watch } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
@@ -25,7 +26,7 @@ const backends: Backend[] = [
     name: 'SQLite',
     fresh: async () => {
       const path = join(tempDir(), 'db.sqlite');
-      return { open: async () => openSqliteStore(path) };
+      return { open: async () => openSqliteStore({ path, log }) };
     },
   },
   {
@@ -144,6 +145,28 @@ for (const backend of backends) describe(`${backend.name} store`, () => {
     assert.equal((await sentBeforeClose).message.seq, 1, 'an append made before close was not committed');
     await assert.rejects(store.append({ room: 'r', text: 'x', author: ana }), { code: 'unavailable' });
     await assert.rejects(store.check(), { code: 'unavailable' });
+  });
+});
+
+describe('SQLite store on disk', () => {
+  test('a worker thread checkpoints the WAL into the database file', async () => {
+    const path = join(tempDir(), 'db.sqlite');
+    const store = openSqliteStore({ path, log });
+    const emptySize = statSync(path).size;
+    // Far below the backstop, so this thread never checkpoints: only the worker can grow the file.
+    await Promise.all(Array.from({ length: 500 }, (_, i) => store.append({ room: `r${i % 50}`, text: 'x'.repeat(200), author: ana })));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error('the database file never grew')), 5000);
+      const watcher = watch(path, () => statSync(path).size > emptySize && done());
+      function done(err?: Error) {
+        clearTimeout(timer);
+        watcher.close();
+        if (err) reject(err);
+        else resolve();
+      }
+    });
+    assert.equal((await store.history('r7', { limit: 20 })).messages.length, 10);
+    await store.close();
   });
 });
 

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../errors.js';
 import { type AppendResult, type HistoryQuery, type MessageRow, type NewMessage, type Page, type Store, toMessage } from './store.js';
 
@@ -39,6 +42,12 @@ const unavailableCodes = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|CORR
 /** The most appends one transaction takes, so one commit never holds the event loop for long. */
 const maxBatch = 256;
 
+/** How often the checkpointer thread copies the WAL into the database. */
+const checkpointEveryMs = 250;
+
+/** WAL pages (4 KB each) after which this thread checkpoints itself, should the worker fall behind. */
+const backstopCheckpointPages = 10_000;
+
 interface PendingAppend {
   input: NewMessage;
   resolve(result: AppendResult): void;
@@ -51,17 +60,16 @@ interface PendingAppend {
  * turn of the event loop are committed together in one transaction (group commit): under load a
  * commit, the costly part, is shared by many messages, and when idle a message waits for nothing.
  */
-export function openSqliteStore(path: string): Store {
+export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseLogger }): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   // WAL + NORMAL survives a process crash; only an OS crash may lose the last commits.
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  // Checkpoint every 4,000 pages (16 MB) of WAL instead of 1,000: a room's hot pages are copied
-  // into the database once per checkpoint however often they changed, so fewer checkpoints copy
-  // far fewer pages in all.
-  db.pragma('wal_autocheckpoint = 4000');
+  // A worker thread checkpoints (copies the WAL into the database, with its fsync calls) so this
+  // thread never waits on the disk; the automatic checkpoint here is only a backstop.
+  db.pragma(`wal_autocheckpoint = ${backstopCheckpointPages}`);
   const version = db.pragma('user_version', { simple: true }) as number;
   db.transaction(() => {
     for (const [i, sql] of migrations.entries()) {
@@ -70,6 +78,7 @@ export function openSqliteStore(path: string): Store {
       db.pragma(`user_version = ${i + 1}`);
     }
   })();
+  const checkpointer = path === ':memory:' ? undefined : startCheckpointer(path, log);
 
   const byClientId = db.prepare<[string, string, string], MessageRow>(
     'SELECT * FROM messages WHERE room = ? AND author_id = ? AND client_id = ?',
@@ -113,7 +122,7 @@ export function openSqliteStore(path: string): Store {
   const appendAll = db.transaction((inputs: NewMessage[]) => inputs.map(appendOne));
   const appendSingle = db.transaction(appendOne);
 
-  let pending: PendingAppend[] = [];
+  const pending: PendingAppend[] = [];
 
   function append(input: NewMessage): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
@@ -173,7 +182,54 @@ export function openSqliteStore(path: string): Store {
     close: async () => {
       // What was sent before the close is committed, not dropped.
       while (pending.length > 0) commitPending();
+      await checkpointer?.stop();
       if (db.open) db.close();
+    },
+  };
+}
+
+/**
+ * The checkpointer, a worker thread with its own connection. Plain CommonJS evaluated in the
+ * worker, so it loads the same way from the TypeScript sources and the build. A PASSIVE
+ * checkpoint never blocks the writer; frames written meanwhile are left for the next pass, and it
+ * repeats until a pass finds nothing new, after which the writer can start the WAL over (it can
+ * only when every frame is in the database), so the WAL stays small.
+ */
+const checkpointerSource = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path);
+db.pragma('busy_timeout = 5000');
+function checkpoint() {
+  let before = -1;
+  for (let pass = 0; pass < 5; pass++) {
+    const [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (log === before && log === checkpointed) return;
+    before = log;
+  }
+}
+const timer = setInterval(checkpoint, workerData.everyMs);
+parentPort.once('message', () => {
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
+
+function startCheckpointer(path: string, log: FastifyBaseLogger) {
+  const worker = new Worker(checkpointerSource, {
+    eval: true,
+    workerData: { path, driver: createRequire(import.meta.url).resolve('better-sqlite3'), everyMs: checkpointEveryMs },
+  });
+  // Without it the backstop still checkpoints, on the event loop.
+  worker.on('error', (err) => log.error({ err }, 'SQLite checkpointer stopped'));
+  worker.unref();
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  return {
+    stop: async () => {
+      worker.ref(); // so the process waits for the exit
+      worker.postMessage('stop');
+      await exited;
     },
   };
 }
