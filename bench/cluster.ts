@@ -6,7 +6,6 @@
  *
  *   node --import tsx bench/cluster.ts [--clients 100] [--senders 5] [--rate 20] [--duration 10]
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { io, type Socket } from 'socket.io-client';
+import { v7 as uuidv7 } from 'uuid';
 import type { ChatClientToServer, ChatServerToClient, Message } from '../src/protocol.js';
 import { connectionConfig } from '../src/store/postgres.js';
 import { Histogram, nowMs } from './lib.js';
@@ -67,7 +67,7 @@ async function measure(label: string, nodes: BenchNode[]) {
     (sockets[i % senders] as ChatSocket).emitWithAck('message:send', {
       room: 'bench',
       text: String(nowMs()),
-      clientId: randomUUID(),
+      clientId: uuidv7(),
     }),
   );
   const expected = acks.length * clients;

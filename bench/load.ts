@@ -14,6 +14,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
+import { v7 as uuidv7 } from 'uuid';
 import type {
   AckResult,
   ChatClientToServer,
@@ -37,7 +38,6 @@ import { WireClient, type BenchConnection } from './wire-client.js';
 type ChatSocket = Socket<ChatServerToClient, ChatClientToServer>;
 
 interface Sender {
-  index: number;
   conn: BenchConnection;
   room: string;
   rate: number;
@@ -180,7 +180,7 @@ async function connectAll(cfg: WorkerConfig): Promise<void> {
       try {
         const conn = await connectOne(cfg, job.room, n);
         connected++;
-        if (job.sender) senders.push({ index: senders.length, conn, room: job.room, rate: job.rate, phaseMs: 0, sent: 0 });
+        if (job.sender) senders.push({ conn, room: job.room, rate: job.rate, phaseMs: 0, sent: 0 });
       } catch (err) {
         failed++;
         count(errors, (err as Error).message);
@@ -206,7 +206,9 @@ function run(cmd: StartCommand, textSize: number): void {
   const sendOne = (s: Sender): void => {
     const sentAt = nowMs();
     const measured = sentAt >= cmd.measureFrom && sentAt < cmd.measureTo;
-    const clientId = `w${workerId}s${s.index}n${s.sent++}`;
+    s.sent++;
+    // Time-ordered, as roomcast's own clients make them (web-components/chat-connection.ts).
+    const clientId = uuidv7();
     if (measured) {
       sentByRoom[s.room] = (sentByRoom[s.room] ?? 0) + 1;
       ackPending++;

@@ -129,10 +129,14 @@ for (const backend of backends) describe(`${backend.name} store`, () => {
     const texts = ['a', 'b', null, 'c'] as unknown as string[];
     const results = await Promise.allSettled(texts.map((text) => store.append({ room: 'r', text, author: ana })));
     assert.deepEqual(
-      results.map((r) => (r.status === 'fulfilled' ? r.value.message.seq : 'rejected')),
-      [1, 2, 'rejected', 3],
+      results.map((r) => r.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
     );
-    assert.deepEqual((await store.history('r', { limit: 10 })).messages.map((m) => m.text), ['a', 'b', 'c']);
+    // Concurrent appends may take their seqs in any order (PostgreSQL runs them on several
+    // connections), but together they take 1, 2, 3.
+    const stored = (await store.history('r', { limit: 10 })).messages;
+    assert.deepEqual(stored.map((m) => m.seq), [1, 2, 3]);
+    assert.deepEqual(stored.map((m) => m.text).sort(), ['a', 'b', 'c']);
     await store.close();
   });
 

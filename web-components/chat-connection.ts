@@ -1,5 +1,6 @@
 import type { ReactiveControllerHost } from 'lit';
 import type { Socket } from 'socket.io-client';
+import { v7 as uuidv7 } from 'uuid';
 import type {
   ChatClientToServer,
   ChatServerToClient,
@@ -118,7 +119,8 @@ export class ChatConnection extends SocketController<ChatSocket> {
 
   /** Sends a message; resolves with the stored message, rejects with a `ChatError`. */
   async send(text: string): Promise<Message> {
-    const clientId = randomId();
+    // Time-ordered (UUIDv7): the store's idempotency index then grows at one end, like its log.
+    const clientId = uuidv7();
     const { message } = await this.ask<SendResult>((s) =>
       s.emitWithAck('message:send', { room: this.room, text, clientId }),
     );
@@ -288,11 +290,4 @@ export class ChatConnection extends SocketController<ChatSocket> {
 
 function uniqueById(members: readonly Member[]): Member[] {
   return [...new Map(members.map((m) => [m.id, m])).values()];
-}
-
-/** `crypto.randomUUID` exists only in secure contexts; a self-hosted server may be plain http. */
-function randomId(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

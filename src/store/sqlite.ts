@@ -33,6 +33,10 @@ const migrations = [
    ) WITHOUT ROWID;`,
   // A room's last seq is read from its messages: one B-tree page less written per message.
   'DROP TABLE rooms;',
+  // clientId first: roomcast's clients make time-ordered ids (UUIDv7), so new entries land on the
+  // index's last page instead of one page per room, a page less written per message.
+  `DROP INDEX messages_client;
+   CREATE UNIQUE INDEX messages_client ON messages (client_id, room, author_id) WHERE client_id IS NOT NULL;`,
 ];
 
 /** SQLite result codes that mean the database cannot answer now, not that the call was wrong. */
