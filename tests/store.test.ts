@@ -3,10 +3,11 @@ import { statSync, watch } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import type { Member } from '../src/protocol.js';
 import { connectionConfig, openPostgresStore } from '../src/store/postgres.js';
-import { openSqliteStore } from '../src/store/sqlite.js';
+import { migrations, openSqliteStore } from '../src/store/sqlite.js';
 import type { Store } from '../src/store/store.js';
 import { createTestDatabase, tempDir } from './helpers.js';
 
@@ -153,6 +154,28 @@ for (const backend of backends) describe(`${backend.name} store`, () => {
 });
 
 describe('SQLite store on disk', () => {
+  test('a database made by the first schema keeps its messages and seqs', async () => {
+    const path = join(tempDir(), 'db.sqlite');
+    const old = new Database(path);
+    old.exec(migrations[0] as string);
+    old.pragma('user_version = 1');
+    old.prepare("INSERT INTO rooms (name, last_seq) VALUES ('r', 2)").run();
+    const insert = old.prepare(
+      "INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts) VALUES ('r', ?, ?, 'u1', 'Ana', 'user', ?, 1)",
+    );
+    insert.run(1, 'first', 'c1');
+    insert.run(2, 'second', null);
+    old.close();
+
+    const store = openSqliteStore({ path, log });
+    assert.deepEqual(await store.lastSeqs(['r']), new Map([['r', 2]]));
+    const again = await store.append({ room: 'r', text: 'first, resent', author: ana, clientId: 'c1' });
+    assert.deepEqual([again.created, again.message.seq, again.message.text], [false, 1, 'first']);
+    assert.equal((await store.append({ room: 'r', text: 'third', author: ana })).message.seq, 3);
+    assert.deepEqual((await store.history('r', { limit: 10 })).messages.map((m) => m.text), ['first', 'second', 'third']);
+    await store.close();
+  });
+
   test('a worker thread checkpoints the WAL into the database file', async () => {
     const path = join(tempDir(), 'db.sqlite');
     const store = openSqliteStore({ path, log });

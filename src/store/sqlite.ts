@@ -10,7 +10,7 @@ import { type AppendResult, type HistoryQuery, type MessageRow, type NewMessage,
 
 
 /** Each entry moves the schema one version on (PRAGMA user_version counts them). */
-const migrations = [
+export const migrations = [
   `CREATE TABLE rooms (
      name TEXT PRIMARY KEY,
      last_seq INTEGER NOT NULL
