@@ -183,14 +183,18 @@ describe('SQLite store on disk', () => {
     // Far below the backstop, so this thread never checkpoints: only the worker can grow the file.
     await Promise.all(Array.from({ length: 500 }, (_, i) => store.append({ room: `r${i % 50}`, text: 'x'.repeat(200), author: ana })));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error('the database file never grew')), 5000);
-      const watcher = watch(path, () => statSync(path).size > emptySize && done());
-      function done(err?: Error) {
+      const timer = setTimeout(() => {
+        watcher.close();
+        reject(new Error('the database file never grew'));
+      }, 5000);
+      const grown = () => {
+        if (statSync(path).size <= emptySize) return;
         clearTimeout(timer);
         watcher.close();
-        if (err) reject(err);
-        else resolve();
-      }
+        resolve();
+      };
+      const watcher = watch(path, grown);
+      grown(); // it may have grown before the watch began
     });
     assert.equal((await store.history('r7', { limit: 20 })).messages.length, 10);
     await store.close();
