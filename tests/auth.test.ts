@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { chatClient, connectChat, startApp, waitFor } from './helpers.js';
+import { acked, chatClient, connectChat, startApp, waitFor } from './helpers.js';
 
 const secret = 'test-secret-0123456789abcdef';
 
@@ -81,7 +81,7 @@ describe('identity at the handshake', () => {
       [admin, true],
       [other, false],
     ] as const) {
-      const ack = await client.socket.emitWithAck('room:join', { room: 'private-team' });
+      const ack = await acked(client.socket).emitWithAck('room:join', { room: 'private-team' });
       assert.equal(ack.ok, ok, client.user.id);
       if (!ack.ok) assert.equal(ack.error.code, 'forbidden');
     }

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { Message, PresenceEvent, TypingEvent } from '../src/protocol.js';
-import { collect, connectChat, nextMessages, startApp, waitFor } from './helpers.js';
+import { acked, collect, connectChat, nextMessages, startApp, waitFor } from './helpers.js';
 
 async function send(socket: Awaited<ReturnType<typeof connectChat>>['socket'], room: string, text: string, clientId = randomUUID()) {
-  const ack = await socket.emitWithAck('message:send', { room, text, clientId });
+  const ack = await acked(socket).emitWithAck('message:send', { room, text, clientId });
   assert.equal(ack.ok, true, JSON.stringify(ack));
   return (ack as { message: Message }).message;
 }
@@ -15,8 +15,8 @@ describe('chat', () => {
     const { url } = await startApp();
     const a = await connectChat(url, { name: 'Ana' });
     const b = await connectChat(url, { name: 'Bo' });
-    await a.socket.emitWithAck('room:join', { room: 'lobby' });
-    await b.socket.emitWithAck('room:join', { room: 'lobby' });
+    await acked(a.socket).emitWithAck('room:join', { room: 'lobby' });
+    await acked(b.socket).emitWithAck('room:join', { room: 'lobby' });
     const seenByA = nextMessages(a.socket, 20);
     const seenByB = nextMessages(b.socket, 20);
     await Promise.all(
@@ -36,12 +36,12 @@ describe('chat', () => {
   test('join returns recent history, members and lastSeq; after= returns exactly what was missed', async () => {
     const { url } = await startApp({ HISTORY_LIMIT: '3' });
     const a = await connectChat(url, { name: 'Ana' });
-    const first = await a.socket.emitWithAck('room:join', { room: 'r1' });
+    const first = await acked(a.socket).emitWithAck('room:join', { room: 'r1' });
     assert.deepEqual(first, { ok: true, room: 'r1', messages: [], members: [a.user], lastSeq: 0, hasMore: false });
     for (let i = 1; i <= 5; i++) await send(a.socket, 'r1', `m${i}`);
 
     const b = await connectChat(url, { name: 'Bo' });
-    const join = await b.socket.emitWithAck('room:join', { room: 'r1' });
+    const join = await acked(b.socket).emitWithAck('room:join', { room: 'r1' });
     assert.ok(join.ok);
     assert.deepEqual(
       join.messages.map((m) => m.text),
@@ -52,7 +52,7 @@ describe('chat', () => {
     assert.deepEqual(join.members.map((m) => m.name).sort(), ['Ana', 'Bo']);
 
     const c = await connectChat(url);
-    const resumed = await c.socket.emitWithAck('room:join', { room: 'r1', after: 2, limit: 2 });
+    const resumed = await acked(c.socket).emitWithAck('room:join', { room: 'r1', after: 2, limit: 2 });
     assert.ok(resumed.ok);
     assert.deepEqual(
       resumed.messages.map((m) => m.seq),
@@ -64,30 +64,30 @@ describe('chat', () => {
   test('history pages both ways by seq', async () => {
     const { url } = await startApp();
     const a = await connectChat(url);
-    await a.socket.emitWithAck('room:join', { room: 'pages' });
+    await acked(a.socket).emitWithAck('room:join', { room: 'pages' });
     for (let i = 1; i <= 7; i++) await send(a.socket, 'pages', `m${i}`);
-    const older = await a.socket.emitWithAck('message:history', { room: 'pages', before: 6, limit: 3 });
+    const older = await acked(a.socket).emitWithAck('message:history', { room: 'pages', before: 6, limit: 3 });
     assert.ok(older.ok);
     assert.deepEqual(
       older.messages.map((m) => m.seq),
       [3, 4, 5],
     );
     assert.equal(older.hasMore, true);
-    const oldest = await a.socket.emitWithAck('message:history', { room: 'pages', before: 3, limit: 3 });
+    const oldest = await acked(a.socket).emitWithAck('message:history', { room: 'pages', before: 3, limit: 3 });
     assert.ok(oldest.ok);
     assert.deepEqual(
       oldest.messages.map((m) => m.seq),
       [1, 2],
     );
     assert.equal(oldest.hasMore, false);
-    const newer = await a.socket.emitWithAck('message:history', { room: 'pages', after: 5 });
+    const newer = await acked(a.socket).emitWithAck('message:history', { room: 'pages', after: 5 });
     assert.ok(newer.ok);
     assert.deepEqual(
       newer.messages.map((m) => m.seq),
       [6, 7],
     );
     assert.equal(newer.hasMore, false);
-    const between = await a.socket.emitWithAck('message:history', { room: 'pages', after: 2, before: 5 });
+    const between = await acked(a.socket).emitWithAck('message:history', { room: 'pages', after: 2, before: 5 });
     assert.ok(between.ok);
     assert.deepEqual(
       between.messages.map((m) => m.seq),
@@ -99,8 +99,8 @@ describe('chat', () => {
     const { url } = await startApp();
     const a = await connectChat(url);
     const b = await connectChat(url);
-    await a.socket.emitWithAck('room:join', { room: 'idem' });
-    await b.socket.emitWithAck('room:join', { room: 'idem' });
+    await acked(a.socket).emitWithAck('room:join', { room: 'idem' });
+    await acked(b.socket).emitWithAck('room:join', { room: 'idem' });
     const seenByB = collect<Message>(b.socket, 'message:new');
     const clientId = randomUUID();
     const first = await send(a.socket, 'idem', 'hello', clientId);
@@ -126,7 +126,7 @@ describe('chat', () => {
   test('messages survive a server restart on the same SQLite file', async () => {
     const first = await startApp();
     const a = await connectChat(first.url);
-    await a.socket.emitWithAck('room:join', { room: 'durable' });
+    await acked(a.socket).emitWithAck('room:join', { room: 'durable' });
     await send(a.socket, 'durable', 'before restart');
     await send(a.socket, 'durable', 'second');
     a.socket.disconnect();
@@ -134,7 +134,7 @@ describe('chat', () => {
 
     const second = await startApp({ DATABASE_PATH: first.databasePath });
     const b = await connectChat(second.url);
-    const join = await b.socket.emitWithAck('room:join', { room: 'durable' });
+    const join = await acked(b.socket).emitWithAck('room:join', { room: 'durable' });
     assert.ok(join.ok);
     assert.deepEqual(
       join.messages.map((m) => [m.seq, m.text]),
@@ -149,19 +149,19 @@ describe('chat', () => {
   test('presence counts users, not tabs, and reports joins and leaves once', async () => {
     const { url } = await startApp();
     const watcher = await connectChat(url, { name: 'Watcher' });
-    await watcher.socket.emitWithAck('room:join', { room: 'p' });
+    await acked(watcher.socket).emitWithAck('room:join', { room: 'p' });
     const updates = collect<PresenceEvent>(watcher.socket, 'presence:update');
 
     const tab1 = await connectChat(url, { name: 'Tabby' });
     const tab2 = await connectChat(url, { name: 'Tabby', session: tab1.session });
     assert.equal(tab2.user.id, tab1.user.id);
-    await tab1.socket.emitWithAck('room:join', { room: 'p' });
-    const join2 = await tab2.socket.emitWithAck('room:join', { room: 'p' });
+    await acked(tab1.socket).emitWithAck('room:join', { room: 'p' });
+    const join2 = await acked(tab2.socket).emitWithAck('room:join', { room: 'p' });
     assert.ok(join2.ok);
     assert.equal(join2.members.length, 2);
 
     const left = waitFor<PresenceEvent>(watcher.socket, 'presence:update');
-    await tab1.socket.emitWithAck('room:leave', { room: 'p' });
+    await acked(tab1.socket).emitWithAck('room:leave', { room: 'p' });
     tab2.socket.disconnect();
     assert.deepEqual(await left, { room: 'p', left: tab1.user, count: 1 });
     assert.deepEqual(updates, [
@@ -174,8 +174,8 @@ describe('chat', () => {
     const { url } = await startApp();
     const a = await connectChat(url, { name: 'Ana' });
     const b = await connectChat(url, { name: 'Bo' });
-    await a.socket.emitWithAck('room:join', { room: 't' });
-    await b.socket.emitWithAck('room:join', { room: 't' });
+    await acked(a.socket).emitWithAck('room:join', { room: 't' });
+    await acked(b.socket).emitWithAck('room:join', { room: 't' });
     const seenByA = collect<TypingEvent>(a.socket, 'typing:update');
     const started = Date.now();
     const on = waitFor<TypingEvent>(b.socket, 'typing:update');
@@ -191,8 +191,8 @@ describe('chat', () => {
     const { url } = await startApp();
     const a = await connectChat(url);
     const b = await connectChat(url);
-    await a.socket.emitWithAck('room:join', { room: 't2' });
-    await b.socket.emitWithAck('room:join', { room: 't2' });
+    await acked(a.socket).emitWithAck('room:join', { room: 't2' });
+    await acked(b.socket).emitWithAck('room:join', { room: 't2' });
     const on = waitFor<TypingEvent>(b.socket, 'typing:update');
     a.socket.emit('typing:update', { room: 't2', typing: true });
     await on;
@@ -205,8 +205,8 @@ describe('chat', () => {
     const { url } = await startApp();
     const a = await connectChat(url);
     const b = await connectChat(url);
-    await a.socket.emitWithAck('room:join', { room: 'one' });
-    await b.socket.emitWithAck('room:join', { room: 'two' });
+    await acked(a.socket).emitWithAck('room:join', { room: 'one' });
+    await acked(b.socket).emitWithAck('room:join', { room: 'two' });
     const seenByB = collect<Message>(b.socket, 'message:new');
     await send(a.socket, 'one', 'only for one');
     const own = waitFor<Message>(b.socket, 'message:new');

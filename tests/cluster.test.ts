@@ -6,7 +6,7 @@ import { createClient } from 'redis';
 import { io, type Socket } from 'socket.io-client';
 import type { AckResult, Message, PresenceEvent, Push, PushClientToServer, PushServerToClient, TypingEvent } from '../src/protocol.js';
 import { type Node, ownRedis, redisAvailable, startNode, tcpProxy, testPrefix, testRedisUrl } from './cluster-helpers.js';
-import { type ChatClient, connectChat, createTestDatabase, nextMessages, tempDir, waitFor } from './helpers.js';
+import { acked, type ChatClient, connectChat, createTestDatabase, nextMessages, tempDir, waitFor } from './helpers.js';
 
 const jwtSecret = 'cluster-jwt-secret-0123456789';
 const apiKey = 'cluster-api-key-0123456789';
@@ -37,15 +37,15 @@ async function services(t: TestContext, redisUrl = testRedisUrl) {
 }
 
 function send(socket: ChatClient, room: string, text: string, clientId: string) {
-  return socket.timeout(5000).emitWithAck('message:send', { room, text, clientId });
+  return acked(socket).emitWithAck('message:send', { room, text, clientId });
 }
 
 /** A message sent by a client of one node reaches a client of the other, through Redis. */
 async function assertMessageCrosses(from: Node, to: Node, room: string): Promise<void> {
   const a = await connectChat(from.url);
   const b = await connectChat(to.url);
-  await a.socket.emitWithAck('room:join', { room });
-  await b.socket.emitWithAck('room:join', { room });
+  await acked(a.socket).emitWithAck('room:join', { room });
+  await acked(b.socket).emitWithAck('room:join', { room });
   const crossed = waitFor<Message>(b.socket, 'message:new');
   assert.ok((await send(a.socket, room, `across ${room}`, room)).ok);
   assert.equal((await crossed).text, `across ${room}`);
@@ -63,9 +63,9 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
     const [c1, c2, c3] = users as [(typeof users)[0], (typeof users)[0], (typeof users)[0]];
 
     // Presence: one count across nodes; a second tab of u1 on another node counts once.
-    for (const c of users) assert.equal((await c.socket.emitWithAck('room:join', { room: 'lobby' })).ok, true);
+    for (const c of users) assert.equal((await acked(c.socket).emitWithAck('room:join', { room: 'lobby' })).ok, true);
     const tab2 = await connectChat(n2.url, { token: await token('u1') });
-    const tabJoin = await tab2.socket.emitWithAck('room:join', { room: 'lobby' });
+    const tabJoin = await acked(tab2.socket).emitWithAck('room:join', { room: 'lobby' });
     assert.ok(tabJoin.ok);
     assert.deepEqual(tabJoin.members.map((m) => m.id).sort(), ['u1', 'u2', 'u3']);
 
@@ -88,7 +88,7 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
     const pages = await Promise.all(
       nodes.map(async (node) => {
         const reader = await connectChat(node.url);
-        const page = await reader.socket.emitWithAck('message:history', { room: 'lobby', after: 10, limit: 100 });
+        const page = await acked(reader.socket).emitWithAck('message:history', { room: 'lobby', after: 10, limit: 100 });
         reader.socket.disconnect();
         assert.ok(page.ok);
         return page.messages;
@@ -126,7 +126,7 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
     });
     t.after(() => pushClient.disconnect());
     await waitFor(pushClient, 'session');
-    const sub = (await pushClient.emitWithAck('push:subscribe', { topic: 'news' })) as AckResult<object>;
+    const sub = (await acked(pushClient).emitWithAck('push:subscribe', { topic: 'news' })) as AckResult<object>;
     assert.ok(sub.ok);
     const pushed = waitFor<Push>(pushClient, 'push:new');
     const res = await fetch(`${n1.url}/api/push`, {
@@ -151,7 +151,7 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
         });
         t.after(() => client.disconnect());
         await waitFor(client, 'session');
-        return client.emitWithAck('push:subscribe', { topic: 'feed', after: 1 });
+        return acked(client).emitWithAck('push:subscribe', { topic: 'feed', after: 1 });
       }),
     );
     for (const ack of recovered) {
@@ -188,8 +188,8 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
     const [n1, n2] = await Promise.all([startNode(env), startNode(env)]);
     const a = await connectChat(n1.url, { token: await token('alice') });
     const b = await connectChat(n2.url, { token: await token('bob') });
-    await a.socket.emitWithAck('room:join', { room: 'ops' });
-    await b.socket.emitWithAck('room:join', { room: 'ops' });
+    await acked(a.socket).emitWithAck('room:join', { room: 'ops' });
+    await acked(b.socket).emitWithAck('room:join', { room: 'ops' });
     const live = waitFor<Message>(b.socket, 'message:new');
     assert.ok((await send(a.socket, 'ops', 'before', 'm1')).ok);
     assert.equal((await live).text, 'before');
@@ -211,7 +211,7 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
         ['commands', 'subscriber'].map((c) => node.printed(`"connection":"${c}","msg":"Redis connection back"`, marks[i])),
       ),
     );
-    const caughtUp = await b.socket.emitWithAck('message:history', { room: 'ops', after: 1 });
+    const caughtUp = await acked(b.socket).emitWithAck('message:history', { room: 'ops', after: 1 });
     assert.ok(caughtUp.ok);
     assert.deepEqual(
       caughtUp.messages.map((m) => m.text),
@@ -233,7 +233,7 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
     target.host = `127.0.0.1:${proxy.port}`;
     const node = await startNode({ DATABASE_URL: target.toString(), REDIS_URL: testRedisUrl, REDIS_PREFIX: testPrefix() });
     const a = await connectChat(node.url);
-    await a.socket.emitWithAck('room:join', { room: 'db' });
+    await acked(a.socket).emitWithAck('room:join', { room: 'db' });
     assert.ok((await send(a.socket, 'db', 'stored', 'p1')).ok);
 
     proxy.block();
@@ -247,7 +247,7 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
     proxy.unblock();
     const ok = await send(a.socket, 'db', 'back', 'p3');
     assert.ok(ok.ok, JSON.stringify(ok));
-    const history = await a.socket.emitWithAck('message:history', { room: 'db' });
+    const history = await acked(a.socket).emitWithAck('message:history', { room: 'db' });
     assert.ok(history.ok);
     assert.deepEqual(
       history.messages.map((m) => [m.seq, m.text]),
@@ -287,7 +287,7 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
     await node.printed('each node keeps its own SQLite history, which is unsafe with more than one node');
     // Chat, push, presence and live data all in use, then count the node's connections.
     const chat = await connectChat(node.url);
-    await chat.socket.emitWithAck('room:join', { room: 'count' });
+    await acked(chat.socket).emitWithAck('room:join', { room: 'count' });
     assert.ok((await send(chat.socket, 'count', 'hi', 'k1')).ok);
     assert.equal((await fetch(`${node.url}/api/rooms/count/live`, { method: 'POST' })).status, 202);
     const admin = createClient({ url: testRedisUrl });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { ChatConnection } from '../web-components/chat-connection.js';
-import { connectChat, controllerHost as host, memoryStorage, startApp, waitFor } from './helpers.js';
+import { acked, connectChat, controllerHost as host, memoryStorage, startApp, waitFor } from './helpers.js';
 
 describe('ChatConnection (the components socket logic) against the real server', () => {
   test('sends, receives, and after a server restart resumes with every message once, in order', async () => {
@@ -15,9 +15,9 @@ describe('ChatConnection (the components socket logic) against the real server',
     const guestId = conn.user?.id;
 
     const other = await connectChat(first.url, { name: 'Other' });
-    await other.socket.emitWithAck('room:join', { room: 'lobby' });
+    await acked(other.socket).emitWithAck('room:join', { room: 'lobby' });
     await conn.send('one');
-    await other.socket.emitWithAck('message:send', { room: 'lobby', text: 'two', clientId: 'c2' });
+    await acked(other.socket).emitWithAck('message:send', { room: 'lobby', text: 'two', clientId: 'c2' });
     await h.changed(() => conn.messages.length === 2);
 
     await first.close();
@@ -25,9 +25,9 @@ describe('ChatConnection (the components socket logic) against the real server',
     // While it is away, the room moves on.
     const second = await startApp({ DATABASE_PATH: first.databasePath, PORT: String(port) });
     const writer = await connectChat(second.url, { name: 'Writer' });
-    await writer.socket.emitWithAck('room:join', { room: 'lobby' });
+    await acked(writer.socket).emitWithAck('room:join', { room: 'lobby' });
     for (const text of ['three', 'four', 'five']) {
-      await writer.socket.emitWithAck('message:send', { room: 'lobby', text, clientId: text });
+      await acked(writer.socket).emitWithAck('message:send', { room: 'lobby', text, clientId: text });
     }
     await h.changed(() => conn.status === 'connected' && conn.messages.length === 5, 15_000);
     assert.deepEqual(
@@ -51,15 +51,15 @@ describe('ChatConnection (the components socket logic) against the real server',
     const conn = new ChatConnection(h, { url: app.url, room: 'gaps', name: 'Gappy' });
     await conn.connect();
     const writer = await connectChat(app.url);
-    await writer.socket.emitWithAck('room:join', { room: 'gaps' });
+    await acked(writer.socket).emitWithAck('room:join', { room: 'gaps' });
     const [server] = (await app.io.of('/chat').fetchSockets()).filter((s) => s.data.identity.user.name === 'Gappy');
     assert.ok(server);
     // Take the controller's socket out of the room, so it misses seq 1 and 2 live.
     server.leave('gaps');
-    await writer.socket.emitWithAck('message:send', { room: 'gaps', text: 'missed 1', clientId: 'm1' });
-    await writer.socket.emitWithAck('message:send', { room: 'gaps', text: 'missed 2', clientId: 'm2' });
+    await acked(writer.socket).emitWithAck('message:send', { room: 'gaps', text: 'missed 1', clientId: 'm1' });
+    await acked(writer.socket).emitWithAck('message:send', { room: 'gaps', text: 'missed 2', clientId: 'm2' });
     server.join('gaps');
-    await writer.socket.emitWithAck('message:send', { room: 'gaps', text: 'live 3', clientId: 'm3' });
+    await acked(writer.socket).emitWithAck('message:send', { room: 'gaps', text: 'live 3', clientId: 'm3' });
     await h.changed(() => conn.messages.length === 3);
     assert.deepEqual(
       conn.messages.map((m) => m.text),
@@ -74,8 +74,8 @@ describe('ChatConnection (the components socket logic) against the real server',
     const conn = new ChatConnection(h, { url: app.url, room: 'hinted', name: 'Hinted' });
     await conn.connect();
     const writer = await connectChat(app.url);
-    await writer.socket.emitWithAck('room:join', { room: 'hinted' });
-    await writer.socket.emitWithAck('message:send', { room: 'hinted', text: 'seen 1', clientId: 'h1' });
+    await acked(writer.socket).emitWithAck('room:join', { room: 'hinted' });
+    await acked(writer.socket).emitWithAck('message:send', { room: 'hinted', text: 'seen 1', clientId: 'h1' });
     await h.changed(() => conn.messages.length === 1);
     const [server] = (await app.io.of('/chat').fetchSockets()).filter((s) => s.data.identity.user.name === 'Hinted');
     assert.ok(server);
@@ -83,7 +83,7 @@ describe('ChatConnection (the components socket logic) against the real server',
     // more than one catch-up page, and nothing live follows that would show a gap.
     server.leave('hinted');
     for (let i = 2; i <= 251; i++) {
-      await writer.socket.emitWithAck('message:send', { room: 'hinted', text: `missed ${i}`, clientId: `h${i}` });
+      await acked(writer.socket).emitWithAck('message:send', { room: 'hinted', text: `missed ${i}`, clientId: `h${i}` });
     }
     server.join('hinted');
     assert.equal(conn.messages.length, 1);
@@ -111,7 +111,7 @@ describe('ChatConnection (the components socket logic) against the real server',
     const conn = new ChatConnection(h, { url: app.url, room: 'typing', name: 'Reader' });
     await conn.connect();
     const writer = await connectChat(app.url, { name: 'Writer' });
-    await writer.socket.emitWithAck('room:join', { room: 'typing' });
+    await acked(writer.socket).emitWithAck('room:join', { room: 'typing' });
     writer.socket.emit('typing:update', { room: 'typing', typing: true });
     await h.changed(() => conn.typing.some((m) => m.name === 'Writer'));
     writer.socket.emit('typing:update', { room: 'typing', typing: false });

@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import WebSocket from 'ws';
 import type { AckResult, ErrorCode, Message } from '../src/protocol.js';
-import { type ChatClient, collect, connectChat, startApp, waitFor } from './helpers.js';
+import { acked, type ChatClient, collect, connectChat, startApp, waitFor } from './helpers.js';
 
 /** Emits an event with an ack and returns the error code it was answered with. */
 async function codeOf(socket: ChatClient, event: string, payload: unknown): Promise<ErrorCode> {
-  const ack = (await (socket as unknown as { emitWithAck(e: string, p: unknown): Promise<AckResult<object>> }).emitWithAck(
+  const ack = (await (acked(socket) as unknown as { emitWithAck(e: string, p: unknown): Promise<AckResult<object>> }).emitWithAck(
     event,
     payload,
   )) as AckResult<object>;
@@ -23,7 +23,7 @@ async function codeOf(socket: ChatClient, event: string, payload: unknown): Prom
  */
 async function assertNothingBroadcast(sender: ChatClient, observer: ChatClient, room: string, seen: Message[]) {
   const marker = waitFor<Message>(observer, 'message:new');
-  const ack = await sender.emitWithAck('message:send', { room, text: 'marker', clientId: randomUUID() });
+  const ack = await acked(sender).emitWithAck('message:send', { room, text: 'marker', clientId: randomUUID() });
   assert.ok(ack.ok);
   await marker;
   assert.deepEqual(
@@ -38,8 +38,8 @@ describe('bad input gets a clear error and is never broadcast', () => {
     const { url } = await startApp({ MAX_MESSAGE_LENGTH: '10', MESSAGE_RATE_PER_SEC: '1', MESSAGE_RATE_BURST: '3' });
     const a = await connectChat(url);
     const observer = await connectChat(url);
-    await a.socket.emitWithAck('room:join', { room: 'r' });
-    await observer.socket.emitWithAck('room:join', { room: 'r' });
+    await acked(a.socket).emitWithAck('room:join', { room: 'r' });
+    await acked(observer.socket).emitWithAck('room:join', { room: 'r' });
     const seen = collect<Message>(observer.socket, 'message:new');
 
     const badRequests: [string, unknown][] = [
@@ -75,10 +75,10 @@ describe('bad input gets a clear error and is never broadcast', () => {
   test('rate_limited comes with retryAfterMs and loses nothing else', async () => {
     const { url } = await startApp({ MESSAGE_RATE_PER_SEC: '1', MESSAGE_RATE_BURST: '3' });
     const a = await connectChat(url);
-    await a.socket.emitWithAck('room:join', { room: 'fast' });
+    await acked(a.socket).emitWithAck('room:join', { room: 'fast' });
     const acks = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
-        a.socket.emitWithAck('message:send', { room: 'fast', text: `m${i}`, clientId: randomUUID() }),
+        acked(a.socket).emitWithAck('message:send', { room: 'fast', text: `m${i}`, clientId: randomUUID() }),
       ),
     );
     assert.deepEqual(
@@ -89,7 +89,7 @@ describe('bad input gets a clear error and is never broadcast', () => {
     assert.ok(limited && !limited.ok);
     assert.equal(limited.error.code, 'rate_limited');
     assert.ok(limited.error.retryAfterMs !== undefined && limited.error.retryAfterMs > 0 && limited.error.retryAfterMs <= 1000);
-    const history = await a.socket.emitWithAck('message:history', { room: 'fast' });
+    const history = await acked(a.socket).emitWithAck('message:history', { room: 'fast' });
     assert.ok(history.ok);
     assert.deepEqual(
       history.messages.map((m) => m.text),
@@ -100,7 +100,7 @@ describe('bad input gets a clear error and is never broadcast', () => {
   test('unavailable when the store cannot answer, and /readyz says so', async () => {
     const app = await startApp();
     const a = await connectChat(app.url);
-    await a.socket.emitWithAck('room:join', { room: 'down' });
+    await acked(a.socket).emitWithAck('room:join', { room: 'down' });
     await app.store.close();
     assert.equal(await codeOf(a.socket, 'message:send', { room: 'down', text: 'hi', clientId: randomUUID() }), 'unavailable');
     const ready = await fetch(`${app.url}/readyz`);
@@ -112,8 +112,8 @@ describe('bad input gets a clear error and is never broadcast', () => {
     const { url } = await startApp();
     const a = await connectChat(url);
     const observer = await connectChat(url);
-    await a.socket.emitWithAck('room:join', { room: 'r' });
-    await observer.socket.emitWithAck('room:join', { room: 'r' });
+    await acked(a.socket).emitWithAck('room:join', { room: 'r' });
+    await acked(observer.socket).emitWithAck('room:join', { room: 'r' });
     const seen = collect<Message>(observer.socket, 'message:new');
     const raw = a.socket as unknown as { emit(event: string, ...args: unknown[]): void };
     raw.emit('message:send', { room: 'r', text: 'no ack', clientId: randomUUID() });
@@ -128,8 +128,8 @@ describe('bad input gets a clear error and is never broadcast', () => {
     const { url } = await startApp();
     const a = await connectChat(url);
     const b = await connectChat(url);
-    await a.socket.emitWithAck('room:join', { room: 'calm' });
-    await b.socket.emitWithAck('room:join', { room: 'calm' });
+    await acked(a.socket).emitWithAck('room:join', { room: 'calm' });
+    await acked(b.socket).emitWithAck('room:join', { room: 'calm' });
 
     const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
     const frames: string[] = [];
@@ -166,7 +166,7 @@ describe('bad input gets a clear error and is never broadcast', () => {
 
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
     const delivered = waitFor<Message>(b.socket, 'message:new');
-    const ack = await a.socket.emitWithAck('message:send', { room: 'calm', text: 'still here', clientId: randomUUID() });
+    const ack = await acked(a.socket).emitWithAck('message:send', { room: 'calm', text: 'still here', clientId: randomUUID() });
     assert.ok(ack.ok);
     assert.equal((await delivered).text, 'still here');
     assert.ok(a.socket.connected && b.socket.connected);

@@ -57,6 +57,15 @@ export function waitFor<T = unknown>(
   });
 }
 
+/**
+ * The one way the tests make an acked emit: `acked(socket).emitWithAck(...)` rejects after `ms`
+ * when no ack comes, so a test fails instead of hanging.
+ */
+export function acked<S extends { timeout(ms: number): unknown }>(socket: S, ms = 5000): S {
+  // Typed as the socket itself: its emitWithAck resolves with the same ack, and only adds the timeout.
+  return socket.timeout(ms) as S;
+}
+
 /** A client of `/chat` with reconnection off, not yet connected. */
 export function chatClient(url: string, auth: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): ChatClient {
   const socket: ChatClient = io(`${url}/chat`, {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import type { Message } from '../src/protocol.js';
-import { connectChat, startApp, waitFor } from './helpers.js';
+import { acked, connectChat, startApp, waitFor } from './helpers.js';
 
 const apiKey = 'api-key-0123456789abcdef';
 const jwtSecret = 'jwt-secret-0123456789abcdef';
@@ -32,16 +32,16 @@ describe('HTTP API', () => {
   test('GET /api/rooms lists public rooms with people in them, busiest first', async () => {
     const { url } = await startApp({ JWT_SECRET: jwtSecret });
     const users = await Promise.all([connectChat(url), connectChat(url), connectChat(url)]);
-    await users[0].socket.emitWithAck('room:join', { room: 'quiet' });
-    for (const u of users) await u.socket.emitWithAck('room:join', { room: 'busy' });
-    await users[0].socket.emitWithAck('message:send', { room: 'busy', text: 'hi', clientId: randomUUID() });
+    await acked(users[0].socket).emitWithAck('room:join', { room: 'quiet' });
+    for (const u of users) await acked(u.socket).emitWithAck('room:join', { room: 'busy' });
+    await acked(users[0].socket).emitWithAck('message:send', { room: 'busy', text: 'hi', clientId: randomUUID() });
     const admin = await connectChat(url, {
       token: await new SignJWT({ sub: 'root', admin: true })
         .setProtectedHeader({ alg: 'HS256' })
         .setExpirationTime('1h')
         .sign(new TextEncoder().encode(jwtSecret)),
     });
-    await admin.socket.emitWithAck('room:join', { room: 'private-ops' });
+    await acked(admin.socket).emitWithAck('room:join', { room: 'private-ops' });
     const res = await fetch(`${url}/api/rooms`);
     assert.deepEqual(await res.json(), {
       rooms: [
@@ -62,7 +62,7 @@ describe('HTTP API', () => {
   test('POST /api/rooms/:room/messages stores, broadcasts and dedupes a backend message', async () => {
     const { url } = await startApp({ API_KEY: apiKey });
     const reader = await connectChat(url);
-    await reader.socket.emitWithAck('room:join', { room: 'news' });
+    await acked(reader.socket).emitWithAck('room:join', { room: 'news' });
     const live = waitFor<Message>(reader.socket, 'message:new');
     const created = await post(`${url}/api/rooms/news/messages`, { text: ' deploy done ', clientId: 'dep-1' });
     assert.equal(created.status, 201);

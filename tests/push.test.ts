@@ -12,7 +12,7 @@ import type {
   SessionEvent,
   SubscribeResult,
 } from '../src/protocol.js';
-import { connectChat, startApp, waitFor } from './helpers.js';
+import { acked, connectChat, startApp, waitFor } from './helpers.js';
 
 type PushClient = Socket<PushServerToClient, PushClientToServer>;
 const apiKey = 'push-api-key-0123456789';
@@ -34,7 +34,7 @@ function token(claims: Record<string, unknown>) {
 }
 
 async function subscribe(socket: PushClient, topic: string, after?: number): Promise<AckResult<SubscribeResult>> {
-  return socket.emitWithAck('push:subscribe', after === undefined ? { topic } : { topic, after });
+  return acked(socket).emitWithAck('push:subscribe', after === undefined ? { topic } : { topic, after });
 }
 
 function post(url: string, body: unknown, key = apiKey) {
@@ -94,7 +94,7 @@ describe('/push', () => {
       b.pushes.map((p) => [p.topic, p.seq, p.event]),
       [['sport', 1, 'goal']],
     );
-    assert.equal((await a.socket.emitWithAck('push:unsubscribe', { topic: 'news.eu' })).ok, true);
+    assert.equal((await acked(a.socket).emitWithAck('push:unsubscribe', { topic: 'news.eu' })).ok, true);
     await post(url, { topic: 'news.eu', data: 3 });
     const marker = until(b.socket, b.pushes, 2);
     await post(url, { topic: 'sport', data: 'after' });
@@ -137,7 +137,7 @@ describe('/push', () => {
       assert.equal((await subscribe(admin.socket, topic)).ok, true);
     }
     for (const payload of [{}, { topic: 'bad topic' }, { topic: 'x'.repeat(129) }, { topic: 't', after: -1 }, 'news']) {
-      const ack = await guest.socket.emitWithAck('push:subscribe', payload as never);
+      const ack = await acked(guest.socket).emitWithAck('push:subscribe', payload as never);
       assert.ok(!ack.ok);
       assert.equal(ack.error.code, 'bad_request');
     }
@@ -191,9 +191,9 @@ describe('/push', () => {
     const badge = await connectPush(url);
     assert.equal((await subscribe(badge.socket, 'room:lobby')).ok, true);
     const chat = await connectChat(url, { name: 'Ana' });
-    await chat.socket.emitWithAck('room:join', { room: 'lobby' });
+    await acked(chat.socket).emitWithAck('room:join', { room: 'lobby' });
     const text = `${'long '.repeat(30)}end`;
-    await chat.socket.emitWithAck('message:send', { room: 'lobby', text, clientId: 'x1' });
+    await acked(chat.socket).emitWithAck('message:send', { room: 'lobby', text, clientId: 'x1' });
     await until(badge.socket, badge.pushes, 1);
     const [push] = badge.pushes;
     assert.equal(push?.event, 'message');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import type { DrainingEvent } from '../src/protocol.js';
-import { chatClient, startApp, waitFor } from './helpers.js';
+import { acked, chatClient, startApp, waitFor } from './helpers.js';
 
 describe('shutdown', () => {
   test('drains clients so they reconnect by themselves to the next server', async () => {
@@ -12,7 +12,7 @@ describe('shutdown', () => {
     const connected = waitFor(socket, 'connect');
     socket.connect();
     await connected;
-    await socket.emitWithAck('room:join', { room: 'before' });
+    await acked(socket).emitWithAck('room:join', { room: 'before' });
 
     const draining = waitFor<DrainingEvent>(socket, 'server:draining');
     const disconnected = waitFor<string>(socket, 'disconnect');
@@ -26,7 +26,7 @@ describe('shutdown', () => {
     const reconnected = waitFor(socket, 'connect', 5000);
     await startApp({ DATABASE_PATH: first.databasePath, PORT: String(port) });
     await reconnected;
-    const join = await socket.emitWithAck('room:join', { room: 'after' });
+    const join = await acked(socket).emitWithAck('room:join', { room: 'after' });
     assert.equal(join.ok, true);
   });
 

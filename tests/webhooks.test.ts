@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { createBus } from '../src/bus.js';
 import type { Message } from '../src/protocol.js';
 import { startWebhooks } from '../src/webhooks.js';
-import { connectChat, startApp, waitFor } from './helpers.js';
+import { acked, connectChat, startApp, waitFor } from './helpers.js';
 
 const secret = 'webhook-secret-0123456789';
 
@@ -56,8 +56,8 @@ describe('webhooks', () => {
       WEBHOOK_EVENTS: 'message.created',
     });
     const chat = await connectChat(url, { name: 'Ana' });
-    await chat.socket.emitWithAck('room:join', { room: 'hooks' });
-    const ack = await chat.socket.emitWithAck('message:send', { room: 'hooks', text: 'hello hooks', clientId: 'h1' });
+    await acked(chat.socket).emitWithAck('room:join', { room: 'hooks' });
+    const ack = await acked(chat.socket).emitWithAck('message:send', { room: 'hooks', text: 'hello hooks', clientId: 'h1' });
     assert.ok(ack.ok);
     await waitFor(hook.events, 'request');
     await waitFor(hook.events, 'request', 5000);
@@ -87,8 +87,8 @@ describe('webhooks', () => {
     });
     const a = await connectChat(url);
     const b = await connectChat(url);
-    await a.socket.emitWithAck('room:join', { room: 'busy' });
-    await b.socket.emitWithAck('room:join', { room: 'busy' });
+    await acked(a.socket).emitWithAck('room:join', { room: 'busy' });
+    await acked(b.socket).emitWithAck('room:join', { room: 'busy' });
     const seen: Message[] = [];
     const all = new Promise<void>((resolve) =>
       b.socket.on('message:new', (m) => {
@@ -98,7 +98,7 @@ describe('webhooks', () => {
     );
     const hanging = waitFor(hook.events, 'request');
     for (let i = 0; i < 10; i++) {
-      const ack = await a.socket.emitWithAck('message:send', { room: 'busy', text: `m${i}`, clientId: `c${i}` });
+      const ack = await acked(a.socket).emitWithAck('message:send', { room: 'busy', text: `m${i}`, clientId: `c${i}` });
       assert.ok(ack.ok);
     }
     // Every send was answered and broadcast while the receiver holds its requests open.

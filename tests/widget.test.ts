@@ -6,7 +6,7 @@ import { SignJWT } from 'jose';
 import type { BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import type { NotifyDetail, StatusDetail } from '../web-components/roomcast-chat.js';
 import { skipBrowser as skip, useBrowser, watchPage } from './browser-helpers.js';
-import { connectChat, type Running, startApp } from './helpers.js';
+import { acked, connectChat, type Running, startApp } from './helpers.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const NONCE = 'widget-test-nonce';
@@ -131,10 +131,10 @@ function sessionKeys(page: Page): Promise<string[]> {
 /** A second person in the room, from Node. */
 async function writer(app: Running, room: string, name = 'Writer') {
   const { socket } = await connectChat(app.url, { name });
-  const joined = await socket.emitWithAck('room:join', { room });
+  const joined = await acked(socket).emitWithAck('room:join', { room });
   assert.ok(joined.ok);
   return async (text: string) => {
-    const res = await socket.emitWithAck('message:send', { room, text, clientId: `${name}-${text}` });
+    const res = await acked(socket).emitWithAck('message:send', { room, text, clientId: `${name}-${text}` });
     assert.ok(res.ok, JSON.stringify(res));
   };
 }
@@ -249,8 +249,8 @@ describe('<roomcast-chat> on a page of another origin', () => {
     assert.equal(await badge(page).count(), 0, 'opening did not clear the count');
     const [session] = await page.evaluate(() => Object.values(localStorage));
     const me = await connectChat(app.url, { session });
-    await me.socket.emitWithAck('room:join', { room: 'unread' });
-    await me.socket.emitWithAck('message:send', { room: 'unread', text: 'mine', clientId: 'mine' });
+    await acked(me.socket).emitWithAck('room:join', { room: 'unread' });
+    await acked(me.socket).emitWithAck('message:send', { room: 'unread', text: 'mine', clientId: 'mine' });
     await say('three');
     await texts(page).filter({ hasText: 'three' }).waitFor({ state: 'attached', timeout: 5_000 });
     assert.equal(await badge(page).textContent(), '1');
