@@ -157,12 +157,23 @@ export async function ownRedis({ tls = false } = {}) {
 }
 
 /**
- * A TCP proxy in front of a real server, which the test can cut: `block()` drops every
- * connection and holds new ones unanswered (an unreachable host), `unblock()` forwards again.
+ * A TCP proxy in front of a real server, which the test can cut or stall: `block()` drops every
+ * connection and holds new ones unanswered (an unreachable host), `unblock()` forwards again;
+ * `stall()` keeps every connection open but forwards nothing either way (a hung server or a
+ * congested link), `resume()` forwards what waited and everything after.
  */
 export async function tcpProxy(target: { host: string; port: number }) {
   const sockets = new Set<NetSocket>();
+  /** Each connection's two directions, unpiped while stalled. */
+  const links = new Set<{ from: NetSocket; to: NetSocket }>();
   let blocked = false;
+  let stalled = false;
+  function link(from: NetSocket, to: NetSocket): void {
+    const pair = { from, to };
+    links.add(pair);
+    from.on('close', () => links.delete(pair));
+    if (!stalled) from.pipe(to);
+  }
   const server: Server = createServer((client) => {
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
@@ -173,7 +184,8 @@ export async function tcpProxy(target: { host: string; port: number }) {
     upstream.on('close', () => sockets.delete(upstream));
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
-    client.pipe(upstream).pipe(client);
+    link(client, upstream);
+    link(upstream, client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   after(() => {
@@ -189,6 +201,17 @@ export async function tcpProxy(target: { host: string; port: number }) {
     unblock(): void {
       blocked = false;
       for (const socket of sockets) socket.destroy();
+    },
+    stall(): void {
+      stalled = true;
+      for (const { from, to } of links) {
+        from.unpipe(to);
+        from.pause();
+      }
+    },
+    resume(): void {
+      stalled = false;
+      for (const { from, to } of links) from.pipe(to);
     },
   };
 }
