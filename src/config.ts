@@ -39,9 +39,15 @@ export interface Config {
   maxMessageLength: number;
   /** MAX_HTTP_BUFFER_SIZE: largest Socket.IO frame in bytes. Default 65536. */
   maxHttpBufferSize: number;
-  /** PING_INTERVAL_MS: Engine.IO heartbeat; stays below 30 s for platform routers. Default 25000. */
+  /**
+   * PING_INTERVAL_MS: Engine.IO heartbeat; stays below 30 s for platform routers, and a ping every
+   * 20 s keeps a connection busy behind any 55 s idle proxy. Default 20000.
+   */
   pingIntervalMs: number;
-  /** PING_TIMEOUT_MS: how long a pong may be late (throttled background tabs). Default 30000. */
+  /**
+   * PING_TIMEOUT_MS: how long a pong may be late before the connection is dropped. Default 10000,
+   * so with the interval a silent drop is noticed within 30 s.
+   */
   pingTimeoutMs: number;
   /** MESSAGE_RATE_PER_SEC: sustained `message:send` per socket. Default 5. */
   messageRatePerSec: number;
@@ -289,15 +295,15 @@ const variables: Variables[] = [
   {
     name: 'PING_INTERVAL_MS',
     key: 'pingIntervalMs',
-    default: '25000',
-    help: 'Engine.IO heartbeat; below 30000 so platform routers keep long-polls alive',
+    default: '20000',
+    help: 'Engine.IO heartbeat; below 30000 so platform routers keep long-polls alive and idle proxies never close a connection',
     parse: integer(1000, 29_999),
   },
   {
     name: 'PING_TIMEOUT_MS',
     key: 'pingTimeoutMs',
-    default: '30000',
-    help: 'how late a pong may be before the connection is dropped',
+    default: '10000',
+    help: 'how late a pong may be before the connection is dropped; with the interval, how soon a silent drop is noticed',
     parse: integer(1000, 120_000),
   },
   {

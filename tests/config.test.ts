@@ -19,7 +19,8 @@ describe('config', () => {
     assert.equal(config.historyLimit, 50);
     assert.equal(config.historyMaxLimit, 200);
     assert.equal(config.maxMessageLength, 2000);
-    assert.equal(config.pingIntervalMs, 25000);
+    assert.equal(config.pingIntervalMs, 20000);
+    assert.equal(config.pingTimeoutMs, 10000);
     assert.equal(config.logLevel, 'info');
   });
 
