@@ -38,7 +38,7 @@ chat.on('connection', (socket) => {
 
   socket.on('room:join', (req, ack) => {
     void socket.join(req.room);
-    ack({ ok: true, room: req.room, messages: [], members: [], lastSeq: seqByRoom.get(req.room) ?? 0, hasMore: false });
+    ack({ ok: true, room: req.room, messages: [], members: [], lastSeq: seqByRoom.get(req.room) ?? 0, hasMore: false, epoch: 'bare' });
   });
 
   socket.on('message:send', (req, ack) => {

@@ -96,6 +96,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   const nodeId = `${config.nodeName}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const state = await openState(config, nodeId, app.log);
   const { store, presence, pushLog, redis } = state;
+  // Kept with the database, so it changes exactly when the rooms' numbering starts again.
+  const roomEpoch = await store.secret('room-epoch');
   const identity = createIdentity({
     jwtSecret: config.jwtSecret,
     allowGuests: config.allowGuests,
@@ -113,7 +115,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   const pushNsp = io.of('/push') as unknown as PushNamespace;
   useIdentity(chatNsp, identity, app.log);
   useIdentity(pushNsp, identity, app.log);
-  const chat = registerChat(chatNsp, { config, store, presence, identity, bus, log: app.log });
+  const chat = registerChat(chatNsp, { config, store, roomEpoch, presence, identity, bus, log: app.log });
   presence.onDeparture(chat.announceLeft);
   // After a Redis outage, clients catch up by cursor on what the outage kept from them: every
   // node's clients when our publishes were lost, our own clients when we missed the others'.
@@ -197,7 +199,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   );
   const checks: Record<string, () => Promise<void>> = { store: store.check };
   if (redis) checks.redis = redis.check;
-  registerRoutes(app, { config, store, presence, identity, chat, isClosing, checks });
+  registerRoutes(app, { config, store, roomEpoch, presence, identity, chat, isClosing, checks });
   await registerPushRoutes(app, {
     config,
     push,

@@ -73,6 +73,12 @@ export interface JoinResult {
   members: Member[];
   lastSeq: number;
   hasMore: boolean;
+  /**
+   * The room's epoch (v1.1), shared by every room of the database: it changes exactly when the
+   * numbering restarts (a new database). A client that sees a new epoch drops its cursor and its
+   * de-duplication state for the room and resyncs.
+   */
+  epoch: string;
 }
 
 export interface LeaveRequest {
@@ -97,6 +103,8 @@ export interface HistoryRequest {
 export interface HistoryResult {
   messages: Message[];
   hasMore: boolean;
+  /** The room's epoch (v1.1), as in `JoinResult`. */
+  epoch: string;
 }
 
 export interface TypingRequest {
@@ -175,6 +183,13 @@ export interface SubscribeResult {
   lastSeq: number;
   /** Some pushes after `after` are no longer retained: the client has a gap it cannot fill. */
   truncated?: true;
+  /**
+   * The topic's epoch (v1.1): it changes exactly when the topic's numbering restarts (the
+   * in-memory log after a restart, Redis after losing the topic's keys). A client that sees a new
+   * epoch drops its cursor and its de-duplication state for the topic and resyncs (`missed` was
+   * chosen by an `after` of the old numbering).
+   */
+  epoch: string;
 }
 
 export interface UnsubscribeRequest {

@@ -9,9 +9,18 @@ import { io, type Socket } from 'socket.io-client';
 import { type App, type AppOptions, buildApp } from '../src/app.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { connectionConfig } from '../src/store/postgres.js';
-import type { ChatClientToServer, ChatServerToClient, Message, SessionEvent } from '../src/protocol.js';
+import type {
+  ChatClientToServer,
+  ChatServerToClient,
+  Message,
+  Push,
+  PushClientToServer,
+  PushServerToClient,
+  SessionEvent,
+} from '../src/protocol.js';
 
 export type ChatClient = Socket<ChatServerToClient, ChatClientToServer>;
+export type PushClient = Socket<PushServerToClient, PushClientToServer>;
 
 export interface Running extends App {
   url: string;
@@ -88,6 +97,27 @@ export async function connectChat(url: string, auth: Record<string, unknown> = {
   const session = waitFor<SessionEvent>(socket, 'session');
   socket.connect();
   return { socket, ...(await session) };
+}
+
+/** Connects a `/push` client (reconnection off), waits for its `session`, and records its pushes. */
+export async function connectPush(url: string, auth: Record<string, unknown> = {}) {
+  const socket: PushClient = io(`${url}/push`, { transports: ['websocket'], reconnection: false, forceNew: true, auth });
+  after(() => {
+    socket.disconnect();
+  });
+  const session = await waitFor<SessionEvent>(socket, 'session');
+  const pushes: Push[] = [];
+  socket.on('push:new', (p) => pushes.push(p));
+  return { socket, pushes, ...session };
+}
+
+/** `POST /api/push` with the given API key (none when empty). */
+export function postPush(url: string, key: string, body: unknown) {
+  return fetch(`${url}/api/push`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify(body),
+  });
 }
 
 /** Resolves with the first `count` message:new events the client sees from now on. */

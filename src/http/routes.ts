@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { bearer, requireApiKey } from './auth.js';
 import { cleanName, type IdentityService, mayJoin } from '../identity.js';
-import type { Message, RoomSummary } from '../protocol.js';
+import type { HistoryResult, Message, RoomSummary } from '../protocol.js';
 import type { Chat } from '../realtime/chat.js';
 import type { Presence } from '../realtime/presence.js';
 import type { Store } from '../store/store.js';
@@ -12,6 +12,8 @@ import { messageText, roomPattern } from '../validation.js';
 export interface RouteDeps {
   config: Config;
   store: Store;
+  /** The rooms' epoch, as `room:join` gives it. */
+  roomEpoch: string;
   presence: Presence;
   identity: IdentityService;
   chat: Chat;
@@ -63,7 +65,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
         },
       },
     },
-    async (req) => {
+    async (req): Promise<HistoryResult> => {
       const { room } = req.params;
       if (room.startsWith('private-')) {
         const token = bearer(req);
@@ -73,7 +75,8 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
         }
       }
       const { limit, ...range } = req.query;
-      return store.history(room, { ...range, limit: Math.min(limit ?? config.historyLimit, config.historyMaxLimit) });
+      const page = await store.history(room, { ...range, limit: Math.min(limit ?? config.historyLimit, config.historyMaxLimit) });
+      return { ...page, epoch: deps.roomEpoch };
     },
   );
 

@@ -27,6 +27,8 @@ type ChatSocket = Socket<ChatClientToServer, ChatServerToClient, Record<string, 
 export interface ChatDeps {
   config: Config;
   store: Store;
+  /** The rooms' epoch: one per database, so it changes exactly when their numbering restarts. */
+  roomEpoch: string;
   presence: Presence;
   identity: IdentityService;
   bus: Bus;
@@ -41,7 +43,7 @@ const typingTtlMs = 5000;
  * shares so a backend's message is stored and broadcast exactly like a socket's.
  */
 export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
-  const { config, store, presence, bus, log } = deps;
+  const { config, store, roomEpoch, presence, bus, log } = deps;
   const parse = createChatParsers(config.maxMessageLength);
 
   async function post(input: { room: string; text: string; author: Member; clientId?: string }) {
@@ -124,6 +126,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
           members: await presence.members(req.room).catch(() => [user]),
           lastSeq: lastSeqs.get(req.room) ?? 0,
           hasMore: page.hasMore,
+          epoch: roomEpoch,
         };
       }),
     );
@@ -156,7 +159,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         const req = parse.history(payload);
         mustAccess(req.room);
         const { room, limit, ...range } = req;
-        return store.history(room, { ...range, limit: limitOf(limit) });
+        return { ...(await store.history(room, { ...range, limit: limitOf(limit) })), epoch: roomEpoch };
       }),
     );
 

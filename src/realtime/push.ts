@@ -67,8 +67,8 @@ export function registerPush(nsp: PushNamespace, deps: PushDeps) {
         // Subscribe before reading what was missed: a push in between arrives twice, never zero
         // times, and clients drop the repeat by seq.
         await socket.join(topic);
-        const { missed, lastSeq, truncated } = await pushLog.since(topic, after);
-        return truncated ? { topic, missed, lastSeq, truncated } : { topic, missed, lastSeq };
+        const { missed, lastSeq, truncated, epoch } = await pushLog.since(topic, after);
+        return truncated ? { topic, missed, lastSeq, truncated, epoch } : { topic, missed, lastSeq, epoch };
       }),
     );
 

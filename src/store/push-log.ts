@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Push } from '../protocol.js';
 
 export interface Recovery {
@@ -6,6 +7,8 @@ export interface Recovery {
   lastSeq: number;
   /** Some pushes after the asked seq are no longer retained. */
   truncated: boolean;
+  /** The topic's epoch: changes exactly when its numbering restarts. */
+  epoch: string;
 }
 
 /**
@@ -14,13 +17,13 @@ export interface Recovery {
  */
 export interface PushLog {
   append(topic: string, event: string, data: unknown): Promise<Push>;
-  /** What came after `after`; without `after`, nothing but the lastSeq. */
+  /** What came after `after`; without `after`, nothing but the lastSeq and the epoch. */
   since(topic: string, after: number | undefined): Promise<Recovery>;
   close(): Promise<void>;
 }
 
 /** What a client that holds `after` gets from the retained pushes of a topic at `lastSeq`. */
-export function recovery(retained: readonly Push[], after: number, lastSeq: number): Recovery {
+export function recovery(retained: readonly Push[], after: number, lastSeq: number): Omit<Recovery, 'epoch'> {
   const missed = retained.filter((p) => p.seq > after && p.seq <= lastSeq);
   // A client ahead of the server (its seq is from before a restart) cannot be caught up either.
   const truncated = after > lastSeq || (missed[0]?.seq ?? lastSeq + 1) > after + 1;
@@ -35,7 +38,14 @@ export interface RetentionOptions {
   now?: () => number;
 }
 
+/** A new random epoch: 16 URL-safe characters. */
+export function newEpoch(): string {
+  return randomBytes(12).toString('base64url');
+}
+
 export function createMemoryPushLog({ count, maxAgeMs, now = Date.now }: RetentionOptions): PushLog {
+  // Every topic's numbering starts again with the process: one epoch for all of them.
+  const epoch = newEpoch();
   // Counters outlive retained pushes: a topic's seq must never start again at 1, or clients that
   // hold a higher seq would take new pushes for old ones.
   const lastSeqs = new Map<string, number>();
@@ -72,8 +82,8 @@ export function createMemoryPushLog({ count, maxAgeMs, now = Date.now }: Retenti
 
     async since(topic, after) {
       const lastSeq = lastSeqs.get(topic) ?? 0;
-      if (after === undefined || after === lastSeq) return { missed: [], lastSeq, truncated: false };
-      return recovery(expire(topic, retained.get(topic) ?? []), after, lastSeq);
+      if (after === undefined || after === lastSeq) return { missed: [], lastSeq, truncated: false, epoch };
+      return { ...recovery(expire(topic, retained.get(topic) ?? []), after, lastSeq), epoch };
     },
 
     async close() {

@@ -38,7 +38,10 @@ export interface Store {
   history(room: string, query: HistoryQuery): Promise<Page>;
   /** The newest seq of each room asked for (0 for a room with no message). */
   lastSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
-  /** A random secret made once and kept, so every node and restart shares it. */
+  /**
+   * A random value made once with the database and kept, so every node and restart shares it:
+   * secrets, and the rooms' epoch (`room-epoch`), which is public.
+   */
   secret(name: string): Promise<string>;
   /** Throws when the store cannot answer (readiness). */
   check(): Promise<void>;
