@@ -1,4 +1,6 @@
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +99,37 @@ export async function connectChat(url: string, auth: Record<string, unknown> = {
   const session = waitFor<SessionEvent>(socket, 'session');
   socket.connect();
   return { socket, ...(await session) };
+}
+
+export interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/**
+ * A real HTTP receiver (of webhooks) at `url`; `respond` decides each answer (or never answers).
+ * `events` emits `request` for each one received.
+ */
+export async function receiver(respond: (req: Received, n: number, res: ServerResponse) => void) {
+  const received: Received[] = [];
+  const events = new EventEmitter();
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const entry = { headers: req.headers, body };
+      received.push(entry);
+      respond(entry, received.length, res);
+      events.emit('request', entry);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hooks`, received, events };
 }
 
 /** Connects a `/push` client (reconnection off), waits for its `session`, and records its pushes. */

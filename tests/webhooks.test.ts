@@ -1,43 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { createBus } from '../src/bus.js';
 import type { Message } from '../src/protocol.js';
 import { startWebhooks } from '../src/webhooks.js';
-import { acked, connectChat, startApp, waitFor } from './helpers.js';
+import { acked, connectChat, type Received, receiver, startApp, waitFor } from './helpers.js';
 
 const secret = 'webhook-secret-0123456789';
-
-interface Received {
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-/** A real HTTP receiver; `respond` decides each answer (or never answers). */
-async function receiver(respond: (req: Received, n: number, res: ServerResponse) => void) {
-  const received: Received[] = [];
-  const events = new (await import('node:events')).EventEmitter();
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      const entry = { headers: req.headers, body };
-      received.push(entry);
-      respond(entry, received.length, res);
-      events.emit('request', entry);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hooks`, received, events };
-}
 
 /** What docs/webhooks.md tells receivers to do. */
 function verify(secretKey: string, req: Received): boolean {

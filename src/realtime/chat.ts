@@ -12,9 +12,10 @@ import type {
   TypingRequest,
 } from '../protocol.js';
 import { createTokenBucket } from '../rate-limit.js';
-import type { Store } from '../store/store.js';
+import type { AppendResult, Store } from '../store/store.js';
 import { createChatParsers, messageText } from '../validation.js';
 import { handler } from './handler.js';
+import { createLateCommits } from './late-commits.js';
 import type { Departure, Presence } from './presence.js';
 
 export interface SocketData {
@@ -40,18 +41,37 @@ const typingTtlMs = 5000;
 
 /**
  * The `/chat` namespace. Returns `post`, the one way a message enters a room, which the HTTP API
- * shares so a backend's message is stored and broadcast exactly like a socket's.
+ * shares so a backend's message is stored and broadcast exactly like a socket's, once, also when
+ * the store committed a send it answered with an error (see late-commits.ts).
  */
 export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   const { config, store, roomEpoch, presence, bus, log } = deps;
   const parse = createChatParsers(config.maxMessageLength);
 
+  const lateCommits = createLateCommits();
+
+  function announce(message: Message): void {
+    nsp.to(message.room).emit('message:new', message);
+    bus.emit('message.created', { message });
+  }
+
   async function post(input: { room: string; text: string; author: Member; clientId?: string }) {
-    const result = await store.append(input);
-    if (result.created) {
-      nsp.to(input.room).emit('message:new', result.message);
-      bus.emit('message.created', { message: result.message });
+    if (input.clientId === undefined) {
+      const result = await store.append(input);
+      if (result.created) announce(result.message);
+      return result.message;
     }
+    const attempt = lateCommits.begin(input.room, input.author.id, input.clientId);
+    let result: AppendResult;
+    try {
+      result = await store.append({ ...input, ts: attempt.ts });
+    } catch (err) {
+      // Anything but a refusal may have committed after all (a stalled database, a lost answer).
+      const stored = lateCommits.failed(attempt, !(err instanceof AppError) || err.status >= 500);
+      if (stored) announce(stored);
+      throw err;
+    }
+    if (lateCommits.answered(attempt, result)) announce(result.message);
     return result.message;
   }
 

@@ -147,7 +147,7 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
       call(async () => {
         const { rows } = await pool.query<{ created: boolean; message: MessageRow }>(
           'SELECT created, to_jsonb(message) AS message FROM roomcast_append($1, $2, $3, $4, $5, $6, $7)',
-          [input.room, input.text, input.author.id, input.author.name, input.author.kind, input.clientId ?? null, Date.now()],
+          [input.room, input.text, input.author.id, input.author.name, input.author.kind, input.clientId ?? null, input.ts ?? Date.now()],
         );
         const row = rows[0];
         if (!row) throw new Error('roomcast_append returned no row');

@@ -118,7 +118,7 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
       author_name: input.author.name,
       author_kind: input.author.kind,
       client_id: input.clientId ?? null,
-      ts: Date.now(),
+      ts: input.ts ?? Date.now(),
     };
     insert.run(row);
     return { message: toMessage(row), created: true };

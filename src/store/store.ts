@@ -5,6 +5,8 @@ export interface NewMessage {
   text: string;
   author: Member;
   clientId?: string;
+  /** The message's ts; default the time of the call. */
+  ts?: number;
 }
 
 export interface AppendResult {
