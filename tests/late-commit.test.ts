@@ -63,7 +63,11 @@ describe('a send the store committed after answering with an error', () => {
     assert.ok(warm.every((ack) => ack.ok));
 
     proxy.stall();
-    const failed = await Promise.all([send(sender.socket, 'late 1', 'l1'), send(sender.socket, 'late 2', 'l2'), send(sender.socket, 'warm 0', 'w0')]);
+    const failed = await Promise.all([
+      send(sender.socket, 'late 1', 'l1'),
+      send(sender.socket, 'late 2', 'l2'),
+      send(sender.socket, 'warm 0', 'w0'),
+    ]);
     for (const ack of failed) assert.equal(ack.ok ? 'ok' : ack.error.code, 'unavailable');
     proxy.resume();
 

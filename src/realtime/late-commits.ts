@@ -4,7 +4,7 @@ import type { AppendResult } from '../store/store.js';
 /** One store call for a send with a clientId. */
 export interface Attempt {
   readonly key: string;
-  /** Stored as the message's ts, unique among the key's attempts: the stored message names the attempt that stored it. */
+  /** Stored as the message's ts, unique among the key's attempts: it names the attempt that stored it. */
   readonly ts: number;
   /** A retry found the message this attempt stored while this attempt was still under way. */
   found?: Message;
@@ -25,10 +25,10 @@ export interface LateCommitOptions {
  * on its own would never reach the room, the bus, webhooks or `room:` pushes.
  *
  * Each attempt stores its own ts (the time, moved on a millisecond when the key's last attempt
- * had it), so the stored message tells which attempt stored it. When that attempt failed on this node, nobody broadcast
- * the message, and the first answer that finds it says so, once. A retry on another node, after
- * this one died, is not recognised; the room's clients still get the message by seq gap
- * detection and resync.
+ * had it), so the stored message tells which attempt stored it. When that attempt failed on this
+ * node, nobody broadcast the message, and the first answer that finds it says so, once. A retry
+ * on another node, after this one died, is not recognised; the room's clients still get the
+ * message by seq gap detection and resync.
  */
 export function createLateCommits({ maxEntries = 10_000, maxAgeMs = 10 * 60_000, now = Date.now }: LateCommitOptions = {}) {
   const underWay = new Map<string, Attempt[]>();
