@@ -34,7 +34,10 @@ const positionScript = `
 local seq = redis.call('GET', KEYS[1])
 local epoch = redis.call('GET', KEYS[2])
 if seq then
-  if not epoch then
+  if epoch then
+    -- Without expiry already, unless a node that predates epochs made the first push.
+    redis.call('PERSIST', KEYS[2])
+  else
     epoch = ARGV[1]
     redis.call('SET', KEYS[2], epoch)
   end
