@@ -73,6 +73,8 @@ export interface JoinResult {
   members: Member[];
   lastSeq: number;
   hasMore: boolean;
+  /** Changes exactly when the room's numbering restarts (a new database). */
+  epoch: string;
 }
 
 export interface LeaveRequest {
@@ -97,6 +99,8 @@ export interface HistoryRequest {
 export interface HistoryResult {
   messages: Message[];
   hasMore: boolean;
+  /** Changes exactly when the room's numbering restarts (a new database). */
+  epoch: string;
 }
 
 export interface TypingRequest {
@@ -113,6 +117,10 @@ export interface PresenceEvent {
   room: string;
   joined?: Member;
   left?: Member;
+  /** Several changes coalesced: who is in now and was not before. */
+  joins?: Member[];
+  /** Several changes coalesced: who was in before and is not now. */
+  leaves?: Member[];
   /** Distinct users in the room; several tabs of one user count once. */
   count: number;
 }
@@ -175,6 +183,8 @@ export interface SubscribeResult {
   lastSeq: number;
   /** Some pushes after `after` are no longer retained: the client has a gap it cannot fill. */
   truncated?: true;
+  /** Changes exactly when the topic's numbering restarts. */
+  epoch: string;
 }
 
 export interface UnsubscribeRequest {
