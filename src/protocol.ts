@@ -121,6 +121,10 @@ export interface PresenceEvent {
   room: string;
   joined?: Member;
   left?: Member;
+  /** Several changes coalesced: who is in now and was not before. */
+  joins?: Member[];
+  /** Several changes coalesced: who was in before and is not now. */
+  leaves?: Member[];
   /** Distinct users in the room; several tabs of one user count once. */
   count: number;
 }

@@ -97,11 +97,12 @@ describe('ChatConnection (the components socket logic) against the real server',
     conn.close();
   });
 
-  test('a refused handshake leaves it offline with the code', async () => {
+  test('a refused handshake leaves it failed, with the reason', async () => {
     const app = await startApp({ ALLOW_GUESTS: 'false' });
     const conn = new ChatConnection(host(), { url: app.url, room: 'x' });
     await assert.rejects(conn.connect(), { code: 'guests_disabled' });
-    assert.equal(conn.status, 'offline');
+    assert.equal(conn.state.status, 'failed');
+    assert.equal(conn.state.status === 'failed' && conn.state.error.code, 'guests_disabled');
     assert.equal(conn.error?.code, 'guests_disabled');
   });
 
@@ -113,9 +114,9 @@ describe('ChatConnection (the components socket logic) against the real server',
     const writer = await connectChat(app.url, { name: 'Writer' });
     await acked(writer.socket).emitWithAck('room:join', { room: 'typing' });
     writer.socket.emit('typing:update', { room: 'typing', typing: true });
-    await h.changed(() => conn.typing.some((m) => m.name === 'Writer'));
+    await h.changed(() => conn.typing.members.some((m) => m.name === 'Writer'));
     writer.socket.emit('typing:update', { room: 'typing', typing: false });
-    await h.changed(() => conn.typing.length === 0);
+    await h.changed(() => conn.typing.members.length === 0);
     const left = waitFor(writer.socket, 'disconnect');
     writer.socket.disconnect();
     await left;

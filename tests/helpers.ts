@@ -217,6 +217,8 @@ export function memoryStorage() {
     getItem: (k: string) => data.get(k) ?? null,
     setItem: (k: string, v: string) => void data.set(k, v),
     removeItem: (k: string) => void data.delete(k),
+    /** Every key held, for tests that check what was left behind. */
+    keys: () => [...data.keys()],
   };
 }
 

@@ -1,6 +1,5 @@
 import type { ReactiveControllerHost } from 'lit';
 import type { Socket } from 'socket.io-client';
-import { v7 as uuidv7 } from 'uuid';
 import type {
   ChatClientToServer,
   ChatServerToClient,
@@ -9,9 +8,14 @@ import type {
   JoinResult,
   Member,
   Message,
+  PresenceEvent,
   SendResult,
 } from '../src/protocol.js';
-import { isFatal, RETRY_MS, SocketController, type SocketOptions, toChatError } from './socket-controller.js';
+import { Outbox, type OutboxEntry } from './outbox.js';
+import { SeqStream, type StreamPage } from './seq-stream.js';
+import { SocketController } from './socket-controller.js';
+import type { SocketLink, SocketOptions } from './socket-link.js';
+import { Typing } from './typing.js';
 
 export type ChatSocket = Socket<ChatServerToClient, ChatClientToServer>;
 
@@ -21,113 +25,114 @@ export interface ChatConnectionOptions extends SocketOptions {
   onMessage?: (message: Message) => void;
 }
 
+/** What the log shows: a stored message, or one of the user's still in the outbox. */
+export type LogItem = { message: Message; pending?: undefined } | { message?: undefined; pending: OutboxEntry };
+
 const HISTORY_PAGE = 50;
 const CATCH_UP_PAGE = 200;
-const TYPING_THROTTLE_MS = 2_000;
-const TYPING_IDLE_MS = 3_000;
-const TYPING_EXPIRY_MS = 6_000;
 
 /**
- * Owns one room's socket on the `/chat` namespace and exposes its state for rendering.
- * Works in a Lit element (connects in `hostConnected`) and in Node with a plain host object
- * (call `connect()` and `close()` yourself).
+ * Owns one room's socket on the `/chat` namespace and exposes its state for rendering: the
+ * messages (one `SeqStream` keeps them gap-free and in order across reconnects), the user's
+ * outbox (what they sent that the server has not acknowledged, kept across reloads), the draft,
+ * members and typing. Works in a Lit element (connects in `hostConnected`) and in Node with a plain
+ * host object (call `connect()` and `close()` yourself).
  */
 export class ChatConnection extends SocketController<ChatSocket> {
   readonly room: string;
-  /** Sorted by `seq`, no duplicates. */
+  /** Sorted by `seq`, no duplicates; may hold the user's own acknowledged ones ahead of a hole. */
   messages: Message[] = [];
   members: Member[] = [];
   memberCount = 0;
-  /** Other people typing right now. */
-  typing: Member[] = [];
-  /** Every message from the oldest held up to this seq is held. */
-  lastSeq = 0;
   /** Older history exists on the server. */
   hasMore = false;
   loadingOlder = false;
+  readonly outbox: Outbox;
+  readonly typing: Typing;
 
   private readonly options: ChatConnectionOptions;
+  private readonly stream: SeqStream<Message>;
+  /** Whether `room:join` was acknowledged on the current connection. */
   private joined = false;
-  /** The newest seq known to exist, from the join result or a received message. */
-  private newestSeq = 0;
-  private catchingUp = false;
-  /** The server hinted that broadcasts may have been missed: ask for what follows `lastSeq`. */
-  private hinted = false;
-  private joinRetryTimer?: ReturnType<typeof setTimeout>;
-  private typingSentAt = 0;
-  private typingIdleTimer?: ReturnType<typeof setTimeout>;
-  private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private stopWatchingStorage?: () => void;
 
   constructor(host: ReactiveControllerHost, options: ChatConnectionOptions) {
     super(host, '/chat', options);
     this.options = options;
     this.room = options.room;
+    this.typing = new Typing({
+      emit: (typing) => {
+        if (!this.joined || !this.link) return false;
+        this.link.socket.volatile.emit('typing:update', { room: this.room, typing });
+        return true;
+      },
+      changed: () => this.changed(),
+    });
+    this.stream = new SeqStream<Message>({
+      fetch: (after) => this.fetch(after),
+      deliver: (messages, initial) => this.add(messages, !initial),
+      restarted: () => {
+        // Another database: what we hold is gone from the server; start again at its newest page.
+        this.messages = [];
+        this.hasMore = false;
+        this.changed();
+        return undefined;
+      },
+      lost: () => undefined, // a room's log keeps everything: nothing is ever skipped
+      failed: (error) => this.fail(error),
+      confirmed: () => {
+        this.joined = true;
+        this.markReady();
+        void this.outbox.flush();
+      },
+    });
+    this.outbox = new Outbox({
+      storage: options.storage,
+      server: new URL(options.url).origin,
+      room: options.room,
+      send: (entry) => this.deliverEntry(entry),
+      canSend: () => this.joined && this.connected,
+      acked: (message) => {
+        this.add([message], true);
+        this.stream.receive(message);
+      },
+      changed: () => this.changed(),
+    });
     host.addController(this);
   }
 
-  /** Opens the socket and joins the room; resolves once joined, rejects when refused. */
-  connect(): Promise<void> {
-    if (this.link) return this.link.ready;
-    const { socket, ready } = this.openLink(this.messages.length > 0);
-    socket.on('message:new', (message) => {
-      if (message.room !== this.room) return;
-      this.stopTyping(message.author.id);
-      this.newestSeq = Math.max(this.newestSeq, message.seq);
-      this.merge([message], true);
-      if (this.joined && message.seq > this.lastSeq) void this.catchUp();
-    });
-    socket.on('sync:hint', () => {
-      // This node may have missed other nodes' messages: nothing tells how many, so ask.
-      this.hinted = true;
-      void this.catchUp();
-    });
-    socket.on('presence:update', ({ room, joined, left, count }) => {
-      if (room !== this.room) return;
-      if (joined && !this.members.some((m) => m.id === joined.id)) this.members = [...this.members, joined];
-      if (left) {
-        this.members = this.members.filter((m) => m.id !== left.id);
-        this.stopTyping(left.id);
-      }
-      this.memberCount = count;
-      this.changed();
-    });
-    socket.on('typing:update', ({ room, user, typing }) => {
-      if (room !== this.room || user.id === this.user?.id) return;
-      if (typing) this.startTyping(user);
-      else this.stopTyping(user.id);
-    });
-    return ready;
+  /** Every message up to this seq is held (0 before the first join). */
+  get lastSeq(): number {
+    return this.stream.cursor ?? 0;
+  }
+
+  /** The log in display order: stored messages by seq, then the outbox in the order typed. */
+  get log(): LogItem[] {
+    const pending = this.outbox.entries.map((entry) => ({ pending: entry }));
+    return [...this.messages.map((message) => ({ message })), ...pending];
+  }
+
+  override connect(): Promise<void> {
+    this.stopWatchingStorage ??= this.watchStorage();
+    return super.connect();
   }
 
   override close(): void {
-    clearTimeout(this.joinRetryTimer);
-    clearTimeout(this.typingIdleTimer);
-    this.typingSentAt = 0;
-    this.clearTyping();
-    this.joined = false;
+    this.typing.clear();
+    this.outbox.close();
+    this.stopWatchingStorage?.();
+    this.stopWatchingStorage = undefined;
     super.close();
   }
 
-  protected resume(): void {
-    void this.join();
-  }
-
-  protected override dropped(): void {
-    this.joined = false;
-    this.clearTyping();
-  }
-
-  /** Sends a message; resolves with the stored message, rejects with a `ChatError`. */
-  async send(text: string): Promise<Message> {
-    // Time-ordered (UUIDv7): the store's idempotency index then grows at one end, like its log.
-    const clientId = uuidv7();
-    const { message } = await this.ask<SendResult>((s) =>
-      s.emitWithAck('message:send', { room: this.room, text, clientId }),
-    );
-    this.newestSeq = Math.max(this.newestSeq, message.seq);
-    this.merge([message], true);
-    void this.catchUp();
-    return message;
+  /**
+   * Sends a message: it shows at once as "sending", goes out as soon as the room is joined (now,
+   * or after a reconnect or a reload) and resolves with the stored message; rejects if refused for
+   * good (it then shows as failed, with Retry and Delete).
+   */
+  send(text: string): Promise<Message> {
+    this.typing.set(false);
+    return this.outbox.add(text);
   }
 
   /** Loads the page of history before the oldest message held. */
@@ -140,151 +145,128 @@ export class ChatConnection extends SocketController<ChatSocket> {
       const res = await this.ask<HistoryResult>((s) =>
         s.emitWithAck('message:history', { room: this.room, before: oldest.seq, limit: HISTORY_PAGE }),
       );
+      if (res.epoch !== this.stream.epoch) return; // the room restarted meanwhile: the stream resyncs it
       this.hasMore = res.hasMore;
-      this.merge(res.messages, false);
+      this.add(res.messages, false);
     } finally {
       this.loadingOlder = false;
       this.changed();
     }
   }
 
-  /** Call on every keystroke with `true` and with `false` when the draft is sent or cleared. */
+  /** Call on every keystroke with `true`, and with `false` when the draft is sent or cleared. */
   setTyping(typing: boolean): void {
-    clearTimeout(this.typingIdleTimer);
-    if (typing) {
-      if (Date.now() - this.typingSentAt >= TYPING_THROTTLE_MS && this.emitTyping(true)) {
-        this.typingSentAt = Date.now();
-      }
-      this.typingIdleTimer = setTimeout(() => this.setTyping(false), TYPING_IDLE_MS);
-    } else if (this.typingSentAt > 0) {
-      this.typingSentAt = 0;
-      this.emitTyping(false);
-    }
+    this.typing.set(typing);
   }
 
-  private async join(): Promise<void> {
-    const epoch = this.epoch;
-    const resume = this.messages.length > 0;
-    const req: JoinRequest = resume ? { room: this.room, after: this.lastSeq } : { room: this.room };
-    let res: JoinResult;
-    try {
-      res = await this.ask<JoinResult>((s) => s.emitWithAck('room:join', req));
-    } catch (err) {
-      if (epoch !== this.epoch) return;
-      const error = toChatError(err);
-      this.error = { code: error.code, message: error.message };
-      if (isFatal(error)) {
-        this.fail(error);
-      } else {
-        this.changed();
-        this.joinRetryTimer = setTimeout(() => {
-          if (epoch === this.epoch && this.link?.socket.connected) void this.join();
-        }, RETRY_MS);
-      }
-      return;
-    }
-    if (epoch !== this.epoch) return;
-    if (resume && res.lastSeq < this.lastSeq) {
-      // The room's history restarted (e.g. a fresh database): what we hold no longer exists.
-      this.messages = [];
-      this.lastSeq = 0;
-      this.newestSeq = 0;
-      return this.join();
-    }
-    if (!resume) {
-      this.hasMore = res.hasMore;
-      this.lastSeq = res.messages.reduce((max, m) => Math.max(max, m.seq), 0) || res.lastSeq;
-    }
-    this.members = uniqueById(res.members);
-    this.memberCount = this.members.length;
-    this.newestSeq = Math.max(this.newestSeq, res.lastSeq);
-    this.joined = true;
-    this.merge(res.messages, resume);
-    this.setStatus('connected');
-    this.link?.markReady();
-    void this.catchUp();
+  protected listen(socket: ChatSocket): void {
+    socket.on('message:new', (message) => {
+      if (message.room !== this.room) return;
+      this.typing.stop(message.author.id);
+      this.stream.receive(message);
+    });
+    // This node may have missed other nodes' messages: nothing tells how many, so ask.
+    socket.on('sync:hint', () => this.stream.hint());
+    socket.on('presence:update', (event) => this.presence(event));
+    socket.on('typing:update', ({ room, user, typing }) => {
+      if (room !== this.room || user.id === this.user?.id) return;
+      if (typing) this.typing.start(user);
+      else this.typing.stop(user.id);
+    });
+  }
+
+  protected resume(_link: SocketLink<ChatSocket>): void {
+    this.stream.resume();
+  }
+
+  protected isReady(): boolean {
+    return this.joined;
+  }
+
+  protected override dropped(): void {
+    this.joined = false;
+    this.stream.pause();
+    this.outbox.pause();
+    this.typing.clear();
+  }
+
+  protected override identified(user: Member): void {
+    this.outbox.identify(user.id);
   }
 
   /**
-   * Fetches what lies between `lastSeq` and the newest seq known (gaps and missed pages), and
-   * after a `sync:hint` whatever follows `lastSeq`, page by page while the server has more.
+   * The stream's requests: the first on a connection joins the room (with `after` = the cursor
+   * once there is one), later ones read history after the cursor.
    */
-  private async catchUp(): Promise<void> {
-    if (this.catchingUp) return;
-    this.catchingUp = true;
-    const epoch = this.epoch;
-    try {
-      while (this.joined && epoch === this.epoch && (this.hinted || this.lastSeq < this.newestSeq)) {
-        this.hinted = false;
-        const before = this.lastSeq;
-        const res = await this.ask<HistoryResult>((s) =>
-          s.emitWithAck('message:history', { room: this.room, after: before, limit: CATCH_UP_PAGE }),
-        );
-        if (epoch !== this.epoch) return;
-        this.merge(res.messages, true);
-        const progressed = this.lastSeq > before;
-        if (progressed && res.hasMore) this.hinted = true;
-        // No progress: stop, unless another hint came while this request was out.
-        else if (!progressed && !this.hinted) break;
+  private async fetch(after: number | undefined): Promise<StreamPage<Message>> {
+    const generation = this.generation;
+    if (!this.joined) {
+      const req: JoinRequest = after === undefined ? { room: this.room } : { room: this.room, after };
+      const res = await this.ask<JoinResult>((s) => s.emitWithAck('room:join', req));
+      if (generation === this.generation) {
+        this.members = uniqueById(res.members);
+        this.memberCount = this.members.length;
+        // A first join's page is the newest: older history may exist before it.
+        if (after === undefined) this.hasMore = res.hasMore;
       }
-    } catch (err) {
-      // The next connect rejoins with `after: lastSeq`, which retries this.
-      if (epoch === this.epoch) this.setError(err);
-    } finally {
-      this.catchingUp = false;
+      return { epoch: res.epoch, entries: res.messages, lastSeq: res.lastSeq, more: after !== undefined && res.hasMore };
     }
+    const res = await this.ask<HistoryResult>((s) =>
+      s.emitWithAck('message:history', after === undefined ? { room: this.room } : { room: this.room, after, limit: CATCH_UP_PAGE }),
+    );
+    if (after === undefined && generation === this.generation) this.hasMore = res.hasMore;
+    const last = res.messages.at(-1)?.seq ?? after ?? 0;
+    return { epoch: res.epoch, entries: res.messages, lastSeq: last, more: after !== undefined && res.hasMore };
   }
 
-  private merge(incoming: readonly Message[], notify: boolean): void {
+  private deliverEntry(entry: OutboxEntry): Promise<Message> {
+    return this.ask<SendResult>((s) =>
+      s.emitWithAck('message:send', { room: this.room, text: entry.text, clientId: entry.clientId }),
+    ).then((res) => res.message);
+  }
+
+  /** Puts messages in their seq places; each new one leaves the outbox, and is announced when `notify`. */
+  private add(incoming: readonly Message[], notify: boolean): void {
     const bySeq = new Map(this.messages.map((m) => [m.seq, m]));
     const added: Message[] = [];
     for (const message of incoming) {
       if (message.room !== this.room || bySeq.has(message.seq)) continue;
       bySeq.set(message.seq, message);
       added.push(message);
+      if (message.clientId !== undefined && message.author.id === this.user?.id) {
+        this.outbox.settle(message.clientId, message);
+      }
     }
     if (added.length === 0) return;
     this.messages = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-    while (bySeq.has(this.lastSeq + 1)) this.lastSeq++;
     this.changed();
     if (notify && this.options.onMessage) {
       for (const message of added.sort((a, b) => a.seq - b.seq)) this.options.onMessage(message);
     }
   }
 
-  private emitTyping(typing: boolean): boolean {
-    if (!this.joined || !this.link) return false;
-    this.link.socket.volatile.emit('typing:update', { room: this.room, typing });
-    return true;
-  }
-
-  private startTyping(user: Member): void {
-    clearTimeout(this.typingTimers.get(user.id));
-    // A safety net for a lost `typing: false`: the server's own expiry is 5 s.
-    this.typingTimers.set(
-      user.id,
-      setTimeout(() => this.stopTyping(user.id), TYPING_EXPIRY_MS),
-    );
-    this.typing = [...this.typing.filter((m) => m.id !== user.id), user];
-    this.changed();
-  }
-
-  private stopTyping(id: string): void {
-    const timer = this.typingTimers.get(id);
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    this.typingTimers.delete(id);
-    this.typing = this.typing.filter((m) => m.id !== id);
-    this.changed();
-  }
-
-  private clearTyping(): void {
-    for (const timer of this.typingTimers.values()) clearTimeout(timer);
-    this.typingTimers.clear();
-    if (this.typing.length > 0) {
-      this.typing = [];
-      this.changed();
+  private presence({ room, joined, left, joins, leaves, count }: PresenceEvent): void {
+    if (room !== this.room) return;
+    for (const member of joins ?? (joined ? [joined] : [])) {
+      if (!this.members.some((m) => m.id === member.id)) this.members = [...this.members, member];
     }
+    for (const member of leaves ?? (left ? [left] : [])) {
+      // Joined and left within one window: gone, unless they are still counted in.
+      this.members = this.members.filter((m) => m.id !== member.id);
+      this.typing.stop(member.id);
+    }
+    this.memberCount = count;
+    this.changed();
+  }
+
+  /** Another tab of this page's origin changed the outbox or the draft: take it in. */
+  private watchStorage(): (() => void) | undefined {
+    if (typeof window === 'undefined') return undefined;
+    const onStorage = (event: StorageEvent) => {
+      if (this.outbox.owns(event.key)) this.outbox.reload();
+    };
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { SessionStorageLike } from './socket-controller.js';
+import type { SessionStorageLike } from './socket-link.js';
 
 /**
  * The widget's guest session store: it reads what `backing` (the page's `localStorage`) holds, but

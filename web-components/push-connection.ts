@@ -1,7 +1,9 @@
 import type { ReactiveControllerHost } from 'lit';
 import type { Socket } from 'socket.io-client';
 import type { Member, Push, PushClientToServer, PushServerToClient, SubscribeRequest, SubscribeResult } from '../src/protocol.js';
-import { ChatError, isFatal, RETRY_MS, type SocketLink, SocketController, type SocketOptions, toChatError } from './socket-controller.js';
+import { SeqStream, type StreamPage } from './seq-stream.js';
+import { SocketController } from './socket-controller.js';
+import { ChatError, type SocketLink, type SocketOptions } from './socket-link.js';
 
 export type PushSocket = Socket<PushServerToClient, PushClientToServer>;
 
@@ -23,29 +25,17 @@ interface Waiter {
 interface Topic {
   /** Asked for with `subscribe()`; false for the user's own topic, which comes unasked. */
   wanted: boolean;
-  /** Every push up to this seq was delivered or is known lost; undefined until the server first answers. */
-  last?: number;
-  /** The connection (epoch) on which the server last confirmed the subscription. */
-  confirmed: number;
-  /** Pushes that came on this connection before the confirmation: its answer says what they follow. */
-  held: Push[];
-  /** Pushes that came ahead of a hole, waiting for it to fill. */
-  ahead: Map<number, Push>;
-  /** The epoch a sync runs for, 0 when none does. */
-  syncing: number;
-  /** A `sync:hint` came while a sync ran: it subscribes once more, after the last seq then held. */
-  stale: boolean;
-  retryTimer?: ReturnType<typeof setTimeout>;
-  /** `subscribe()` calls waiting for the server's answer. */
+  stream: SeqStream<Push>;
+  /** `subscribe()` calls waiting for the server's next answer. */
   waiters: Waiter[];
 }
 
 /**
- * Owns one socket on the `/push` namespace and the topics subscribed on it. Every push is
- * delivered once and in order per topic: after each reconnect every topic is subscribed again
- * with `after` = the last seq held, and a live push that skips seqs fetches the missing ones the
- * same way. Works in a Lit element (connects in `hostConnected`) and in Node with a plain host
- * object (call `connect()` and `close()` yourself).
+ * Owns one socket on the `/push` namespace and the topics subscribed on it, each followed by a
+ * `SeqStream`: every push is delivered once and in order per topic; after each reconnect every
+ * topic is subscribed again with `after` = its cursor, and a live push past a hole fetches the
+ * missing ones the same way. Works in a Lit element (connects in `hostConnected`) and in Node with
+ * a plain host object (call `connect()` and `close()` yourself).
  */
 export class PushConnection extends SocketController<PushSocket> {
   /** Topics that lost pushes for good (a reconnect came after the server stopped keeping them). */
@@ -53,6 +43,8 @@ export class PushConnection extends SocketController<PushSocket> {
 
   private readonly options: PushConnectionOptions;
   private readonly topics = new Map<string, Topic>();
+  /** Topics not yet confirmed on this connection; ready when none is left. */
+  private unconfirmed?: Set<string>;
 
   constructor(host: ReactiveControllerHost, options: PushConnectionOptions) {
     super(host, '/push', options);
@@ -67,26 +59,13 @@ export class PushConnection extends SocketController<PushSocket> {
 
   /** The seq up to which a topic's pushes were delivered (or lost), undefined before its first answer. */
   lastSeq(topic: string): number | undefined {
-    return this.topics.get(topic)?.last;
+    return this.topics.get(topic)?.stream.cursor;
   }
 
-  /** Opens the socket and subscribes every topic; resolves once they are, rejects when refused. */
-  connect(): Promise<void> {
-    if (this.link) return this.link.ready;
-    const { socket, ready } = this.openLink([...this.topics.values()].some((state) => state.last !== undefined));
-    socket.on('push:new', (push) => this.receive(push));
-    // This node may have missed other nodes' pushes: every topic asks again after its last seq.
-    socket.on('sync:hint', () => {
-      for (const topic of this.topics.keys()) void this.sync(topic, true);
-    });
-    return ready;
-  }
-
-  /** The topics stay, so `connect()` resumes each after its last seq. */
+  /** The topics stay, so `connect()` resumes each after its cursor. */
   override close(): void {
     const closed = new ChatError('unavailable', 'The connection was closed.');
     for (const state of this.topics.values()) {
-      clearTimeout(state.retryTimer);
       for (const waiter of state.waiters.splice(0)) waiter.reject(closed);
     }
     super.close();
@@ -98,15 +77,11 @@ export class PushConnection extends SocketController<PushSocket> {
    * when the connection closes first.
    */
   subscribe(topic: string): Promise<SubscribeResult> {
-    let state = this.topics.get(topic);
-    if (!state) {
-      state = newTopic();
-      this.topics.set(topic, state);
-    }
+    const state = this.topics.get(topic) ?? this.follow(topic);
     state.wanted = true;
-    const { waiters } = state;
-    const result = new Promise<SubscribeResult>((resolve, reject) => waiters.push({ resolve, reject }));
-    void this.sync(topic);
+    const result = new Promise<SubscribeResult>((resolve, reject) => state.waiters.push({ resolve, reject }));
+    // Confirmed already: ask again all the same, for an answer of our own.
+    if (state.stream.confirmed) state.stream.hint();
     return result;
   }
 
@@ -120,9 +95,7 @@ export class PushConnection extends SocketController<PushSocket> {
       state.wanted = false;
       return;
     }
-    clearTimeout(state.retryTimer);
-    this.topics.delete(topic);
-    if (this.gaps.has(topic)) this.gaps = new Set([...this.gaps].filter((t) => t !== topic));
+    this.forget(topic);
     if (this.link?.socket.connected) await this.ask((s) => s.emitWithAck('push:unsubscribe', { topic }));
   }
 
@@ -130,139 +103,95 @@ export class PushConnection extends SocketController<PushSocket> {
     return this.user && `user:${this.user.id}`;
   }
 
-  protected override identified(user: Member, previous: Member | undefined): void {
-    const topic = `user:${user.id}`;
-    const old = previous && `user:${previous.id}`;
-    if (old && old !== topic && this.topics.get(old)?.wanted === false) this.topics.delete(old);
-    // The server sends the user's own pushes unasked; subscribing to them as well is what brings
-    // back the ones missed while away.
-    if (!this.topics.has(topic)) {
-      this.topics.set(topic, newTopic());
-      void this.sync(topic);
-    }
-  }
-
-  /** After every (re)connect: each topic again, from the last seq held. */
-  protected resume(link: SocketLink<PushSocket>): void {
-    const epoch = this.epoch;
-    void Promise.all([...this.topics.keys()].map((topic) => this.sync(topic))).then(() => {
-      if (epoch !== this.epoch) return;
-      this.setStatus('connected');
-      link.markReady();
+  protected listen(socket: PushSocket): void {
+    socket.on('push:new', (push) => this.topics.get(push.topic)?.stream.receive(push));
+    // This node may have missed other nodes' pushes: every topic asks again after its cursor.
+    socket.on('sync:hint', () => {
+      for (const state of this.topics.values()) state.stream.hint();
     });
   }
 
-  private receive(push: Push): void {
-    const state = this.topics.get(push.topic);
-    if (!state) return; // unsubscribed meanwhile
-    if (state.confirmed !== this.epoch) {
-      state.held.push(push);
-      return;
-    }
-    addAhead(state, push);
-    this.flush(state);
-    this.changed();
-    if (state.ahead.size > 0) void this.sync(push.topic);
+  /** After every (re)connect: each topic again, from its cursor. */
+  protected resume(_link: SocketLink<PushSocket>): void {
+    this.unconfirmed = new Set(this.topics.keys());
+    for (const state of this.topics.values()) state.stream.resume();
+    this.confirmedOne(undefined);
   }
 
-  /**
-   * Subscribes a topic on this connection with `after` = the last seq held and merges the answer,
-   * again while a hole is left that a newer answer may fill. Never rejects.
-   */
-  private async sync(topic: string, hinted = false): Promise<void> {
-    const state = this.topics.get(topic);
-    const epoch = this.epoch;
-    if (!state || !this.link?.socket.connected) return;
-    if (state.syncing === epoch) {
-      if (hinted) state.stale = true;
-      return;
-    }
-    state.syncing = epoch;
-    clearTimeout(state.retryTimer);
-    try {
-      let after: number | undefined;
-      do {
-        state.stale = false;
-        after = state.last;
-        const req: SubscribeRequest = after === undefined ? { topic } : { topic, after };
-        const res = await this.ask((s) => s.emitWithAck('push:subscribe', req));
-        if (epoch !== this.epoch || this.topics.get(topic) !== state) return;
-        this.merge(topic, state, res, after);
-        for (const waiter of state.waiters.splice(0)) waiter.resolve(res);
-      } while (state.stale || (state.ahead.size > 0 && state.last !== after));
-      // A hole the server had not numbered yet when it answered (another node's push): ask later.
-      if (state.ahead.size > 0) this.retry(topic, state, epoch);
-    } catch (err) {
-      if (epoch !== this.epoch || this.topics.get(topic) !== state) return;
-      const error = toChatError(err);
-      for (const waiter of state.waiters.splice(0)) waiter.reject(error);
-      if (isFatal(error)) {
-        this.topics.delete(topic);
-        this.setError(error);
-      } else {
-        this.retry(topic, state, epoch);
-      }
-    } finally {
-      if (state.syncing === epoch) state.syncing = 0;
-    }
+  protected isReady(): boolean {
+    return this.unconfirmed?.size === 0;
   }
 
-  private retry(topic: string, state: Topic, epoch: number): void {
-    clearTimeout(state.retryTimer);
-    state.retryTimer = setTimeout(() => {
-      if (epoch === this.epoch) void this.sync(topic);
-    }, RETRY_MS);
+  protected override dropped(): void {
+    this.unconfirmed = undefined;
+    for (const state of this.topics.values()) state.stream.pause();
   }
 
-  /** Takes in a subscription's answer: the pushes missed, then those held meanwhile. */
-  private merge(topic: string, state: Topic, res: SubscribeResult, after: number | undefined): void {
-    if (after === undefined || res.lastSeq < after) {
-      // A first subscription starts after the newest push. A lastSeq below ours means the topic's
-      // numbering started again (a server that keeps pushes in memory restarted): follow it.
-      state.last = res.lastSeq;
-      state.ahead.clear();
-    }
-    state.confirmed = this.epoch;
-    for (const push of [...res.missed, ...state.held.splice(0)]) addAhead(state, push);
-    const skipped = this.flush(state, res.lastSeq);
-    if (res.truncated || skipped) this.markGap(topic);
-    this.changed();
+  protected override identified(user: Member, previous: Member | undefined): void {
+    const topic = `user:${user.id}`;
+    const old = previous && `user:${previous.id}`;
+    if (old && old !== topic && this.topics.get(old)?.wanted === false) this.forget(old);
+    // The server sends the user's own pushes unasked; subscribing to them as well is what brings
+    // back the ones missed while away.
+    if (!this.topics.has(topic)) this.follow(topic);
   }
 
-  /**
-   * Delivers, in order, the pushes that follow `last` without a hole. A hole at or below `settled`
-   * (the server's newest seq when it answered) will not fill any more: it is skipped as lost.
-   * Returns whether it skipped one.
-   */
-  private flush(state: Topic, settled = 0): boolean {
-    let skipped = false;
-    for (;;) {
-      const last = state.last ?? 0;
-      const next = state.ahead.get(last + 1);
-      if (next) {
-        state.ahead.delete(next.seq);
-        state.last = next.seq;
-        this.options.onPush?.(next);
-      } else if (last < settled) {
-        state.last = Math.min(settled, ...[...state.ahead.keys()].map((seq) => seq - 1));
-        skipped = true;
-      } else {
-        return skipped;
-      }
-    }
+  /** A new topic, followed from now on (subscribed at once when connected). */
+  private follow(topic: string): Topic {
+    const state: Topic = {
+      wanted: false,
+      waiters: [],
+      stream: new SeqStream<Push>({
+        fetch: (after) => this.fetch(topic, state, after),
+        deliver: (pushes) => {
+          for (const push of pushes) this.options.onPush?.(push);
+          this.changed();
+        },
+        // The topic's numbering restarted (a server that keeps pushes in memory restarted): what
+        // came between is lost; replay what the new numbering holds.
+        restarted: () => {
+          this.markGap(topic);
+          return 0;
+        },
+        lost: () => this.markGap(topic),
+        failed: (error) => {
+          for (const waiter of state.waiters.splice(0)) waiter.reject(error);
+          this.forget(topic);
+          this.setError(error);
+          this.confirmedOne(topic);
+        },
+        confirmed: () => this.confirmedOne(topic),
+      }),
+    };
+    this.topics.set(topic, state);
+    if (this.link?.socket.connected) state.stream.resume();
+    return state;
+  }
+
+  private forget(topic: string): void {
+    this.topics.get(topic)?.stream.pause();
+    this.topics.delete(topic);
+    if (this.gaps.has(topic)) this.gaps = new Set([...this.gaps].filter((t) => t !== topic));
+  }
+
+  private async fetch(topic: string, state: Topic, after: number | undefined): Promise<StreamPage<Push>> {
+    const req: SubscribeRequest = after === undefined ? { topic } : { topic, after };
+    const res = await this.ask((s) => s.emitWithAck('push:subscribe', req));
+    for (const waiter of state.waiters.splice(0)) waiter.resolve(res);
+    return { epoch: res.epoch, entries: res.missed, lastSeq: res.lastSeq, truncated: res.truncated === true };
+  }
+
+  /** Ready once every topic of this connection was confirmed (or refused). */
+  private confirmedOne(topic: string | undefined): void {
+    const pending = this.unconfirmed;
+    if (!pending) return;
+    if (topic !== undefined) pending.delete(topic);
+    if (pending.size === 0) this.markReady();
   }
 
   private markGap(topic: string): void {
     this.gaps = new Set(this.gaps).add(topic);
     this.options.onGap?.(topic);
+    this.changed();
   }
-}
-
-function newTopic(): Topic {
-  return { wanted: false, confirmed: 0, held: [], ahead: new Map(), syncing: 0, stale: false, waiters: [] };
-}
-
-/** Keeps a push for delivery unless it is one already delivered (or waiting). */
-function addAhead(state: Topic, push: Push): void {
-  if (push.seq > (state.last ?? 0) && !state.ahead.has(push.seq)) state.ahead.set(push.seq, push);
 }

@@ -5,7 +5,8 @@ import { ConsentStorage } from './consent-storage.js';
 import { RoomcastElement } from './roomcast-element.js';
 import type { RoomcastRoom } from './roomcast-room.js';
 import './roomcast-room.js';
-import { type ConnectionStatus, pageStorage, sessionKey } from './socket-controller.js';
+import type { ConnectionStatus } from './socket-controller.js';
+import { pageStorage, sessionKey } from './socket-link.js';
 import { TabSync } from './tab-sync.js';
 import { theme } from './theme.js';
 
@@ -40,12 +41,18 @@ const ROOM_PARTS = [
   'title',
   'members',
   'status',
+  'retry-now',
   'messages',
   'message',
   'message-mine',
+  'message-sending',
+  'message-failed',
   'author',
   'time',
   'text',
+  'delivery',
+  'retry-button',
+  'delete-button',
   'load-older',
   'new-messages',
   'typing',
@@ -86,9 +93,9 @@ const closeIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="fa
  * @csspart badge - the unread count on the launcher
  * @csspart panel - the panel around the chat
  * @csspart close-button - the close button in the panel's header
- * @csspart header - and every other part of `<roomcast-room>`: title, members, status, messages,
- *   message, message-mine, author, time, text, load-older, new-messages, typing, composer, input,
- *   send-button, error
+ * @csspart header - and every other part of `<roomcast-room>`: title, members, status, retry-now,
+ *   messages, message, message-mine, message-sending, message-failed, author, time, text, delivery,
+ *   retry-button, delete-button, load-older, new-messages, typing, composer, input, send-button, error
  * @cssprop --roomcast-z-index - the launcher's and panel's z-index (2147483000)
  * @cssprop --roomcast-offset-x, --roomcast-offset-y - distance from the viewport's corner (20px)
  * @cssprop --roomcast-panel-width, --roomcast-panel-height - the floating panel's size (380px, 560px)
@@ -145,7 +152,8 @@ export class RoomcastChat extends RoomcastElement {
   /** Aborted on disconnect: removes the listeners on the document and the visual viewport. */
   private listening?: AbortController;
   private roomElement?: RoomcastRoom;
-  private lastStatus?: string;
+  /** The connection whose state changes this widget announces. */
+  private watched?: EventTarget;
   private audio?: AudioContext;
   private chimedAt = 0;
   /** Whether the keyboard focus was inside the panel when it closed, to return it to the launcher. */
@@ -214,6 +222,7 @@ export class RoomcastChat extends RoomcastElement {
     this.listening?.abort();
     this.tabs?.close();
     this.tabs = undefined;
+    this.watch(undefined);
   }
 
   private get serverUrl(): string {
@@ -268,21 +277,33 @@ export class RoomcastChat extends RoomcastElement {
     this.emit<void>('roomcast-open', undefined);
   }
 
-  /** After every update of the inner room: status, read state and unread count. */
+  /** After every update of the inner room: its connection's state events, read state and unread count. */
   private observeRoom(): void {
     const chat = this.connection;
+    this.watch(chat);
     if (!chat || !this.tabs) return;
-    const status = `${chat.status}:${chat.error?.code ?? ''}`;
-    if (status !== this.lastStatus) {
-      this.lastStatus = status;
-      this.emit<StatusDetail>('roomcast-status', chat.error ? { status: chat.status, error: chat.error } : { status: chat.status });
-    }
-    if (chat.status === 'connected') this.tabs.start(chat.lastSeq);
+    if (chat.connected) this.tabs.start(chat.lastSeq);
     this.markRead();
     this.recount();
   }
 
+  /** Announces every change of the connection's state as `roomcast-status`. */
+  private watch(connection: EventTarget | undefined): void {
+    if (connection === this.watched) return;
+    this.watched?.removeEventListener('statechange', this.stateChanged);
+    this.watched = connection;
+    connection?.addEventListener('statechange', this.stateChanged);
+  }
+
+  private readonly stateChanged = (): void => {
+    const chat = this.connection;
+    if (!chat) return;
+    const { state } = chat;
+    this.emit<StatusDetail>('roomcast-status', state.status === 'failed' ? { status: state.status, error: state.error } : { status: state.status });
+  };
+
   private markRead(): void {
+    this.tabs?.setReading(this.reading);
     const newest = this.connection?.messages.at(-1)?.seq;
     if (this.reading && newest !== undefined && this.tabs?.readSeq !== undefined) this.tabs.read(newest);
   }

@@ -1,5 +1,5 @@
 import { LitElement, type PropertyDeclarations, type PropertyValues, type ReactiveController } from 'lit';
-import { pageStorage, type SessionStorageLike, type SocketOptions } from './socket-controller.js';
+import { pageStorage, type SessionStorageLike, type SocketOptions } from './socket-link.js';
 
 /**
  * What every roomcast element shares: the properties that say how to reach the server, and the

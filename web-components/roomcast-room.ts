@@ -1,26 +1,19 @@
 import { css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
-import { repeat } from 'lit/directives/repeat.js';
 import type { Member, Message } from '../src/protocol.js';
 import { ChatConnection } from './chat-connection.js';
+import { renderStatus, statusStyles } from './connection-status.js';
+import { logStyles, renderLog } from './room-log.js';
 import { RoomcastElement } from './roomcast-element.js';
-import { ChatError, type ConnectionStatus } from './socket-controller.js';
 import { theme } from './theme.js';
 
-const STATUS_LABELS: Record<ConnectionStatus, string> = {
-  connecting: 'Connecting…',
-  connected: 'Connected',
-  reconnecting: 'Reconnecting…',
-  offline: 'Offline',
-};
-/** Messages by one author closer together than this share one header. */
-const GROUP_MS = 5 * 60_000;
 /** How close to the bottom (px) still counts as "reading the newest". */
 const BOTTOM_SLACK_PX = 48;
-const AVATAR_HUES = 8;
 
 /**
- * One chat room, live.
+ * One chat room, live. What the user sends shows at once and stays, "Sending…", until the server
+ * has it, across reconnects and reloads; the draft is kept too; the header says truthfully whether
+ * the room is connected, and when it will try again if not.
  *
  * @fires roomcast-message - `CustomEvent<Message>` for each message that arrives while open
  *   (not for loaded history); bubbles and is composed.
@@ -28,12 +21,17 @@ const AVATAR_HUES = 8;
  * @csspart header - the bar with the room name, member count and connection state
  * @csspart title - the room name
  * @csspart members - the member count
- * @csspart status - the connection state
+ * @csspart status - the connection state (`data-state`: connecting, connected, reconnecting, offline, failed)
+ * @csspart retry-now - the "Retry now" button in the status while it waits to reconnect
  * @csspart messages - the scrolling message list
- * @csspart message - one message; also `message-mine` on your own
+ * @csspart message - one message; also `message-mine` on your own, `message-sending` and
+ *   `message-failed` on yours the server does not have yet
  * @csspart author - a message's author name
  * @csspart time - a message's time
  * @csspart text - a message's text
+ * @csspart delivery - "Sending…" or "Not sent" under a message of yours the server does not have yet
+ * @csspart retry-button - sends a failed message again
+ * @csspart delete-button - drops a failed message
  * @csspart load-older - the "load older messages" button
  * @csspart new-messages - the "new messages" button shown while scrolled up
  * @csspart typing - the "… is typing" line
@@ -53,35 +51,35 @@ export class RoomcastRoom extends RoomcastElement {
   static override properties = {
     room: { type: String },
     heading: { type: String },
-    draft: { state: true },
-    sendError: { state: true },
-    sending: { state: true },
+    notice: { state: true },
     unseen: { state: true },
+    now: { state: true },
   };
 
   /** The room to join (`^[A-Za-z0-9_-]{1,64}$`). */
   declare room: string;
   /** The title shown in the header instead of `#room`. */
   declare heading: string;
-  declare private draft: string;
-  declare private sendError: string;
-  declare private sending: boolean;
+  /** A failed request of this element's own (loading older messages); a new connection clears it. */
+  declare private notice: string;
   declare private unseen: number;
+  /** The clock the reconnect countdown is shown against, ticking while it counts. */
+  declare private now: number;
 
   private chat?: ChatConnection;
   private atBottom = true;
   private renderedNewest = 0;
-  /** The message text at the top of the view before an update, to keep it in place after. */
+  private ticker?: ReturnType<typeof setInterval>;
+  /** The message at the top of the view before an update, to keep it in place after. */
   private anchor?: { seq: string; top: number };
 
   constructor() {
     super();
     this.room = '';
     this.heading = '';
-    this.draft = '';
-    this.sendError = '';
-    this.sending = false;
+    this.notice = '';
     this.unseen = 0;
+    this.now = Date.now();
   }
 
   /** The live connection (undefined until a room is set). */
@@ -93,6 +91,12 @@ export class RoomcastRoom extends RoomcastElement {
   async focusComposer(): Promise<void> {
     await this.updateComplete;
     this.renderRoot.querySelector('textarea')?.focus();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this.ticker);
+    this.ticker = undefined;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -115,8 +119,8 @@ export class RoomcastRoom extends RoomcastElement {
       list.scrollTop = list.scrollHeight;
     } else if (this.anchor) {
       // Older messages put above (or a button gone) must not move what is being read.
-      const text = list.querySelector(`[data-seq="${this.anchor.seq}"]`);
-      if (text) list.scrollTop += text.getBoundingClientRect().top - this.anchor.top;
+      const item = list.querySelector(`[data-seq="${this.anchor.seq}"]`);
+      if (item) list.scrollTop += item.getBoundingClientRect().top - this.anchor.top;
     }
   }
 
@@ -124,9 +128,9 @@ export class RoomcastRoom extends RoomcastElement {
     const list = this.list;
     if (!list) return undefined;
     const top = list.getBoundingClientRect().top;
-    for (const text of list.querySelectorAll<HTMLElement>('[data-seq]')) {
-      const rect = text.getBoundingClientRect();
-      if (rect.bottom > top) return { seq: text.dataset.seq ?? '', top: rect.top };
+    for (const item of list.querySelectorAll<HTMLElement>('[data-seq]')) {
+      const rect = item.getBoundingClientRect();
+      if (rect.bottom > top) return { seq: item.dataset.seq ?? '', top: rect.top };
     }
     return undefined;
   }
@@ -136,6 +140,7 @@ export class RoomcastRoom extends RoomcastElement {
   }
 
   private reconnect(): void {
+    this.chat?.removeEventListener('statechange', this.stateChanged);
     this.release(this.chat);
     this.chat = undefined;
     this.unseen = 0;
@@ -147,13 +152,28 @@ export class RoomcastRoom extends RoomcastElement {
       room: this.room,
       onMessage: (message) => this.emit<Message>('roomcast-message', message),
     });
+    this.chat.addEventListener('statechange', this.stateChanged);
   }
+
+  /** A new connection clears old errors; a countdown to the next attempt ticks while there is one. */
+  private readonly stateChanged = (): void => {
+    const state = this.chat?.state;
+    if (state?.status === 'connected') this.notice = '';
+    const counting = state?.status === 'reconnecting' && state.nextAttemptAt !== undefined;
+    this.now = Date.now();
+    if (counting && !this.ticker) this.ticker = setInterval(() => (this.now = Date.now()), 1000);
+    if (!counting && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  };
 
   override render(): TemplateResult {
     const chat = this.chat;
-    const status = chat?.status ?? 'offline';
+    const state = chat?.state ?? { status: 'offline' };
     const count = chat?.memberCount ?? 0;
-    const showError = chat?.error && status !== 'connected';
+    const draft = chat?.outbox.draft ?? '';
+    const banner = state.status === 'connected' ? '' : (chat?.error?.message ?? '');
     return html`
       <header part="header">
         <div class="heading">
@@ -162,12 +182,10 @@ export class RoomcastRoom extends RoomcastElement {
           </h2>
           <span part="members" class="members">${count} ${count === 1 ? 'person' : 'people'} here</span>
         </div>
-        <span part="status" class="status ${status}" role="status">
-          <span class="dot" aria-hidden="true"></span>${STATUS_LABELS[status]}
-        </span>
+        ${renderStatus(state, this.now, () => chat?.reconnectNow())}
         <slot name="actions"></slot>
       </header>
-      ${showError ? html`<p class="banner" role="alert">${chat.error?.message}</p>` : nothing}
+      ${banner ? html`<p class="banner" role="alert">${banner}</p>` : nothing}
       <div class="body">
         <div class="scroller" part="messages" tabindex="0" @scroll=${this.onScroll}>
           ${chat?.hasMore
@@ -181,16 +199,15 @@ export class RoomcastRoom extends RoomcastElement {
                 ${chat.loadingOlder ? 'Loading…' : 'Load older messages'}
               </button>`
             : nothing}
-          ${chat && chat.messages.length === 0 && status === 'connected'
+          ${chat && chat.messages.length === 0 && chat.outbox.entries.length === 0 && state.status === 'connected'
             ? html`<p class="empty">No messages yet. Say hello!</p>`
             : nothing}
           <div class="log" role="log" aria-live="polite" aria-label="Messages in ${this.heading || this.room}">
             <ol>
-              ${repeat(
-                chat?.messages ?? [],
-                (m) => m.id,
-                (m, i) => this.renderMessage(m, chat?.messages[i - 1]),
-              )}
+              ${renderLog(chat?.log ?? [], chat?.user, {
+                retry: (clientId) => chat?.outbox.retry(clientId),
+                delete: (clientId) => chat?.outbox.delete(clientId),
+              })}
             </ol>
           </div>
         </div>
@@ -200,7 +217,7 @@ export class RoomcastRoom extends RoomcastElement {
             </button>`
           : nothing}
       </div>
-      <p part="typing" class="typing" aria-live="polite">${typingLine(chat?.typing ?? [])}</p>
+      <p part="typing" class="typing" aria-live="polite">${typingLine(chat?.typing.members ?? [])}</p>
       <form part="composer" class="composer" @submit=${this.onSubmit}>
         <label class="visually-hidden" for="input">Message</label>
         <textarea
@@ -210,46 +227,16 @@ export class RoomcastRoom extends RoomcastElement {
           placeholder="Message #${this.room}"
           enterkeyhint="send"
           autocomplete="off"
-          .value=${live(this.draft)}
+          .value=${live(draft)}
           @input=${this.onInput}
           @keydown=${this.onKeydown}
           @blur=${this.onBlur}
         ></textarea>
-        <button
-          part="send-button"
-          class="send"
-          type="submit"
-          ?disabled=${status !== 'connected' || this.draft.trim() === ''}
-        >
+        <button part="send-button" class="send" type="submit" ?disabled=${!chat || state.status === 'failed' || draft.trim() === ''}>
           Send
         </button>
       </form>
-      ${this.sendError ? html`<p part="error" class="error" role="alert">${this.sendError}</p>` : nothing}
-    `;
-  }
-
-  private renderMessage(m: Message, previous: Message | undefined): TemplateResult {
-    const mine = m.author.id === this.chat?.user?.id;
-    const continued =
-      previous !== undefined && previous.author.id === m.author.id && m.ts - previous.ts < GROUP_MS;
-    const date = new Date(m.ts);
-    return html`
-      <li
-        part="message ${mine ? 'message-mine' : ''}"
-        class="message ${continued ? 'continued' : ''} ${mine ? 'mine' : ''} ${m.author.kind}"
-      >
-        ${continued
-          ? html`<span class="visually-hidden">${m.author.name}:</span>`
-          : html`<span class="avatar hue-${hue(m.author.id)}" aria-hidden="true">${initial(m.author.name)}</span>
-              <div class="meta">
-                <span part="author" class="author">${m.author.name}</span>
-                ${mine ? html`<span class="you">you</span>` : nothing}
-                <time part="time" class="time" datetime=${date.toISOString()} title=${date.toLocaleString()}
-                  >${formatTime(date)}</time
-                >
-              </div>`}
-        <div part="text" class="text" data-seq=${m.seq}>${m.text}</div>
-      </li>
+      ${this.notice ? html`<p part="error" class="error" role="alert">${this.notice}</p>` : nothing}
     `;
   }
 
@@ -270,15 +257,15 @@ export class RoomcastRoom extends RoomcastElement {
     try {
       await this.chat?.loadOlder();
     } catch (err) {
-      this.sendError = errorText(err);
+      this.notice = err instanceof Error ? err.message : 'Something went wrong.';
     }
   }
 
   private onInput(e: InputEvent): void {
     const input = e.target as HTMLTextAreaElement;
-    this.draft = input.value;
-    this.sendError = '';
+    this.chat?.outbox.setDraft(input.value);
     this.chat?.setTyping(input.value.trim() !== '');
+    this.requestUpdate();
     fitHeight(input);
   }
 
@@ -299,31 +286,24 @@ export class RoomcastRoom extends RoomcastElement {
     void this.submit();
   }
 
+  /** Hands the draft to the outbox: it shows at once and is sent whenever the room is reachable. */
   private async submit(): Promise<void> {
     const chat = this.chat;
-    const text = this.draft.trim();
-    if (!chat || text === '' || this.sending) return;
-    this.sending = true;
-    this.sendError = '';
-    this.draft = '';
+    const text = chat?.outbox.draft.trim() ?? '';
+    if (!chat || text === '' || chat.state.status === 'failed') return;
     this.atBottom = true;
-    chat.setTyping(false);
+    chat.outbox.setDraft('');
+    // Failures show on the message itself, with Retry and Delete.
+    chat.send(text).catch(() => undefined);
+    await this.updateComplete;
     const input = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
-    try {
-      await chat.send(text);
-    } catch (err) {
-      this.sendError = errorText(err);
-      // Give the text back unless a new draft was started meanwhile.
-      if (this.draft === '') this.draft = text;
-    } finally {
-      this.sending = false;
-      await this.updateComplete;
-      if (input) fitHeight(input);
-    }
+    if (input) fitHeight(input);
   }
 
   static override styles = [
     theme,
+    statusStyles,
+    logStyles,
     css`
     :host {
       display: flex;
@@ -372,46 +352,6 @@ export class RoomcastRoom extends RoomcastElement {
       color: var(--_muted);
       font-size: 13px;
       white-space: nowrap;
-    }
-    .status {
-      display: inline-flex;
-      align-items: center;
-      gap: 6px;
-      flex: none;
-      padding: 3px 10px;
-      border-radius: 999px;
-      border: 1px solid var(--_border);
-      background: var(--_bg);
-      font-size: 12px;
-      color: var(--_muted);
-    }
-    .dot {
-      width: 8px;
-      height: 8px;
-      border-radius: 50%;
-      background: var(--_muted);
-    }
-    .connected .dot {
-      background: var(--_success);
-      box-shadow: 0 0 0 3px color-mix(in srgb, var(--_success) 20%, transparent);
-    }
-    .connecting .dot,
-    .reconnecting .dot {
-      background: var(--_warning);
-      animation: pulse 1.2s ease-in-out infinite;
-    }
-    .offline .dot {
-      background: var(--_danger);
-    }
-    @keyframes pulse {
-      50% {
-        opacity: 0.3;
-      }
-    }
-    @media (prefers-reduced-motion: reduce) {
-      .dot {
-        animation: none !important;
-      }
     }
     .banner {
       margin: 0;
@@ -469,77 +409,6 @@ export class RoomcastRoom extends RoomcastElement {
     }
     .load-older:hover:not(:disabled) {
       background: var(--_surface);
-    }
-
-    .message {
-      display: grid;
-      grid-template-columns: 36px 1fr;
-      column-gap: 10px;
-      padding: 2px 16px;
-      margin-top: 10px;
-    }
-    .message.continued {
-      margin-top: 0;
-    }
-    .message:hover {
-      background: var(--_surface);
-    }
-    .message.mine {
-      background: var(--_mine);
-    }
-    .avatar {
-      grid-row: span 2;
-      width: 36px;
-      height: 36px;
-      margin-top: 2px;
-      border-radius: 50%;
-      display: grid;
-      place-items: center;
-      font-size: 15px;
-      font-weight: 600;
-      color: #ffffff;
-      user-select: none;
-    }
-    .hue-0 { background: #4f46e5; }
-    .hue-1 { background: #0e7490; }
-    .hue-2 { background: #15803d; }
-    .hue-3 { background: #b45309; }
-    .hue-4 { background: #be123c; }
-    .hue-5 { background: #7e22ce; }
-    .hue-6 { background: #0369a1; }
-    .hue-7 { background: #a21caf; }
-    .meta {
-      display: flex;
-      align-items: baseline;
-      gap: 8px;
-      min-width: 0;
-    }
-    .author {
-      font-weight: 650;
-      overflow: hidden;
-      text-overflow: ellipsis;
-      white-space: nowrap;
-    }
-    .you {
-      font-size: 11px;
-      padding: 0 6px;
-      border-radius: 999px;
-      color: var(--_accent);
-      border: 1px solid color-mix(in srgb, var(--_accent) 40%, transparent);
-    }
-    .time {
-      font-size: 12px;
-      color: var(--_muted);
-      white-space: nowrap;
-    }
-    .text {
-      grid-column: 2;
-      white-space: pre-wrap;
-      overflow-wrap: anywhere;
-    }
-    .system .text {
-      color: var(--_muted);
-      font-style: italic;
     }
 
     .jump {
@@ -634,29 +503,6 @@ function typingLine(typing: readonly Member[]): string {
   if (!b) return `${a.name} is typing…`;
   if (typing.length === 2) return `${a.name} and ${b.name} are typing…`;
   return `${typing.length} people are typing…`;
-}
-
-function formatTime(date: Date): string {
-  const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  if (date.toDateString() === new Date().toDateString()) return time;
-  return `${date.toLocaleDateString([], { month: 'short', day: 'numeric' })}, ${time}`;
-}
-
-function initial(name: string): string {
-  return (Array.from(name.trim())[0] ?? '?').toUpperCase();
-}
-
-function hue(id: string): number {
-  let h = 0;
-  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
-  return h % AVATAR_HUES;
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof ChatError && err.code === 'rate_limited' && err.retryAfterMs) {
-    return `${err.message} Try again in ${Math.ceil(err.retryAfterMs / 1000)} s.`;
-  }
-  return err instanceof Error ? err.message : 'Something went wrong.';
 }
 
 /** Grows the textarea with its content up to its CSS max-height (CSSOM, so CSP allows it). */

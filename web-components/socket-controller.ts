@@ -1,241 +1,71 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { io, type Socket } from 'socket.io-client';
-import type { AckResult, DrainingEvent, ErrorBody, ErrorCode, HandshakeAuth, Member, SessionEvent } from '../src/protocol.js';
-
-/** `connecting` until first ready, `reconnecting` after a drop, `offline` when closed or refused. */
-export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
-
-/** The part of the Web Storage API the connection needs (`localStorage` fits). */
-export interface SessionStorageLike {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-  removeItem(key: string): void;
-}
-
-/** What every roomcast socket needs; the controllers' options extend it. */
-export interface SocketOptions {
-  /** Server origin, e.g. `location.origin` or `http://127.0.0.1:1234`. */
-  url: string;
-  /** Guest display name (ignored by the server when a token is given). */
-  name?: string;
-  /** A JWT signed by the embedding site's backend. */
-  token?: string;
-  /**
-   * Where the guest session token is kept between page loads; none means a new guest each time.
-   * `/chat` and `/push` share it, so one guest is the same user on both.
-   */
-  storage?: SessionStorageLike | undefined;
-  /** Default `['websocket', 'polling']`. */
-  transports?: ('websocket' | 'polling' | 'webtransport')[];
-}
-
-interface SocketHooks {
-  /** After every (re)connect: who the server says we are. */
-  onSession(user: Member): void;
-  /** The server refused the handshake (bad token, guests disabled): retrying will not help. */
-  onRefused(error: ChatError): void;
-}
-
-/** A failed request: `code` is one of the protocol's error codes. */
-export class ChatError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = 'ChatError';
-  }
-}
-
-const ACK_TIMEOUT_MS = 10_000;
-/** After a request failure that may pass (a slow store, a rate limit), try again this much later. */
-export const RETRY_MS = 3_000;
-/** Request failures that retrying on the same connection cannot fix. */
-const FATAL_CODES: readonly ErrorCode[] = ['bad_request', 'unauthorized', 'forbidden', 'not_found'];
-/** The longest a socket waits for another one's first guest session. */
-const FIRST_SESSION_WAIT_MS = 5_000;
+import type { Socket } from 'socket.io-client';
+import type { AckResult, ErrorBody, Member } from '../src/protocol.js';
+import { ChatError, type SocketOptions, SocketLink, toChatError } from './socket-link.js';
 
 /**
- * Per storage and key, a guest socket getting the first session. The page's other sockets to that
- * server wait for it before their handshake, so that `/chat` and `/push` start as one guest
- * rather than two that then overwrite each other's stored session.
+ * Where a connection stands, as the page should say it:
+ * - `connecting`: the first attempt, not yet ready (joined, subscribed);
+ * - `connected`: ready;
+ * - `reconnecting`: it was ready and lost the server; `nextAttemptAt` is when it tries again
+ *   (undefined while an attempt is under way);
+ * - `offline`: the browser says it has no network (or the connection was closed); it tries again
+ *   as soon as the network returns;
+ * - `failed`: refused for a reason retrying cannot fix (`error`): a bad token, an origin the
+ *   server does not allow.
  */
-const firstSessions = new WeakMap<SessionStorageLike, Map<string, Promise<void>>>();
+export type ConnectionState =
+  | { status: 'connecting' }
+  | { status: 'connected' }
+  | { status: 'reconnecting'; nextAttemptAt: number | undefined }
+  | { status: 'offline' }
+  | { status: 'failed'; error: ErrorBody };
+
+export type ConnectionStatus = ConnectionState['status'];
 
 /**
- * One socket on a roomcast namespace, with what `/chat` and `/push` share: the handshake `auth`
- * (re-read on every reconnect, with the guest session stored since), backoff, `server:draining`,
- * refused handshakes and acks with a timeout. The controllers add their own events to `socket`.
+ * What `ChatConnection` and `PushConnection` share: a Lit reactive controller that owns one socket
+ * (a `SocketLink`) and one truthful connection state. Every change of state fires `statechange`
+ * on the controller (it is an `EventTarget`) and asks the host to render. In a browser it follows
+ * the network: `offline` shows at once, and `online`, a page shown again or made visible try at
+ * once instead of waiting out the backoff.
+ *
+ * Subclasses add their namespace's events to `link.socket` in `listen()`, and call
+ * `host.addController(this)` at the end of their constructor (their fields must exist first).
  */
-export class SocketLink<S extends Socket> {
-  readonly socket: S;
-  /** Resolves once the controller calls `markReady()` (joined, subscribed), rejects if closed before. */
-  readonly ready: Promise<void>;
-  private settleReady?: { resolve: () => void; reject: (err: ChatError) => void };
-  private readonly server: string;
-  private retryTimer?: ReturnType<typeof setTimeout>;
-  /** Set while this socket is the one getting the first guest session (see `firstSessions`). */
-  private releaseFirst?: () => void;
-  private originChecked = false;
-  private closed = false;
-
-  constructor(namespace: '/chat' | '/push', options: SocketOptions, hooks: SocketHooks) {
-    this.ready = new Promise<void>((resolve, reject) => {
-      this.settleReady = { resolve, reject };
-    });
-    // Whoever calls connect() may ignore it: the controller's state shows the failure too.
-    this.ready.catch(() => undefined);
-    this.server = `the ${namespace.slice(1)} server`;
-    const storageKey = sessionKey(options.url);
-    const socket = io(`${options.url}${namespace}`, {
-      forceNew: true,
-      transports: options.transports ?? ['websocket', 'polling'],
-      tryAllTransports: true,
-      reconnectionDelay: 1_000,
-      reconnectionDelayMax: 10_000,
-      randomizationFactor: 0.5,
-      // A function, so every reconnect sends the session stored since the last one.
-      auth: (cb) => this.whenSessionKnown(options, storageKey, () => {
-        const auth: HandshakeAuth = {};
-        if (options.token) auth.token = options.token;
-        if (options.name) auth.name = options.name;
-        const session = readSession(options.storage, storageKey);
-        if (session) auth.session = session;
-        cb(auth);
-      }),
-    });
-    socket.on('connect_error', (err: Error & { data?: Partial<ErrorBody> }) => {
-      this.releaseFirst?.();
-      // A temporary failure (server unreachable): socket.io retries with backoff by itself.
-      if (socket.active) return this.checkOrigin(options.url, hooks);
-      // Refused by the server's middleware (bad token, guests disabled): retrying will not help.
-      const code = (err.data?.code ?? err.message) as ErrorCode;
-      hooks.onRefused(new ChatError(code, err.data?.message ?? err.message));
-    });
-    socket.on('session', ({ user, session }: SessionEvent) => {
-      writeSession(options.storage, storageKey, session);
-      this.releaseFirst?.();
-      hooks.onSession(user);
-    });
-    socket.on('server:draining', ({ retryInMs }: DrainingEvent) => {
-      const delay = Math.min(Math.max(Number(retryInMs) || 0, 0), 60_000);
-      clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        socket.connect();
-      }, delay);
-      socket.disconnect();
-    });
-    this.socket = socket as S;
-  }
-
-  /** Runs `handshake` at once, or once another socket of the page has got the first guest session. */
-  private whenSessionKnown(options: SocketOptions, storageKey: string, handshake: () => void): void {
-    const { storage } = options;
-    if (!storage || options.token || this.releaseFirst || readSession(storage, storageKey) !== undefined) {
-      return handshake();
-    }
-    let pending = firstSessions.get(storage);
-    if (!pending) firstSessions.set(storage, (pending = new Map()));
-    const first = pending.get(storageKey);
-    if (first) {
-      void first.then(handshake);
-      return;
-    }
-    const waiting = pending;
-    waiting.set(
-      storageKey,
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, FIRST_SESSION_WAIT_MS);
-        this.releaseFirst = () => {
-          clearTimeout(timer);
-          waiting.delete(storageKey);
-          this.releaseFirst = undefined;
-          resolve();
-        };
-      }),
-    );
-    handshake();
-  }
-
-  /**
-   * A page whose origin is not in the server's ALLOWED_ORIGINS fails like an unreachable server:
-   * the handshake's 403 carries no CORS header, so the page cannot read it. Asks once, in a browser
-   * (other clients send no Origin), and reports a refusal, which retrying would not fix.
-   */
-  private checkOrigin(url: string, hooks: SocketHooks): void {
-    if (this.originChecked || typeof location === 'undefined') return;
-    this.originChecked = true;
-    void refusedOrigin(url).then((error) => {
-      if (error && !this.closed) hooks.onRefused(error);
-    });
-  }
-
-  markReady(): void {
-    this.settleReady?.resolve();
-    this.settleReady = undefined;
-  }
-
-  /** What a `disconnect` means for the status. */
-  statusAfter(reason: Socket.DisconnectReason): ConnectionStatus {
-    const closedByUs = reason === 'io client disconnect' && this.retryTimer === undefined;
-    // The server kicking us out ('io server disconnect') is not retried by the client either.
-    return closedByUs || reason === 'io server disconnect' ? 'offline' : 'reconnecting';
-  }
-
-  /** Sends one request; resolves with the ack's result, rejects with a `ChatError`. */
-  async request<T>(call: (socket: ReturnType<S['timeout']>) => Promise<AckResult<T>>): Promise<T> {
-    // Refuse rather than let socket.io buffer the request and send it, stale, after a reconnect.
-    if (!this.socket.connected) throw new ChatError('unavailable', `Not connected to ${this.server}.`);
-    let res: AckResult<T>;
-    try {
-      res = await call(this.socket.timeout(ACK_TIMEOUT_MS) as ReturnType<S['timeout']>);
-    } catch {
-      throw new ChatError('unavailable', `${capitalize(this.server)} did not answer in time.`);
-    }
-    if (!res.ok) throw new ChatError(res.error.code, res.error.message, res.error.retryAfterMs);
-    return res;
-  }
-
-  /** Disconnects for good: no listener fires any more, and `ready`, if still pending, rejects with `reason`. */
-  close(reason = new ChatError('unavailable', 'The connection was closed.')): void {
-    this.closed = true;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.releaseFirst?.();
-    this.socket.off();
-    this.socket.disconnect();
-    this.settleReady?.reject(reason);
-    this.settleReady = undefined;
-  }
-}
-
-/**
- * What `ChatConnection` and `PushConnection` share: a Lit reactive controller that owns one
- * socket (a new `SocketLink` on each `connect()`) and exposes status, user and error for
- * rendering. Subclasses add their namespace's events in `connect()`, call
- * `host.addController(this)` at the end of their constructor (their fields must exist before the
- * host connects them), and extend `close()`.
- */
-export abstract class SocketController<S extends Socket> implements ReactiveController {
-  status: ConnectionStatus = 'offline';
+export abstract class SocketController<S extends Socket> extends EventTarget implements ReactiveController {
+  state: ConnectionState = { status: 'offline' };
   user?: Member;
-  /** The last error, from a refused handshake or a failed request. */
+  /** The last request error; cleared by every new connection. */
   error?: ErrorBody;
 
   protected link?: SocketLink<S>;
   /** Bumped on every (re)connect and close, so late answers from an older connection are ignored. */
-  protected epoch = 0;
+  protected generation = 0;
+  /** Whether the connection was ready once: a later drop is `reconnecting`, not `connecting`. */
+  private wasReady = false;
+  private ready?: { promise: Promise<void>; resolve(): void; reject(err: ChatError): void };
+  private unwatch?: () => void;
 
   constructor(
     protected readonly host: ReactiveControllerHost,
     private readonly namespace: '/chat' | '/push',
     private readonly socketOptions: SocketOptions,
-  ) {}
+  ) {
+    super();
+  }
+
+  get status(): ConnectionStatus {
+    return this.state.status;
+  }
+
+  /** The socket is up and the subclass has joined or subscribed on it. */
+  get connected(): boolean {
+    return this.state.status === 'connected';
+  }
 
   hostConnected(): void {
-    // State (status, error) shows the failure; nobody awaits this promise here.
+    // The state shows a failure; nobody awaits this promise here.
     this.connect().catch(() => undefined);
   }
 
@@ -243,61 +73,86 @@ export abstract class SocketController<S extends Socket> implements ReactiveCont
     this.close();
   }
 
-  /** Opens the socket; resolves once the subclass calls `link.markReady()`, rejects when refused. */
-  abstract connect(): Promise<void>;
-
-  /** Disconnects and stops every timer; what was received stays, so `connect()` resumes after it. */
-  close(): void {
-    this.epoch++;
-    this.link?.close();
-    this.link = undefined;
-    this.setStatus('offline');
-  }
-
-  /** After every (re)connect, once the server knows the socket: join, subscribe, catch up. */
-  protected abstract resume(link: SocketLink<S>): void;
-
-  /** The socket went away; it reconnects by itself unless `status` is now `offline`. */
-  protected dropped(): void {}
-
-  /** The server said who we are (again); `previous` is who it said last time. */
-  protected identified(_user: Member, _previous: Member | undefined): void {}
-
-  /** Makes the link for `connect()`; the subclass adds its namespace's events to `link.socket`. */
-  protected openLink(resuming: boolean): SocketLink<S> {
-    this.setStatus(resuming ? 'reconnecting' : 'connecting');
+  /** Opens the socket; resolves once ready (joined, subscribed), rejects when refused or closed first. */
+  connect(): Promise<void> {
+    if (this.link && this.ready) return this.ready.promise;
+    let settle!: { resolve(): void; reject(err: ChatError): void };
+    const promise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    // Whoever calls connect() may ignore it: the state shows the failure too.
+    promise.catch(() => undefined);
+    this.ready = { promise, ...settle };
+    this.error = undefined;
     const link = new SocketLink<S>(this.namespace, this.socketOptions, {
-      onSession: (user) => {
+      connected: () => {
+        this.generation++;
+        this.error = undefined;
+        this.resume(link);
+        this.update();
+      },
+      dropped: () => {
+        this.generation++;
+        this.dropped();
+        this.update();
+      },
+      identified: (user) => {
         const previous = this.user;
         this.user = user;
         this.identified(user, previous);
         this.changed();
       },
-      onRefused: (error) => this.fail(error),
+      refused: (error) => this.fail(error),
+      changed: () => this.update(),
     });
     this.link = link;
-    link.socket.on('connect', () => {
-      this.epoch++;
-      this.error = undefined;
-      this.resume(link);
-    });
-    link.socket.on('disconnect', (reason) => {
-      this.dropped();
-      this.setStatus(link.statusAfter(reason));
-    });
-    return link;
+    this.listen(link.socket);
+    this.unwatch = this.watchNetwork(link);
+    link.open();
+    this.update();
+    return promise;
+  }
+
+  /** Disconnects and stops every timer; what was received stays, so `connect()` resumes after it. */
+  close(): void {
+    this.closeLink(new ChatError('unavailable', 'The connection was closed.'));
+    this.setState({ status: 'offline' });
+  }
+
+  /** Tries to reach the server at once (a "Retry now" button). */
+  reconnectNow(): void {
+    this.link?.reconnectNow();
+    this.update();
+  }
+
+  /** The namespace's events, on a new link's socket. */
+  protected abstract listen(socket: S): void;
+
+  /** After every (re)connect, once the server knows the socket: join, subscribe, catch up; then `markReady()`. */
+  protected abstract resume(link: SocketLink<S>): void;
+
+  /** The socket went away; the link tries again by itself. */
+  protected dropped(): void {}
+
+  /** The server said who we are (again); `previous` is who it said last time. */
+  protected identified(_user: Member, _previous: Member | undefined): void {}
+
+  /** The subclass joined or subscribed on this connection. */
+  protected markReady(): void {
+    this.wasReady = true;
+    this.ready?.resolve();
+    this.update();
   }
 
   /** Sends one request on the current connection; rejects with a `ChatError`. */
-  protected ask<T>(call: (socket: ReturnType<S['timeout']>) => Promise<AckResult<T>>): Promise<T> {
+  protected ask<T>(call: (socket: S) => Promise<AckResult<T>>): Promise<T> {
     if (!this.link) return Promise.reject(new ChatError('unavailable', 'The connection is closed.'));
     return this.link.request(call);
   }
 
+  /** Refused for good: the state says why, and nothing retries until `connect()` is called again. */
   protected fail(error: ChatError): void {
     this.error = { code: error.code, message: error.message };
-    this.link?.close(error);
-    this.close();
+    this.closeLink(error);
+    this.setState({ status: 'failed', error: this.error });
   }
 
   protected setError(err: unknown): void {
@@ -306,68 +161,73 @@ export abstract class SocketController<S extends Socket> implements ReactiveCont
     this.changed();
   }
 
-  protected setStatus(status: ConnectionStatus): void {
-    this.status = status;
-    this.changed();
+  /** Works the state out of the link, the network and readiness, and announces it if it changed. */
+  protected update(): void {
+    const link = this.link;
+    if (!link || this.state.status === 'failed') return this.changed();
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+      return this.setState({ status: 'offline' });
+    }
+    if (link.socket.connected && this.isReady()) return this.setState({ status: 'connected' });
+    if (!this.wasReady) return this.setState({ status: 'connecting' });
+    this.setState({ status: 'reconnecting', nextAttemptAt: link.nextAttemptAt });
   }
+
+  /** Whether the subclass is joined or subscribed on the current connection. */
+  protected abstract isReady(): boolean;
 
   protected changed(): void {
     this.host.requestUpdate();
   }
-}
 
-export function toChatError(err: unknown): ChatError {
-  if (err instanceof ChatError) return err;
-  return new ChatError('internal', err instanceof Error ? err.message : String(err));
-}
-
-/** Whether retrying the request on the same connection cannot help. */
-export function isFatal(error: ChatError): boolean {
-  return FATAL_CODES.includes(error.code);
-}
-
-/** The storage key of a guest's session with the server at `url`: one per server origin. */
-export function sessionKey(url: string): string {
-  return `roomcast:session:${new URL(url).origin}`;
-}
-
-/** Asks the server (`GET /api/origin`) whether this page's origin may connect; the refusal if not. */
-async function refusedOrigin(url: string): Promise<ChatError | undefined> {
-  try {
-    const res = await fetch(new URL('/api/origin', url), { credentials: 'omit' });
-    if (res.status !== 403) return undefined;
-    const body = (await res.json()) as { error?: Partial<ErrorBody> };
-    return new ChatError('forbidden', body.error?.message ?? 'This site may not use this chat server.');
-  } catch {
-    return undefined; // unreachable: socket.io keeps retrying
+  private setState(next: ConnectionState): void {
+    const same =
+      next.status === this.state.status &&
+      (next.status !== 'reconnecting' || next.nextAttemptAt === (this.state as typeof next).nextAttemptAt);
+    this.state = next;
+    this.changed();
+    if (!same) this.dispatchEvent(new Event('statechange'));
   }
-}
 
-/** The page's `localStorage` where it may be used, for `SocketOptions.storage`. */
-export function pageStorage(): Storage | undefined {
-  try {
-    return window.localStorage;
-  } catch {
-    return undefined; // blocked, e.g. third-party storage in a sandboxed frame
+  private closeLink(reason: ChatError): void {
+    this.generation++;
+    this.unwatch?.();
+    this.unwatch = undefined;
+    this.link?.close();
+    this.link = undefined;
+    this.dropped();
+    this.ready?.reject(reason);
+    this.ready = undefined;
   }
-}
 
-function readSession(storage: SessionStorageLike | undefined, key: string): string | undefined {
-  try {
-    return storage?.getItem(key) ?? undefined;
-  } catch {
-    return undefined;
+  /**
+   * In a browser: `offline` shows at once; `online` reconnects at once on a fresh connection (the
+   * old one may have died silently meanwhile); a page shown again (from the back-forward cache) or
+   * made visible tries at once if it is not connected.
+   */
+  private watchNetwork(link: SocketLink<S>): (() => void) | undefined {
+    if (typeof window === 'undefined' || typeof document === 'undefined') return undefined;
+    let wentOffline = false;
+    const offline = () => {
+      wentOffline = true;
+      this.update();
+    };
+    const online = () => {
+      link.reconnectNow(wentOffline);
+      wentOffline = false;
+      this.update();
+    };
+    const shown = () => {
+      if (document.visibilityState !== 'visible') return;
+      link.reconnectNow();
+      this.update();
+    };
+    const controller = new AbortController();
+    const { signal } = controller;
+    window.addEventListener('offline', offline, { signal });
+    window.addEventListener('online', online, { signal });
+    window.addEventListener('pageshow', shown, { signal });
+    document.addEventListener('visibilitychange', shown, { signal });
+    return () => controller.abort();
   }
-}
-
-function writeSession(storage: SessionStorageLike | undefined, key: string, session: string): void {
-  try {
-    storage?.setItem(key, session);
-  } catch {
-    // Storage may be full or blocked; the guest just gets a new id next time.
-  }
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -6,15 +6,24 @@ type TabMessage =
   | { type: 'claim'; seq: number; tab: string }
   | { type: 'notified'; seq: number };
 
-/** How long a tab waits for the other tabs' claims on a message before deciding who notifies. */
+/** Without the Web Locks API: how long a tab waits for the other tabs' claims on a message. */
 const CLAIM_MS = 250;
 /** Seqs remembered as claimed or notified; older ones are long decided. */
 const REMEMBERED = 200;
 
+/** The part of the Web Locks API used here (`navigator.locks`). */
+type Locks = Pick<LockManager, 'request' | 'query'>;
+
 /**
- * What the page's tabs showing one room agree on, over a `BroadcastChannel`: the seq read up to,
- * so that every tab shows the same unread count, and which single tab notifies of a message, so
- * that there is one sound and one notification however many tabs are open. Without
+ * What the page's tabs showing one room agree on: the seq read up to (over a `BroadcastChannel`),
+ * so that every tab shows the same unread count, and the single tab that notifies of a message,
+ * so that there is one sound and one notification however many tabs are open.
+ *
+ * The notifying tab is the one holding an exclusive Web Lock (`navigator.locks`): the browser
+ * grants it to one tab at a time and hands it on when that tab closes or crashes, so there is no
+ * timing window. A tab where the visitor reads the messages holds a shared "reading" lock; the
+ * notifying tab stays quiet while any tab holds it. Without Web Locks, tabs claim each message
+ * over the channel and the lowest id among the claims within 250 ms wins; without
  * BroadcastChannel each tab is on its own.
  */
 export class TabSync {
@@ -23,16 +32,31 @@ export class TabSync {
 
   private readonly id = Math.random().toString(36).slice(2);
   private readonly channel?: BroadcastChannel;
+  private readonly locks?: Locks;
   private readonly claims = new Map<number, Set<string>>();
   private readonly notified = new Set<number>();
   /** Whether `readSeq` came from this tab or another one, rather than from the join alone. */
   private settled = false;
+  /** This tab holds the notifying lock. */
+  private leader = false;
+  private reading = false;
+  private releaseLeader?: () => void;
+  private releaseReading?: () => void;
+  private closed = false;
 
   /** `onChange` is called when another tab moved `readSeq`. */
   constructor(
-    name: string,
+    private readonly name: string,
     private readonly onChange: () => void,
   ) {
+    const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
+    if (locks && typeof locks.request === 'function' && typeof locks.query === 'function') {
+      this.locks = locks;
+      void locks.request(`${name}:notify`, () => this.hold((release) => {
+        this.leader = true;
+        this.releaseLeader = release;
+      }));
+    }
     if (typeof BroadcastChannel !== 'function') return;
     this.channel = new BroadcastChannel(name);
     this.channel.onmessage = (event: MessageEvent<TabMessage>) => this.receive(event.data);
@@ -52,21 +76,41 @@ export class TabSync {
     this.post({ type: 'read', seq });
   }
 
+  /** Whether the visitor is looking at the messages in this tab now (no tab notifies meanwhile). */
+  setReading(reading: boolean): void {
+    if (reading === this.reading || !this.locks) return;
+    this.reading = reading;
+    if (!reading) {
+      this.releaseReading?.();
+      this.releaseReading = undefined;
+      return;
+    }
+    void this.locks.request(`${this.name}:reading`, { mode: 'shared' }, () =>
+      this.hold((release) => {
+        if (!this.reading) return release();
+        this.releaseReading = release;
+      }),
+    );
+  }
+
   /**
-   * Resolves true in exactly one of the tabs that claim `seq` at about the same time (the one with
-   * the lowest id), and false in the others, and in every tab when the message was read meanwhile.
+   * Resolves true in exactly one tab for a message that arrived unread (the notifying one), false
+   * in the others, and in every tab when the message was read meanwhile or someone is reading.
    */
   async claim(seq: number): Promise<boolean> {
     if (this.notified.has(seq)) return false;
+    if (this.locks) {
+      if (!this.leader || !this.unread(seq)) return false;
+      const { held = [] } = await this.locks.query();
+      if (held.some((lock) => lock.name === `${this.name}:reading`) || !this.unread(seq)) return false;
+      remember(this.notified, seq);
+      return true;
+    }
     const claimants = this.claimants(seq);
     claimants.add(this.id);
     this.post({ type: 'claim', seq, tab: this.id });
     if (this.channel) await new Promise((resolve) => setTimeout(resolve, CLAIM_MS));
-    const won =
-      !this.notified.has(seq) &&
-      this.readSeq !== undefined &&
-      seq > this.readSeq &&
-      [...claimants].sort()[0] === this.id;
+    const won = !this.notified.has(seq) && this.unread(seq) && [...claimants].sort()[0] === this.id;
     if (won) {
       remember(this.notified, seq);
       this.post({ type: 'notified', seq });
@@ -75,7 +119,22 @@ export class TabSync {
   }
 
   close(): void {
+    this.closed = true;
+    this.releaseLeader?.();
+    this.releaseReading?.();
     this.channel?.close();
+  }
+
+  private unread(seq: number): boolean {
+    return this.readSeq !== undefined && seq > this.readSeq;
+  }
+
+  /** A lock callback's promise: the lock is held until `release` is called (at once if closed). */
+  private hold(granted: (release: () => void) => void): Promise<void> {
+    return new Promise<void>((release) => {
+      if (this.closed) return release();
+      granted(release);
+    });
   }
 
   private receive(message: TabMessage): void {

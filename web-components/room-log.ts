@@ -1,0 +1,191 @@
+import { css, html, nothing, type TemplateResult } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
+import type { Member } from '../src/protocol.js';
+import type { LogItem } from './chat-connection.js';
+
+/** Messages by one author closer together than this share one header. */
+const GROUP_MS = 5 * 60_000;
+const AVATAR_HUES = 8;
+
+export interface LogActions {
+  retry(clientId: string): void;
+  delete(clientId: string): void;
+}
+
+/**
+ * The room's log: stored messages in seq order, then the user's own not yet acknowledged, each
+ * saying so ("Sending…", or "Not sent" with the reason and Retry and Delete). Every item carries
+ * `data-state` (`sent`, `sending`, `failed`), and `data-seq` or `data-client-id`, for styling
+ * and tests.
+ */
+export function renderLog(items: readonly LogItem[], me: Member | undefined, actions: LogActions): TemplateResult {
+  return html`${repeat(
+    items,
+    (item) => (item.message ? item.message.id : `pending:${item.pending.clientId}`),
+    (item, i) => renderItem(item, items[i - 1], me, actions),
+  )}`;
+}
+
+/** Who wrote an item, when and what: a pending one is the user's, from when they pressed Send. */
+function view(item: LogItem, me: Member | undefined): { author: Member; ts: number; text: string } {
+  return item.message ?? { author: me ?? YOU, ts: item.pending.createdAt, text: item.pending.text };
+}
+
+/** The author of pending items before the server has said who the user is (a reload while offline). */
+const YOU: Member = { id: '', name: 'You', kind: 'guest' };
+
+function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | undefined, actions: LogActions): TemplateResult {
+  const { author, ts, text } = view(item, me);
+  const prev = previous && view(previous, me);
+  const mine = item.pending !== undefined || author.id === me?.id;
+  const continued = prev !== undefined && prev.author.id === author.id && ts - prev.ts < GROUP_MS;
+  const state = item.pending?.state ?? 'sent';
+  const date = new Date(ts);
+  return html`
+    <li
+      part="message ${mine ? 'message-mine' : ''} ${state === 'sent' ? '' : `message-${state}`}"
+      class="message ${continued ? 'continued' : ''} ${mine ? 'mine' : ''} ${author.kind} ${state}"
+      data-state=${state}
+      data-seq=${item.message?.seq ?? nothing}
+      data-client-id=${(item.message?.clientId ?? item.pending?.clientId) || nothing}
+    >
+      ${continued
+        ? html`<span class="visually-hidden">${author.name}:</span>`
+        : html`<span class="avatar hue-${hue(author.id)}" aria-hidden="true">${initial(author.name)}</span>
+            <div class="meta">
+              <span part="author" class="author">${author.name}</span>
+              ${mine ? html`<span class="you">you</span>` : nothing}
+              <time part="time" class="time" datetime=${date.toISOString()} title=${date.toLocaleString()}>${formatTime(date)}</time>
+            </div>`}
+      <div part="text" class="text">${text}</div>
+      ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error?.message, actions) : nothing}
+    </li>
+  `;
+}
+
+function renderDelivery(clientId: string, state: 'sending' | 'failed', reason: string | undefined, actions: LogActions): TemplateResult {
+  if (state === 'sending') return html`<p part="delivery" class="delivery">Sending…</p>`;
+  return html`<p part="delivery" class="delivery" role="alert">
+    <span>Not sent${reason ? `: ${reason}` : '.'}</span>
+    <button part="retry-button" type="button" @click=${() => actions.retry(clientId)}>Retry</button>
+    <button part="delete-button" type="button" @click=${() => actions.delete(clientId)}>Delete</button>
+  </p>`;
+}
+
+function formatTime(date: Date): string {
+  const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  if (date.toDateString() === new Date().toDateString()) return time;
+  return `${date.toLocaleDateString([], { month: 'short', day: 'numeric' })}, ${time}`;
+}
+
+function initial(name: string): string {
+  return (Array.from(name.trim())[0] ?? '?').toUpperCase();
+}
+
+function hue(id: string): number {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
+  return h % AVATAR_HUES;
+}
+
+export const logStyles = css`
+  .message {
+    display: grid;
+    grid-template-columns: 36px 1fr;
+    column-gap: 10px;
+    padding: 2px 16px;
+    margin-top: 10px;
+  }
+  .message.continued {
+    margin-top: 0;
+  }
+  .message:hover {
+    background: var(--_surface);
+  }
+  .message.mine {
+    background: var(--_mine);
+  }
+  .avatar {
+    grid-row: span 2;
+    width: 36px;
+    height: 36px;
+    margin-top: 2px;
+    border-radius: 50%;
+    display: grid;
+    place-items: center;
+    font-size: 15px;
+    font-weight: 600;
+    color: #ffffff;
+    user-select: none;
+  }
+  .hue-0 { background: #4f46e5; }
+  .hue-1 { background: #0e7490; }
+  .hue-2 { background: #15803d; }
+  .hue-3 { background: #b45309; }
+  .hue-4 { background: #be123c; }
+  .hue-5 { background: #7e22ce; }
+  .hue-6 { background: #0369a1; }
+  .hue-7 { background: #a21caf; }
+  .meta {
+    display: flex;
+    align-items: baseline;
+    gap: 8px;
+    min-width: 0;
+  }
+  .author {
+    font-weight: 650;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .you {
+    font-size: 11px;
+    padding: 0 6px;
+    border-radius: 999px;
+    color: var(--_accent);
+    border: 1px solid color-mix(in srgb, var(--_accent) 40%, transparent);
+  }
+  .time {
+    font-size: 12px;
+    color: var(--_muted);
+    white-space: nowrap;
+  }
+  .text {
+    grid-column: 2;
+    white-space: pre-wrap;
+    overflow-wrap: anywhere;
+  }
+  .system .text {
+    color: var(--_muted);
+    font-style: italic;
+  }
+  .sending .text {
+    opacity: 0.65;
+  }
+  .delivery {
+    grid-column: 2;
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 4px 10px;
+    margin: 2px 0 0;
+    font-size: 12px;
+    color: var(--_muted);
+  }
+  .failed .delivery {
+    color: var(--_danger);
+  }
+  .delivery button {
+    padding: 1px 10px;
+    border: 1px solid var(--_border);
+    border-radius: 999px;
+    background: var(--_bg);
+    color: var(--_accent);
+    font-size: 12px;
+    font-weight: 600;
+    cursor: pointer;
+  }
+  .delivery button:hover {
+    background: var(--_surface);
+  }
+`;
