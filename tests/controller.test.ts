@@ -45,6 +45,37 @@ describe('ChatConnection (the components socket logic) against the real server',
     assert.equal(conn.status, 'offline');
   });
 
+  test('a server on another database (a new epoch) makes it drop what it held and show the new room', async () => {
+    const first = await startApp();
+    const { port } = first.app.server.address() as AddressInfo;
+    const h = host();
+    const conn = new ChatConnection(h, { url: first.url, room: 'epoch', name: 'Ed', storage: memoryStorage() });
+    await conn.connect();
+    await conn.send('old a');
+    await conn.send('old b');
+    conn.close();
+    await first.close();
+    // A new database with more messages than the client held: by seq alone it would look like a resume.
+    const second = await startApp({ PORT: String(port) });
+    const writer = await connectChat(second.url, { name: 'Writer' });
+    await acked(writer.socket).emitWithAck('room:join', { room: 'epoch' });
+    for (const text of ['new x', 'new y', 'new z']) {
+      await acked(writer.socket).emitWithAck('message:send', { room: 'epoch', text, clientId: text });
+    }
+    await conn.connect();
+    await h.changed(() => conn.messages.length === 3 && conn.messages[0]?.text === 'new x');
+    assert.deepEqual(
+      conn.messages.map((m) => [m.seq, m.text]),
+      [
+        [1, 'new x'],
+        [2, 'new y'],
+        [3, 'new z'],
+      ],
+    );
+    assert.equal(conn.lastSeq, 3);
+    conn.close();
+  });
+
   test('a gap in seq on a live connection is filled from history', async () => {
     const app = await startApp();
     const h = host();

@@ -185,6 +185,25 @@ describe('PushConnection (the push components socket logic) against the real ser
     assert.equal(conn.user?.id, guest, 'the guest session was not kept');
   });
 
+  test('a restart that numbers a topic up to the client’s seq again before it resubscribes loses nothing (epochs)', async () => {
+    const first = await startApp({ API_KEY: apiKey });
+    const { port } = first.app.server.address() as AddressInfo;
+    const { h, conn, data, gaps } = subscriber(first.url);
+    await conn.connect();
+    await conn.subscribe('feed');
+    await publish(first.url, 'feed', 'one', 'two');
+    await h.changed(() => data('feed').length === 2);
+    conn.close();
+    await first.close();
+    // The in-memory log starts again at 1 and reaches the client's seq 2 while it is away.
+    const second = await startApp({ API_KEY: apiKey, DATABASE_PATH: first.databasePath, PORT: String(port) });
+    await publish(second.url, 'feed', 'three', 'four');
+    await conn.connect();
+    await h.changed(() => data('feed').length === 4);
+    assert.deepEqual(data('feed'), ['one', 'two', 'three', 'four']);
+    assert.ok(gaps.includes('feed'), 'what was published between the two servers cannot be known: a gap is reported');
+  });
+
   test('a chat and a push connection that share storage start as one guest, even on a first visit', async () => {
     const app = await startApp();
     const storage = memoryStorage();
