@@ -503,16 +503,18 @@ export function moreAcks(clients: readonly Sender[], more: number, ms = 30_000):
 
 /**
  * Ends a run the way later traffic would reveal any gap: stops the senders, waits for every send
- * to be acked, then has the first client send one last message to each room and waits until
- * every client holds everything up to it, by live delivery or by filling gaps.
+ * to be acked, then has the first client of each room send one last message there and waits
+ * until every client holds everything up to it, by live delivery or by filling gaps. Resolves
+ * with the last message of each room.
  */
-export async function finish(clients: readonly Sender[], ms = 30_000): Promise<void> {
+export async function finish(clients: readonly Sender[], ms = 30_000): Promise<Map<string, Message>> {
   for (const c of clients) c.stop();
   await within(Promise.all(clients.map((c) => c.done)), ms, 'every send to be acked');
-  const rooms = [...new Set(clients.flatMap((c) => c.rooms))];
-  for (const room of rooms) {
-    const last = await within(clients.find((c) => c.rooms.includes(room))!.send(room, 'last'), ms, `the last message to ${room}`);
+  const lasts = new Map<string, Message>();
+  for (const room of new Set(clients.flatMap((c) => c.rooms))) {
     const members = clients.filter((c) => c.rooms.includes(room));
+    const last = await within(members[0]!.send(room, 'last'), ms, `the last message to ${room}`);
+    lasts.set(room, last);
     await until(
       members.map((c) => c.events),
       () => members.every((c) => c.held(room) >= last.seq),
@@ -520,6 +522,19 @@ export async function finish(clients: readonly Sender[], ms = 30_000): Promise<v
       ms,
       () => members.map((c) => `${c.name}=${c.held(room)}`).join(' '),
     );
+  }
+  return lasts;
+}
+
+/**
+ * Resolves once `check()` resolves true, asking every `everyMs`, or rejects after `ms`: for
+ * state that announces no event, such as what an HTTP endpoint reports.
+ */
+export async function eventually(check: () => Promise<boolean>, what: string, ms: number, everyMs = 100): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await delay(everyMs);
   }
 }
 
