@@ -243,8 +243,8 @@ function retryDelay(attempt: number, base = 100, cap = 2000): number {
  * A scripted /chat client, as careful as the real one must be: it reconnects with backoff
  * (waiting the `retryInMs` of `server:draining`), keeps its guest id through its session token,
  * resumes every room after each reconnect with `room:join { after: lastSeq }`, fills gaps and
- * answers `sync:hint` with `message:history { after }`, and sends `count` messages in order, each
- * with one clientId kept through every retry until it is acked. Its view of a room is what it
+ * answers `sync:hint` with `message:history { after }`, and, from `start()`, sends `count`
+ * messages in order, each with one clientId kept through every retry until it is acked. Its view of a room is what it
  * received, merged by seq; a different message under a seq it holds is recorded as a conflict.
  * Emits `change` when its view, its acks or its connection change.
  */
@@ -424,17 +424,22 @@ export function startSender(url: string, options: SenderOptions) {
 
   const failed = new Promise<never>((_, reject) => events.once('failed', reject));
   failed.catch(() => undefined); // surfaced through `done`
-  const done = Promise.race([
-    failed,
-    (async () => {
-      for (let i = 0; i < count && !stopped; i++) {
-        await send(rooms[i % rooms.length]!, `${name} ${i}`);
-        changed();
-        await delay(intervalMs);
-      }
-    })(),
-  ]);
-  done.catch(() => undefined); // awaited by the test, which sees the rejection there
+  let loop: Promise<void> = Promise.resolve();
+
+  /** Starts the sending loop (once every client of the run is ready, so all see it from its start). */
+  function start(): void {
+    loop = Promise.race([
+      failed,
+      (async () => {
+        for (let i = 0; i < count && !stopped; i++) {
+          await send(rooms[i % rooms.length]!, `${name} ${i}`);
+          changed();
+          await delay(intervalMs);
+        }
+      })(),
+    ]);
+    loop.catch(() => undefined); // awaited through `done`, where the test sees the rejection
+  }
 
   function close(): void {
     closed = true;
@@ -451,8 +456,11 @@ export function startSender(url: string, options: SenderOptions) {
     events,
     whenReady,
     send,
+    start,
     /** Resolves when the sending loop has ended with every send acked; rejects if the client gave up. */
-    done,
+    get done() {
+      return loop;
+    },
     /** Ends the sending loop after the send under way. */
     stop(): void {
       stopped = true;
@@ -481,10 +489,11 @@ export function startSender(url: string, options: SenderOptions) {
 
 export type Sender = ReturnType<typeof startSender>;
 
-/** Starts every client and waits until each is connected and has joined its rooms. */
+/** Starts every client, waits until each is connected and has joined its rooms, then lets them send. */
 export async function startAll(specs: readonly { url: string; options: SenderOptions }[]): Promise<Sender[]> {
   const clients = specs.map(({ url, options }) => startSender(url, options));
   await Promise.all(clients.map((c) => c.whenReady(20_000)));
+  for (const c of clients) c.start();
   return clients;
 }
 
