@@ -244,9 +244,10 @@ function retryDelay(attempt: number, base = 100, cap = 2000): number {
  * (waiting the `retryInMs` of `server:draining`), keeps its guest id through its session token,
  * resumes every room after each reconnect with `room:join { after: lastSeq }`, fills gaps and
  * answers `sync:hint` with `message:history { after }`, and, from `start()`, sends `count`
- * messages in order, each with one clientId kept through every retry until it is acked. Its view of a room is what it
- * received, merged by seq; a different message under a seq it holds is recorded as a conflict.
- * Emits `change` when its view, its acks or its connection change.
+ * messages in order, each with one clientId kept through every retry until it is acked. Its view
+ * of a room is what it received, merged by seq; a different message under a seq it holds is
+ * recorded as a conflict. Emits `change` when its view, its acks or its connection change, and
+ * `failed` when it gives up (which rejects `done`).
  */
 export function startSender(url: string, options: SenderOptions) {
   const { name, rooms, count = 0, intervalMs = 20 } = options;
@@ -283,6 +284,10 @@ export function startSender(url: string, options: SenderOptions) {
 
   function changed(): void {
     events.emit('change');
+  }
+
+  function fail(err: unknown): void {
+    events.emit('failed', err);
   }
 
   function note(event: string, code: string): void {
@@ -346,6 +351,8 @@ export function startSender(url: string, options: SenderOptions) {
         if (page.hasMore) hinted.add(room);
         else if ((held.get(room) ?? 0) === from) break; // nothing to be had now
       }
+    } catch (err) {
+      fail(err);
     } finally {
       catching.delete(room);
     }
@@ -397,7 +404,7 @@ export function startSender(url: string, options: SenderOptions) {
     stats.connects++;
     socket.io.reconnectionDelay(backoff.min).reconnectionDelayMax(backoff.max);
     changed();
-    void joinAll(++connection).catch((err: unknown) => events.emit('failed', err));
+    void joinAll(++connection).catch(fail);
   });
   socket.on('disconnect', () => {
     ready = false;
