@@ -63,6 +63,7 @@ describe('the test load balancer', () => {
       [1, 2, 3, 4].map((i) => ({ url: lb.url, options: { name: `c${i}`, rooms: ['lb'], backoff: { min: 50, max: 200 } } })),
     );
     assert.deepEqual([lb.connections(dead), lb.connections(a.url), lb.connections(b.url)], [0, 2, 2]);
+    assert.ok(lb.refused(dead) > 0, 'the dead backend was never tried');
 
     await a.close();
     await until([lb.events, ...clients.map((c) => c.events)], () => lb.connections(b.url) === 4 && clients.every((c) => c.ready), 'all on b');

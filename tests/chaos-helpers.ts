@@ -95,6 +95,8 @@ interface Backend {
   open: number;
   /** It refused a connection: tried only after the others until then. */
   downUntil: number;
+  /** Connections it refused. */
+  refused: number;
 }
 
 /** How long a backend that refused a connection is tried last. */
@@ -111,7 +113,7 @@ const backendDownMs = 1000;
 export async function loadBalancer(urls: readonly string[]) {
   const backends: Backend[] = urls.map((url) => {
     const { hostname, port } = new URL(url);
-    return { url, host: hostname, port: Number(port), open: 0, downUntil: 0 };
+    return { url, host: hostname, port: Number(port), open: 0, downUntil: 0, refused: 0 };
   });
   const events = new EventEmitter();
   const sockets = new Set<NetSocket>();
@@ -134,25 +136,24 @@ export async function loadBalancer(urls: readonly string[]) {
     });
   }
 
-  function forward(client: NetSocket, candidates: Backend[]): void {
-    const backend = candidates.shift();
+  /** Sends `client` to the best backend it has not tried yet, ranked now; with none left, closes it. */
+  function forward(client: NetSocket, tried: Set<Backend>): void {
+    const backend = order().find((b) => !tried.has(b));
     if (!backend || client.destroyed) {
       client.destroy();
       return;
     }
+    tried.add(backend);
     backend.open++;
     let linked = false;
     const upstream = connect(backend.port, backend.host);
     track(upstream);
     upstream.once('connect', () => {
-      if (client.destroyed) {
-        upstream.destroy();
-        return;
-      }
       linked = true;
       client.pipe(upstream);
       upstream.pipe(client);
       client.once('close', () => upstream.destroy());
+      if (client.destroyed) upstream.destroy();
       events.emit('change');
     });
     upstream.once('close', () => {
@@ -162,15 +163,16 @@ export async function loadBalancer(urls: readonly string[]) {
         events.emit('change');
         return;
       }
+      backend.refused++;
       backend.downUntil = Date.now() + backendDownMs;
-      forward(client, candidates);
+      forward(client, tried);
     });
   }
 
   // Sockets start paused: what the client sends before its backend is chosen waits in its buffer.
   const server = createServer((client) => {
     track(client);
-    forward(client, order());
+    forward(client, new Set());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   after(() => {
@@ -185,6 +187,10 @@ export async function loadBalancer(urls: readonly string[]) {
     /** Open connections the balancer holds to the backend at `url`. */
     connections(url: string): number {
       return backends.find((b) => b.url === url)?.open ?? 0;
+    },
+    /** Connections the backend at `url` refused, each then sent to another. */
+    refused(url: string): number {
+      return backends.find((b) => b.url === url)?.refused ?? 0;
     },
   };
 }
