@@ -48,7 +48,6 @@ async function runThrough(t: TestContext, trouble: (proxy: Proxy) => Promise<voi
 
   await t.test(
     'every stored message reached every client live exactly once (a commit answered unavailable is broadcast on its retry)',
-    { todo: 'the stalled commit is broadcast once when branch server lands' },
     () => {
       const problems = broadcastProblems(clients, store);
       assert.deepEqual(problems, [], `not broadcast exactly once:\n${problems.join('\n')}`);
