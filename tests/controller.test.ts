@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { ChatConnection } from '../web-components/chat-connection.js';
+import { backoffDelay } from '../web-components/socket-link.js';
 import { acked, connectChat, controllerHost as host, memoryStorage, startApp, waitFor } from './helpers.js';
 
 describe('ChatConnection (the components socket logic) against the real server', () => {
@@ -153,5 +154,56 @@ describe('ChatConnection (the components socket logic) against the real server',
     await left;
     await h.changed(() => conn.memberCount === 1);
     conn.close();
+  });
+
+  test('every change of state is announced, and a drop says when the next attempt is', async () => {
+    const first = await startApp();
+    const { port } = first.app.server.address() as AddressInfo;
+    const h = host();
+    const conn = new ChatConnection(h, { url: first.url, room: 'states', name: 'Sam', storage: memoryStorage() });
+    const seen: string[] = [];
+    conn.addEventListener('statechange', () => seen.push(conn.state.status));
+    await conn.connect();
+    await first.close();
+    await h.changed(() => conn.state.status === 'reconnecting' && conn.state.nextAttemptAt !== undefined);
+    const { nextAttemptAt } = conn.state as { nextAttemptAt: number };
+    assert.ok(nextAttemptAt > Date.now() - 50 && nextAttemptAt < Date.now() + 30_000, `next attempt at ${nextAttemptAt - Date.now()} ms`);
+    await startApp({ DATABASE_PATH: first.databasePath, PORT: String(port) });
+    conn.reconnectNow(); // "Retry now": no waiting out the backoff
+    await h.changed(() => conn.status === 'connected', 5_000);
+    assert.deepEqual([seen[0], seen[1], seen[2], seen.at(-1)], ['connecting', 'connected', 'reconnecting', 'connected']);
+    assert.ok(!seen.includes('offline') && !seen.includes('failed'), seen.join());
+    conn.close();
+    assert.equal(conn.status, 'offline');
+  });
+
+  test('server:draining is honoured: the client stays until its retryInMs, then moves at once', async () => {
+    const app = await startApp();
+    const h = host();
+    const conn = new ChatConnection(h, { url: app.url, room: 'drain', name: 'Dora', storage: memoryStorage() });
+    await conn.connect();
+    const [socket] = app.io.of('/chat').sockets.values();
+    assert.ok(socket);
+    const left = new Promise<number>((resolve) => socket.once('disconnect', () => resolve(Date.now())));
+    const told = Date.now();
+    socket.emit('server:draining', { retryInMs: 700 });
+    const stayed = (await left) - told;
+    assert.ok(stayed >= 650, `left after ${stayed} ms, before its retryInMs`);
+    await h.changed(() => conn.status === 'connected' && app.io.of('/chat').sockets.size === 1, 5_000);
+    conn.close();
+  });
+
+  test('reconnect delays back off exponentially with full jitter, capped at 30 s', () => {
+    for (const [attempt, cap] of [
+      [0, 500],
+      [3, 4_000],
+      [6, 30_000],
+      [40, 30_000],
+    ] as const) {
+      const delays = Array.from({ length: 2_000 }, () => backoffDelay(attempt));
+      assert.ok(Math.min(...delays) >= 0 && Math.max(...delays) < cap, `attempt ${attempt}: outside [0, ${cap})`);
+      // Full jitter: spread over the whole window, not bunched at its end.
+      assert.ok(Math.min(...delays) < cap * 0.05 && Math.max(...delays) > cap * 0.95, `attempt ${attempt}: not spread`);
+    }
   });
 });

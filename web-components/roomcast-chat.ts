@@ -1,4 +1,4 @@
-import { css, html, nothing, type PropertyValues, type ReactiveController, type TemplateResult } from 'lit';
+import { html, nothing, type PropertyValues, type ReactiveController, type TemplateResult } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
 import type { ErrorBody, Message } from '../src/protocol.js';
 import { ConsentStorage } from './consent-storage.js';
@@ -8,6 +8,7 @@ import './roomcast-room.js';
 import type { ConnectionStatus } from './socket-controller.js';
 import { pageStorage, sessionKey } from './socket-link.js';
 import { TabSync } from './tab-sync.js';
+import { chatStyles } from './chat-styles.js';
 import { theme } from './theme.js';
 
 /** `roomcast-unread` detail. */
@@ -293,6 +294,8 @@ export class RoomcastChat extends RoomcastElement {
     this.watched?.removeEventListener('statechange', this.stateChanged);
     this.watched = connection;
     connection?.addEventListener('statechange', this.stateChanged);
+    // The state it already has, from before this widget listened.
+    if (connection) this.stateChanged();
   }
 
   private readonly stateChanged = (): void => {
@@ -448,164 +451,7 @@ export class RoomcastChat extends RoomcastElement {
     `;
   }
 
-  static override styles = [
-    theme,
-    css`
-      :host {
-        position: fixed;
-        z-index: var(--roomcast-z-index, 2147483000);
-        right: var(--roomcast-offset-x, 20px);
-        bottom: var(--roomcast-offset-y, 20px);
-        display: block;
-        /* Not layout containment: it would make the host the box of the fixed, full-screen panel. */
-        contain: style;
-      }
-      :host([position='bottom-left']) {
-        right: auto;
-        left: var(--roomcast-offset-x, 20px);
-      }
-      :host([mode='inline']) {
-        position: relative;
-        z-index: auto;
-        inset: auto;
-        height: var(--roomcast-height, 560px);
-      }
-
-      .launcher {
-        position: relative;
-        display: grid;
-        place-items: center;
-        width: 56px;
-        height: 56px;
-        margin: 0;
-        padding: 0;
-        border: 0;
-        border-radius: 50%;
-        background: var(--_accent);
-        color: var(--_accent-fg);
-        box-shadow: 0 6px 20px rgb(0 0 0 / 0.25);
-        cursor: pointer;
-      }
-      .launcher:hover {
-        filter: brightness(1.08);
-      }
-      .launcher:focus-visible {
-        outline: 3px solid var(--_accent);
-        outline-offset: 3px;
-      }
-      .launcher svg {
-        width: 26px;
-        height: 26px;
-      }
-      .badge {
-        position: absolute;
-        top: -4px;
-        right: -4px;
-        min-width: 22px;
-        height: 22px;
-        padding: 0 6px;
-        border-radius: 11px;
-        background: var(--roomcast-badge-bg, #b91c1c);
-        color: var(--roomcast-badge-fg, #ffffff);
-        box-shadow: 0 0 0 2px var(--_bg);
-        font-size: 12px;
-        font-weight: 700;
-        line-height: 22px;
-        text-align: center;
-      }
-
-      .panel {
-        position: absolute;
-        right: 0;
-        bottom: calc(100% + 14px);
-        display: flex;
-        width: var(--roomcast-panel-width, 380px);
-        max-width: calc(100vw - 2 * var(--roomcast-offset-x, 20px));
-        height: var(--roomcast-panel-height, 560px);
-        max-height: calc(100vh - 120px);
-        max-height: calc(100dvh - 120px);
-        border-radius: var(--roomcast-radius, 12px);
-        box-shadow: 0 12px 48px rgb(0 0 0 / 0.22);
-      }
-      :host([position='bottom-left']) .panel {
-        right: auto;
-        left: 0;
-      }
-      .panel[hidden] {
-        display: none;
-      }
-      :host([mode='inline']) .panel {
-        position: static;
-        width: 100%;
-        max-width: none;
-        height: 100%;
-        max-height: none;
-        box-shadow: none;
-      }
-      roomcast-room {
-        flex: 1;
-        min-width: 0;
-        height: 100%;
-      }
-
-      .close {
-        display: grid;
-        place-items: center;
-        flex: none;
-        width: 36px;
-        height: 36px;
-        margin: -6px -8px -6px 0;
-        padding: 0;
-        border: 0;
-        border-radius: 8px;
-        background: transparent;
-        color: var(--_fg);
-        cursor: pointer;
-      }
-      .close:hover {
-        background: var(--_border);
-      }
-      .close svg {
-        width: 20px;
-        height: 20px;
-      }
-
-      /* A phone: the open panel takes the whole (visual) viewport; the page's viewport meta is left alone. */
-      @media (max-width: 480px) {
-        :host(:not([mode='inline'])) .panel {
-          position: fixed;
-          top: var(--_vvtop, 0px);
-          right: auto;
-          bottom: auto;
-          left: var(--_vvleft, 0px);
-          width: var(--_vvw, 100vw);
-          max-width: none;
-          height: 100vh;
-          height: var(--_vvh, 100dvh);
-          max-height: none;
-          border-radius: 0;
-        }
-        :host(:not([mode='inline'])) roomcast-room {
-          border: 0;
-          border-radius: 0;
-        }
-        :host([open]:not([mode='inline'])) .launcher {
-          display: none;
-        }
-      }
-      @media (prefers-reduced-motion: no-preference) {
-        :host(:not([mode='inline'])) .panel {
-          animation: rise 160ms ease-out;
-        }
-      }
-      @keyframes rise {
-        from {
-          opacity: 0;
-          transform: translateY(8px);
-        }
-      }
-    `,
-  ];
+  static override styles = [theme, chatStyles];
 }
 
 customElements.get('roomcast-chat') || customElements.define('roomcast-chat', RoomcastChat);
