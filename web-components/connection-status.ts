@@ -1,34 +1,52 @@
 import { css, html, nothing, type TemplateResult } from 'lit';
+import type { ErrorBody } from '../src/protocol.js';
 import type { ConnectionState } from './socket-controller.js';
 
-/** What the status pill says for a state; `now` counts the seconds to the next attempt down. */
-export function statusLabel(state: ConnectionState, now: number): string {
-  switch (state.status) {
-    case 'connecting':
-      return 'Connecting…';
-    case 'connected':
-      return 'Connected';
-    case 'offline':
-      return 'Offline';
-    case 'failed':
-      return 'Not connected';
-    case 'reconnecting': {
-      const seconds = state.nextAttemptAt === undefined ? 0 : Math.ceil((state.nextAttemptAt - now) / 1000);
-      return seconds > 0 ? `Reconnecting in ${seconds} s` : 'Reconnecting…';
-    }
-  }
+/** What the status pill says: short, so it fits beside the room's name in a narrow panel. */
+const LABELS: Record<ConnectionState['status'], string> = {
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline',
+  failed: 'Not connected',
+};
+
+/** The connection state as a pill: a coloured dot and a word; `data-state` carries the status. */
+export function renderStatus(state: ConnectionState): TemplateResult {
+  return html`<span part="status" class="status ${state.status}" data-state=${state.status} role="status">
+    <span class="dot" aria-hidden="true"></span>${LABELS[state.status]}
+  </span>`;
 }
 
 /**
- * The connection state as a pill: a coloured dot, the label, and while it waits to reconnect a
- * "Retry now" button. `data-state` carries the status for styling and tests.
+ * The line under the header while the room is not connected: what is going on and what the
+ * visitor can do (the countdown to the next attempt and "Retry now"; being offline; why the server
+ * refused). `error` is the last failed request, said while nothing more specific is known.
  */
-export function renderStatus(state: ConnectionState, now: number, retryNow: () => void): TemplateResult {
-  const waiting = state.status === 'reconnecting' && state.nextAttemptAt !== undefined && state.nextAttemptAt > now;
-  return html`<span part="status" class="status ${state.status}" data-state=${state.status} role="status">
-    <span class="dot" aria-hidden="true"></span>${statusLabel(state, now)}
-    ${waiting ? html`<button part="retry-now" class="retry-now" type="button" @click=${retryNow}>Retry now</button>` : nothing}
-  </span>`;
+export function renderBanner(
+  state: ConnectionState,
+  error: ErrorBody | undefined,
+  now: number,
+  retryNow: () => void,
+): TemplateResult | typeof nothing {
+  switch (state.status) {
+    case 'connected':
+      return nothing;
+    case 'failed':
+      return html`<p part="banner" class="banner danger" role="alert">${state.error.message}</p>`;
+    case 'offline':
+      return html`<p part="banner" class="banner">You are offline. What you send will go when the connection is back.</p>`;
+    case 'reconnecting': {
+      const seconds = state.nextAttemptAt === undefined ? 0 : Math.ceil((state.nextAttemptAt - now) / 1000);
+      if (seconds <= 0) return error ? html`<p part="banner" class="banner">${error.message}</p>` : nothing;
+      return html`<p part="banner" class="banner">
+        Connection lost. Trying again in ${seconds} s.
+        <button part="retry-now" class="retry-now" type="button" @click=${retryNow}>Retry now</button>
+      </p>`;
+    }
+    case 'connecting':
+      return error ? html`<p part="banner" class="banner">${error.message}</p>` : nothing;
+  }
 }
 
 export const statusStyles = css`
@@ -64,12 +82,27 @@ export const statusStyles = css`
   .failed .dot {
     background: var(--_danger);
   }
+  .banner {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 4px 10px;
+    margin: 0;
+    padding: 8px 16px;
+    font-size: 13px;
+    color: var(--_fg);
+    background: color-mix(in srgb, var(--_warning) 10%, transparent);
+    border-bottom: 1px solid var(--_border);
+  }
+  .banner.danger {
+    color: var(--_danger);
+    background: color-mix(in srgb, var(--_danger) 8%, transparent);
+  }
   .retry-now {
-    margin: -2px -6px -2px 2px;
-    padding: 1px 8px;
-    border: 0;
+    padding: 2px 10px;
+    border: 1px solid var(--_border);
     border-radius: 999px;
-    background: transparent;
+    background: var(--_bg);
     color: var(--_accent);
     font-size: 12px;
     font-weight: 600;

@@ -10,11 +10,14 @@ const AVATAR_HUES = 8;
 export interface LogActions {
   retry(clientId: string): void;
   delete(clientId: string): void;
+  /** Whether what waits can go now; if not, it says it waits for the connection. */
+  online: boolean;
 }
 
 /**
  * The room's log: stored messages in seq order, then the user's own not yet acknowledged, each
- * saying so ("Sending…", or "Not sent" with the reason and Retry and Delete). Every item carries
+ * saying so ("Sending…", "Will send when connected", or "Not sent" with the reason and Retry and
+ * Delete). Every item carries
  * `data-state` (`sent`, `sending`, `failed`), and `data-seq` or `data-client-id`, for styling
  * and tests.
  */
@@ -64,7 +67,9 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
 }
 
 function renderDelivery(clientId: string, state: 'sending' | 'failed', reason: string | undefined, actions: LogActions): TemplateResult {
-  if (state === 'sending') return html`<p part="delivery" class="delivery">Sending…</p>`;
+  if (state === 'sending') {
+    return html`<p part="delivery" class="delivery">${actions.online ? 'Sending…' : 'Will send when connected'}</p>`;
+  }
   return html`<p part="delivery" class="delivery" role="alert">
     <span>Not sent${reason ? `: ${reason}` : '.'}</span>
     <button part="retry-button" type="button" @click=${() => actions.retry(clientId)}>Retry</button>

@@ -50,14 +50,6 @@ export const roomStyles = css`
     font-size: 13px;
     white-space: nowrap;
   }
-  .banner {
-    margin: 0;
-    padding: 8px 16px;
-    font-size: 13px;
-    color: var(--_danger);
-    background: color-mix(in srgb, var(--_danger) 8%, transparent);
-    border-bottom: 1px solid var(--_border);
-  }
 
   .body {
     position: relative;

@@ -42,6 +42,7 @@ const ROOM_PARTS = [
   'title',
   'members',
   'status',
+  'banner',
   'retry-now',
   'messages',
   'message',
@@ -94,7 +95,7 @@ const closeIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="fa
  * @csspart badge - the unread count on the launcher
  * @csspart panel - the panel around the chat
  * @csspart close-button - the close button in the panel's header
- * @csspart header - and every other part of `<roomcast-room>`: title, members, status, retry-now,
+ * @csspart header - and every other part of `<roomcast-room>`: title, members, status, banner, retry-now,
  *   messages, message, message-mine, message-sending, message-failed, author, time, text, delivery,
  *   retry-button, delete-button, load-older, new-messages, typing, composer, input, send-button, error
  * @cssprop --roomcast-z-index - the launcher's and panel's z-index (2147483000)

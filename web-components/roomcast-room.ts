@@ -2,7 +2,7 @@ import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { Member, Message } from '../src/protocol.js';
 import { ChatConnection } from './chat-connection.js';
-import { renderStatus, statusStyles } from './connection-status.js';
+import { renderBanner, renderStatus, statusStyles } from './connection-status.js';
 import { logStyles, renderLog } from './room-log.js';
 import { RoomcastElement } from './roomcast-element.js';
 import { roomStyles } from './room-styles.js';
@@ -23,7 +23,8 @@ const BOTTOM_SLACK_PX = 48;
  * @csspart title - the room name
  * @csspart members - the member count
  * @csspart status - the connection state (`data-state`: connecting, connected, reconnecting, offline, failed)
- * @csspart retry-now - the "Retry now" button in the status while it waits to reconnect
+ * @csspart banner - the line under the header while not connected: the countdown, offline, or why it failed
+ * @csspart retry-now - the "Retry now" button in the banner while it waits to reconnect
  * @csspart messages - the scrolling message list
  * @csspart message - one message; also `message-mine` on your own, `message-sending` and
  *   `message-failed` on yours the server does not have yet
@@ -174,7 +175,6 @@ export class RoomcastRoom extends RoomcastElement {
     const state = chat?.state ?? { status: 'offline' };
     const count = chat?.memberCount ?? 0;
     const draft = chat?.outbox.draft ?? '';
-    const banner = state.status === 'connected' ? '' : (chat?.error?.message ?? '');
     return html`
       <header part="header">
         <div class="heading">
@@ -183,10 +183,10 @@ export class RoomcastRoom extends RoomcastElement {
           </h2>
           <span part="members" class="members">${count} ${count === 1 ? 'person' : 'people'} here</span>
         </div>
-        ${renderStatus(state, this.now, () => chat?.reconnectNow())}
+        ${renderStatus(state)}
         <slot name="actions"></slot>
       </header>
-      ${banner ? html`<p class="banner" role="alert">${banner}</p>` : nothing}
+      ${renderBanner(state, chat?.error, this.now, () => chat?.reconnectNow())}
       <div class="body">
         <div class="scroller" part="messages" tabindex="0" @scroll=${this.onScroll}>
           ${chat?.hasMore
@@ -208,6 +208,7 @@ export class RoomcastRoom extends RoomcastElement {
               ${renderLog(chat?.log ?? [], chat?.user, {
                 retry: (clientId) => chat?.outbox.retry(clientId),
                 delete: (clientId) => chat?.outbox.delete(clientId),
+                online: state.status === 'connected',
               })}
             </ol>
           </div>
