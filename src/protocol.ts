@@ -154,11 +154,18 @@ export interface ChatServerToClient {
   'typing:update': (event: TypingEvent) => void;
   'presence:update': (event: PresenceEvent) => void;
   'server:draining': (event: DrainingEvent) => void;
+  'request:failed': (event: RequestFailedEvent) => void;
 }
 
 /** `GET /api/rooms` */
 export interface RoomSummary {
   room: string;
+  /** Distinct users in the room, as `presence:update`'s `count`. */
+  count: number;
+  /**
+   * @deprecated The same number as `count`, kept for v1 clients; read `count`. Everywhere else
+   * `members` is a list of `Member`.
+   */
   members: number;
   lastSeq: number;
 }
