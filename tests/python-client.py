@@ -113,6 +113,7 @@ class Chat(unittest.TestCase):
         return ack["message"]
 
     def test_join_send_and_history_paging(self):
+        self.assertEqual(self.ana.sio.transport(), "websocket", "the long-polling start was upgraded")
         sent = [self.send(f"m{i}") for i in range(1, 6)]
         self.assertEqual([m["seq"] for m in sent], [1, 2, 3, 4, 5])
         self.assertEqual([self.bo.next("message:new") for _ in sent], sent)
