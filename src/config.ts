@@ -35,9 +35,9 @@ export interface Config {
   historyLimit: number;
   /** HISTORY_MAX_LIMIT: the largest `limit` a client may ask for. Default 200. */
   historyMaxLimit: number;
-  /** MAX_MESSAGE_LENGTH: characters of a message after trimming. Default 2000. */
+  /** MAX_MESSAGE_LENGTH: characters of a message after cleaning and trimming; longer is too_large. Default 2000. */
   maxMessageLength: number;
-  /** MAX_HTTP_BUFFER_SIZE: largest Socket.IO frame in bytes. Default 65536. */
+  /** MAX_HTTP_BUFFER_SIZE: Engine.IO's maxPayload, the largest packet in bytes; above it the transport is closed. Default 65536. */
   maxHttpBufferSize: number;
   /**
    * PING_INTERVAL_MS: Engine.IO heartbeat; stays below 30 s for platform routers, and a ping every
@@ -282,14 +282,14 @@ const variables: Variables[] = [
     name: 'MAX_MESSAGE_LENGTH',
     key: 'maxMessageLength',
     default: '2000',
-    help: 'characters of a message after trimming',
+    help: 'characters of a message after cleaning and trimming; longer is too_large',
     parse: integer(1, 20000),
   },
   {
     name: 'MAX_HTTP_BUFFER_SIZE',
     key: 'maxHttpBufferSize',
     default: '65536',
-    help: 'largest Socket.IO frame in bytes',
+    help: "Engine.IO's maxPayload: the largest packet in bytes; above it the transport is closed",
     parse: integer(1024, 10_000_000),
   },
   {

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { AppError } from './errors.js';
 import type { HandshakeAuth, Member } from './protocol.js';
+import { plainText } from './validation.js';
 
 /** Who a socket or request is, with what its token grants. */
 export interface Identity {
@@ -21,11 +22,23 @@ export interface IdentityOptions {
 
 const maxNameLength = 40;
 
-/** Trims, removes control characters and caps at 40 characters; empty means none. */
+/**
+ * A message text's cleaning (`plainText`), then also without line breaks, tabs and invisible
+ * format characters; trimmed and capped at 40 characters; empty means none.
+ */
 export function cleanName(raw: unknown): string {
   if (typeof raw !== 'string') return '';
-  const chars = [...raw.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '').trim()];
+  const chars = [...plainText(raw).replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '').trim()];
   return chars.slice(0, maxNameLength).join('').trim();
+}
+
+/**
+ * A `sub` claim as a user id: a string, or an integer as its decimal string (many backends' ids
+ * are numbers). An integer beyond 2^53 was already rounded by JSON parsing, so it names no one.
+ */
+function userId(sub: unknown): string | undefined {
+  if (typeof sub === 'string') return sub;
+  return Number.isSafeInteger(sub) ? String(sub) : undefined;
 }
 
 function stringList(value: unknown): string[] {
@@ -64,8 +77,8 @@ export function createIdentity(options: IdentityOptions) {
       if (err instanceof joseErrors.JWTExpired) throw new AppError('token_expired', 'The token has expired.');
       throw new AppError('invalid_token', 'The token is not valid.');
     }
-    const id = claims.sub;
-    if (typeof id !== 'string' || id.length === 0 || id.length > 128) {
+    const id = userId(claims.sub);
+    if (id === undefined || id.length === 0 || id.length > 128) {
       throw new AppError('invalid_token', 'The token has no valid sub claim.');
     }
     return {
@@ -78,7 +91,8 @@ export function createIdentity(options: IdentityOptions) {
 
   /** Who the handshake says it is: a token's user, else a guest (kept from `session` when valid). */
   async function identify(auth: HandshakeAuth | undefined): Promise<Identity> {
-    if (auth?.token !== undefined) {
+    // `token: null` is no token (protocol 6.1): what many clients send for "not signed in".
+    if (auth?.token !== undefined && auth.token !== null) {
       if (typeof auth.token !== 'string') throw new AppError('invalid_token', 'The token must be a string.');
       return verifyToken(auth.token);
     }

@@ -52,7 +52,8 @@ export interface Message {
 
 /** Handshake `auth` object, both namespaces. */
 export interface HandshakeAuth {
-  token?: string;
+  /** A user JWT; `null` is the same as none (protocol 6.1). */
+  token?: string | null;
   name?: string;
   session?: string;
 }
@@ -133,6 +134,18 @@ export interface DrainingEvent {
   retryInMs: number;
 }
 
+/**
+ * Sent to the one socket whose event, sent without an ack, failed (protocol 6.1): what an ack
+ * would have said. Events with an ack are answered in their ack instead; `typing:update` never.
+ */
+export interface RequestFailedEvent {
+  /** The event's name as sent. */
+  event: string;
+  /** The payload's `clientId`, when it had one: which send failed. */
+  clientId?: string;
+  error: ErrorBody;
+}
+
 export interface ChatClientToServer {
   'room:join': (req: JoinRequest, ack: Ack<JoinResult>) => void;
   'room:leave': (req: LeaveRequest, ack: Ack<object>) => void;
@@ -154,11 +167,18 @@ export interface ChatServerToClient {
   'typing:update': (event: TypingEvent) => void;
   'presence:update': (event: PresenceEvent) => void;
   'server:draining': (event: DrainingEvent) => void;
+  'request:failed': (event: RequestFailedEvent) => void;
 }
 
 /** `GET /api/rooms` */
 export interface RoomSummary {
   room: string;
+  /** Distinct users in the room, as `presence:update`'s `count`. */
+  count: number;
+  /**
+   * @deprecated The same number as `count`, kept for v1 clients; read `count`. Everywhere else
+   * `members` is a list of `Member`.
+   */
   members: number;
   lastSeq: number;
 }
@@ -210,6 +230,7 @@ export interface PushServerToClient {
   'sync:hint': (event: SyncHintEvent) => void;
   'push:new': (push: Push) => void;
   'server:draining': (event: DrainingEvent) => void;
+  'request:failed': (event: RequestFailedEvent) => void;
 }
 
 /** What roomcast itself pushes to `room:<room>` for every new chat message. */

@@ -28,6 +28,23 @@ describe('identity at the handshake', () => {
     assert.equal(typeof session, 'string');
   });
 
+  test('a numeric sub is its decimal string; token null is no token', async () => {
+    const { url } = await startApp({ JWT_SECRET: secret });
+    const numeric = await connectChat(url, { token: await token({ sub: 42, name: 'Ada' }) });
+    assert.deepEqual(numeric.user, { id: '42', name: 'Ada', kind: 'user' });
+    const same = await connectChat(url, { token: await token({ sub: '42' }) });
+    assert.equal(same.user.id, '42');
+    for (const sub of [2 ** 53, 1.5, -0.5, true, { id: 1 }]) {
+      const err = await refusal(url, { token: await token({ sub }) });
+      assert.equal(err.data?.code, 'invalid_token', JSON.stringify(sub));
+    }
+    const guest = await connectChat(url, { token: null, name: 'Bo', session: null });
+    assert.equal(guest.user.kind, 'guest');
+    assert.equal(guest.user.name, 'Bo');
+    const closed = await startApp({ ALLOW_GUESTS: 'false', JWT_SECRET: secret });
+    assert.equal((await refusal(closed.url, { token: null })).data?.code, 'guests_disabled');
+  });
+
   test('bad, expired, unsigned and unaccepted tokens are refused with their codes', async () => {
     const { url } = await startApp({ JWT_SECRET: secret });
     const cases: [unknown, string][] = [

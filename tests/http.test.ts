@@ -45,8 +45,8 @@ describe('HTTP API', () => {
     const res = await fetch(`${url}/api/rooms`);
     assert.deepEqual(await res.json(), {
       rooms: [
-        { room: 'busy', members: 3, lastSeq: 1 },
-        { room: 'quiet', members: 1, lastSeq: 0 },
+        { room: 'busy', members: 3, count: 3, lastSeq: 1 },
+        { room: 'quiet', members: 1, count: 1, lastSeq: 0 },
       ],
     });
     const left = waitFor(users[1].socket, 'presence:update');

@@ -47,7 +47,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.get('/api/rooms', async (): Promise<{ rooms: RoomSummary[] }> => {
     const busiest = await presence.busiest(100);
     const lastSeqs = await store.lastSeqs(busiest.map((r) => r.room));
-    return { rooms: busiest.map((r) => ({ ...r, lastSeq: lastSeqs.get(r.room) ?? 0 })) };
+    return { rooms: busiest.map((r) => ({ ...r, count: r.members, lastSeq: lastSeqs.get(r.room) ?? 0 })) };
   });
 
   app.get<{ Params: { room: string }; Querystring: { before?: number; after?: number; limit?: number } }>(

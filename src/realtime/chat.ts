@@ -13,7 +13,7 @@ import type {
 } from '../protocol.js';
 import { createTokenBucket } from '../rate-limit.js';
 import type { AppendResult, Store } from '../store/store.js';
-import { createChatParsers, messageText } from '../validation.js';
+import { chatParsers as parse, type MessageText, messageText } from '../validation.js';
 import { handler } from './handler.js';
 import { createLateCommits } from './late-commits.js';
 import type { Departure, Presence } from './presence.js';
@@ -46,8 +46,6 @@ const typingTtlMs = 5000;
  */
 export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   const { config, store, roomEpoch, presence, bus, log } = deps;
-  const parse = createChatParsers(config.maxMessageLength);
-
   const lateCommits = createLateCommits();
 
   function announce(message: Message): void {
@@ -55,7 +53,8 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     bus.emit('message.created', { message });
   }
 
-  async function post(input: { room: string; text: string; author: Member; clientId?: string }) {
+  /** Takes the text only as `messageText` made it, so what is acked is what is stored and broadcast. */
+  async function post(input: { room: string; text: MessageText; author: Member; clientId?: string }) {
     if (input.clientId === undefined) {
       const result = await store.append(input);
       if (result.created) announce(result.message);
@@ -92,7 +91,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
 
     socket.emit('session', { user, session: deps.identity.sessionFor(user) });
 
-    const handle = handler(socket.id, log);
+    const handle = handler(socket, log);
 
     function mustAccess(room: string): void {
       if (!mayJoin(identity, room)) throw new AppError('forbidden', `You may not join ${room}.`);
@@ -188,7 +187,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       try {
         req = parse.typing(payload);
       } catch {
-        return; // No ack to answer: dropped, as the contract says.
+        return; // Never answered, with or without an ack (protocol 6.1): a bad one is dropped.
       }
       if (socket.rooms.has(req.room)) setTyping(req.room, req.typing);
     });

@@ -1,29 +1,64 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { toAppError } from '../errors.js';
-import type { Ack, AckResult } from '../protocol.js';
+import { AppError, toAppError } from '../errors.js';
+import type { Ack, AckResult, RequestFailedEvent } from '../protocol.js';
+
+/** What the handlers need of a socket, of either namespace. */
+interface ClientSocket {
+  id: string;
+  onAny(listener: (event: unknown, ...args: unknown[]) => void): unknown;
+  listenerCount(event: string): number;
+  emit(event: 'request:failed', body: RequestFailedEvent): boolean;
+}
+
+/** The ack, when the client sent one: Socket.IO appends it as the last argument. */
+function split(args: unknown[]): { payloads: unknown[]; ack: Ack<object> | undefined } {
+  const last = args.at(-1);
+  return typeof last === 'function' ? { payloads: args.slice(0, -1), ack: last as Ack<object> } : { payloads: args, ack: undefined };
+}
+
+/** The payload's clientId, so a client that sent without an ack can tell which send failed. */
+function clientIdOf(payload: unknown): string | undefined {
+  const clientId = (payload as { clientId?: unknown } | null | undefined)?.clientId;
+  return typeof clientId === 'string' && clientId.length <= 64 ? clientId : undefined;
+}
 
 /**
- * Makes socket handlers that answer every event with an ack exactly once: a bad payload becomes
- * `bad_request` (thrown by the parsers), an unexpected error is logged and answered as
- * `internal`, and an event without an ack is dropped, as the contract says.
+ * The contract's rules for the events a client sends (protocol 6.1), for one socket. An event
+ * with an ack is answered exactly once: its result, or `{ code, message }` (a bad payload is
+ * `bad_request`, thrown by the parsers; an unexpected error is logged and answered `internal`).
+ * An event without an ack is processed all the same, and a failure is told to this socket alone
+ * as `request:failed`. Exactly one payload, else `bad_request`. An event no handler listens to is
+ * `bad_request` too.
  */
-export function handler(socketId: string, log: FastifyBaseLogger) {
+export function handler(socket: ClientSocket, log: FastifyBaseLogger) {
+  function fail(event: string, payload: unknown, ack: Ack<object> | undefined, err: unknown): void {
+    const appError = toAppError(err);
+    if (appError !== err) log.error({ err, event }, 'socket handler failed');
+    if (ack) return ack({ ok: false, error: appError.toBody() });
+    const clientId = clientIdOf(payload);
+    socket.emit('request:failed', { event, ...(clientId === undefined ? {} : { clientId }), error: appError.toBody() });
+  }
+
+  // Runs before the listeners, for every event; the known ones are theirs to answer.
+  socket.onAny((event, ...args) => {
+    if (typeof event === 'string' && socket.listenerCount(event) > 0) return;
+    const { payloads, ack } = split(args);
+    fail(String(event), payloads[0], ack, new AppError('bad_request', `There is no event ${String(event)}.`));
+  });
+
   return <T extends object>(event: string, run: (payload: unknown) => Promise<T> | T) =>
-    (payload: unknown, ack: unknown): void => {
-      if (typeof ack !== 'function') {
-        log.debug({ event, socket: socketId }, 'event without ack dropped');
-        return;
+    (...args: unknown[]): void => {
+      const { payloads, ack } = split(args);
+      const [payload] = payloads;
+      if (payloads.length !== 1) {
+        const count = new AppError('bad_request', `${event} takes one payload and an optional ack, got ${payloads.length} payloads.`);
+        return fail(event, payload, ack, count);
       }
-      const reply = ack as Ack<T>;
       Promise.resolve()
         .then(() => run(payload))
         .then(
-          (result) => reply({ ok: true, ...result } as AckResult<T>),
-          (err: unknown) => {
-            const appError = toAppError(err);
-            if (appError !== err) log.error({ err, event }, 'socket handler failed');
-            reply({ ok: false, error: appError.toBody() });
-          },
+          (result) => ack?.({ ok: true, ...result } as AckResult<object>),
+          (err: unknown) => fail(event, payload, ack, err),
         );
     };
 }

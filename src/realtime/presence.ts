@@ -24,7 +24,7 @@ export interface Presence {
   remove(room: string, memberId: string, socketId: string): Promise<PresenceChange | undefined>;
   members(room: string): Promise<Member[]>;
   /** Public rooms with someone in them, busiest first. */
-  busiest(max: number): Promise<Omit<RoomSummary, 'lastSeq'>[]>;
+  busiest(max: number): Promise<Pick<RoomSummary, 'room' | 'members'>[]>;
   /** Users who left without saying so: their node died. Never called on a single node. */
   onDeparture(listener: (departure: Departure) => void): void;
   close(): Promise<void>;

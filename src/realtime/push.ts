@@ -55,7 +55,7 @@ export function registerPush(nsp: PushNamespace, deps: PushDeps) {
 
   nsp.on('connection', (socket: PushSocket) => {
     const { identity } = socket.data;
-    const handle = handler(socket.id, log);
+    const handle = handler(socket, log);
     socket.emit('session', { user: identity.user, session: deps.identity.sessionFor(identity.user) });
     void socket.join(`user:${identity.user.id}`);
 
