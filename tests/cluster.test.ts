@@ -178,7 +178,7 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
     ]);
     assert.deepEqual(gone, { room: 'lobby', left: { id: 'u3', name: 'U3', kind: 'user' }, count: 2 });
     const rooms = (await (await fetch(`${n1.url}/api/rooms`)).json()) as { rooms: { room: string; members: number }[] };
-    assert.deepEqual(rooms.rooms, [{ room: 'lobby', members: 2, lastSeq: 32 }]);
+    assert.deepEqual(rooms.rooms, [{ room: 'lobby', members: 2, count: 2, lastSeq: 32 }]);
   });
 
   test('Redis stopped and restarted: nothing acknowledged is lost, the process lives, clients resync', async (t) => {
