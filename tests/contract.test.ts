@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { AckResult, ErrorCode, Message, RequestFailedEvent } from '../src/protocol.js';
-import { acked, type ChatClient, collect, connectChat, connectPush, postPush, startApp, waitFor } from './helpers.js';
+import { acked, type ChatClient, collect, connectChat, connectPush, postPush, rawSocket, startApp, waitFor } from './helpers.js';
 
 /** A socket that emits any event with any arguments, as clients other than ours do. */
 type RawSocket = { emit(event: string, ...args: unknown[]): void; emitWithAck(event: string, ...args: unknown[]): Promise<unknown> };
@@ -50,22 +50,7 @@ describe('the contract every client can read (protocol 6.1)', () => {
 
   test('a numeric event name with an ack, on a raw socket, is answered bad_request', async () => {
     const { url } = await startApp();
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
-    const frames: string[] = [];
-    ws.on('message', (data) => frames.push(data.toString()));
-    const frame = (prefix: string) =>
-      new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${prefix} frame in ${frames.join(' | ')}`)), 3000);
-        const check = () => {
-          const found = frames.find((f) => f.startsWith(prefix));
-          if (found === undefined) return;
-          clearTimeout(timer);
-          ws.off('message', check);
-          resolve(found);
-        };
-        ws.on('message', check);
-        check();
-      });
+    const { ws, frame } = rawSocket(url);
     await frame('0{');
     ws.send('40/chat,{}');
     await frame('40/chat,');
@@ -204,7 +189,7 @@ describe('the contract every client can read (protocol 6.1)', () => {
 
   test('documented wire forms: maxPayload in the open packet, a refused connect as 44/chat', async () => {
     const { url } = await startApp({ ALLOW_GUESTS: 'false', MAX_HTTP_BUFFER_SIZE: '4096' });
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    const ws = rawSocket(url).ws;
     const frames: string[] = [];
     const next = () => waitFor<WebSocket.RawData>(ws, 'message').then(String);
     ws.on('message', (data) => frames.push(data.toString()));

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import WebSocket from 'ws';
 import type { AckResult, ErrorCode, Message } from '../src/protocol.js';
-import { acked, type ChatClient, collect, connectChat, startApp, waitFor } from './helpers.js';
+import { acked, type ChatClient, collect, connectChat, rawSocket, startApp, waitFor } from './helpers.js';
 
 /** Emits an event with an ack and returns the error code it was answered with. */
 async function codeOf(socket: ChatClient, event: string, payload: unknown): Promise<ErrorCode> {
@@ -115,23 +114,7 @@ describe('bad input gets a clear error and is never broadcast', () => {
     await acked(a.socket).emitWithAck('room:join', { room: 'calm' });
     await acked(b.socket).emitWithAck('room:join', { room: 'calm' });
 
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
-    const frames: string[] = [];
-    /** Resolves with the first frame (seen or to come) that starts with `prefix`. */
-    const frame = (prefix: string) =>
-      new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${prefix} frame in ${frames.join(' | ')}`)), 3000);
-        const check = () => {
-          const found = frames.find((f) => f.startsWith(prefix));
-          if (found === undefined) return;
-          clearTimeout(timer);
-          ws.off('message', check);
-          resolve(found);
-        };
-        ws.on('message', check);
-        check();
-      });
-    ws.on('message', (data) => frames.push(data.toString()));
+    const { ws, frame } = rawSocket(url);
     await frame('0{'); // Engine.IO open
     ws.send('40/chat,{}');
     await frame('40/chat,');
@@ -142,7 +125,7 @@ describe('bad input gets a clear error and is never broadcast', () => {
     ws.send(Buffer.from([0xff, 0x00, 0x13, 0x37]));
     await closed;
 
-    const tooBig = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    const tooBig = rawSocket(url).ws;
     await waitFor(tooBig, 'open');
     const tooBigClosed = waitFor(tooBig, 'close');
     tooBig.send(`42/chat,["message:send",{"text":"${'x'.repeat(200_000)}"}]`);

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config.js';
-import { startApp, waitFor } from './helpers.js';
+import { rawSocket, startApp, waitFor } from './helpers.js';
 
 /**
  * A `/chat` client speaking Engine.IO v4 by hand, so the test decides whether pongs are sent:
  * `0` open, `2` ping, `3` pong, `40/chat,` namespace connect.
  */
 async function rawChatClient(url: string, { answerPings }: { answerPings: boolean }) {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+  const { ws } = rawSocket(url);
   let pings = 0;
   let onPing = () => {};
   let connected = () => {};

@@ -8,6 +8,7 @@ import { after } from 'node:test';
 import type { ReactiveControllerHost } from 'lit';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
+import WebSocket from 'ws';
 import { type App, type AppOptions, buildApp } from '../src/app.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { connectionConfig } from '../src/store/postgres.js';
@@ -75,6 +76,31 @@ export function waitFor<T = unknown>(
 export function acked<S extends { timeout(ms: number): unknown }>(socket: S, ms = 5000): S {
   // Typed as the socket itself: its emitWithAck resolves with the same ack, and only adds the timeout.
   return socket.timeout(ms) as S;
+}
+
+/**
+ * A WebSocket speaking Engine.IO v4 by hand, as clients written without socket.io-client do:
+ * `frames` holds every frame received, and `frame(prefix)` resolves with the first one (seen or to
+ * come) that starts with `prefix`, or rejects after `ms`.
+ */
+export function rawSocket(url: string) {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+  const frames: string[] = [];
+  ws.on('message', (data) => frames.push(data.toString()));
+  const frame = (prefix: string, ms = 3000) =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${prefix} frame in ${frames.join(' | ')}`)), ms);
+      const check = () => {
+        const found = frames.find((f) => f.startsWith(prefix));
+        if (found === undefined) return;
+        clearTimeout(timer);
+        ws.off('message', check);
+        resolve(found);
+      };
+      ws.on('message', check);
+      check();
+    });
+  return { ws, frames, frame };
 }
 
 /** A client of `/chat` with reconnection off, not yet connected. */

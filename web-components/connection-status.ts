@@ -41,7 +41,7 @@ export function renderBanner(
       if (seconds <= 0) return error ? html`<p part="banner" class="banner">${error.message}</p>` : nothing;
       return html`<p part="banner" class="banner">
         Connection lost. Trying again in ${seconds} s.
-        <button part="retry-now" class="retry-now" type="button" @click=${retryNow}>Retry now</button>
+        <button part="retry-now" class="chip" type="button" @click=${retryNow}>Retry now</button>
       </p>`;
     }
     case 'connecting':
@@ -97,19 +97,6 @@ export const statusStyles = css`
   .banner.danger {
     color: var(--_danger);
     background: color-mix(in srgb, var(--_danger) 8%, transparent);
-  }
-  .retry-now {
-    padding: 2px 10px;
-    border: 1px solid var(--_border);
-    border-radius: 999px;
-    background: var(--_bg);
-    color: var(--_accent);
-    font-size: 12px;
-    font-weight: 600;
-    cursor: pointer;
-  }
-  .retry-now:hover {
-    background: var(--_surface);
   }
   @keyframes pulse {
     50% {

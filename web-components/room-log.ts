@@ -72,8 +72,8 @@ function renderDelivery(clientId: string, state: 'sending' | 'failed', reason: s
   }
   return html`<p part="delivery" class="delivery" role="alert">
     <span>Not sent${reason ? `: ${reason}` : '.'}</span>
-    <button part="retry-button" type="button" @click=${() => actions.retry(clientId)}>Retry</button>
-    <button part="delete-button" type="button" @click=${() => actions.delete(clientId)}>Delete</button>
+    <button part="retry-button" class="chip" type="button" @click=${() => actions.retry(clientId)}>Retry</button>
+    <button part="delete-button" class="chip" type="button" @click=${() => actions.delete(clientId)}>Delete</button>
   </p>`;
 }
 
@@ -179,18 +179,5 @@ export const logStyles = css`
   }
   .failed .delivery {
     color: var(--_danger);
-  }
-  .delivery button {
-    padding: 1px 10px;
-    border: 1px solid var(--_border);
-    border-radius: 999px;
-    background: var(--_bg);
-    color: var(--_accent);
-    font-size: 12px;
-    font-weight: 600;
-    cursor: pointer;
-  }
-  .delivery button:hover {
-    background: var(--_surface);
   }
 `;

@@ -58,6 +58,20 @@ export const theme = css`
     outline: 2px solid var(--_accent);
     outline-offset: 2px;
   }
+  /* A small round secondary button: Retry, Delete, Retry now. */
+  .chip {
+    padding: 1px 10px;
+    border: 1px solid var(--_border);
+    border-radius: 999px;
+    background: var(--_bg);
+    color: var(--_accent);
+    font-size: 12px;
+    font-weight: 600;
+    cursor: pointer;
+  }
+  .chip:hover {
+    background: var(--_surface);
+  }
   .visually-hidden {
     position: absolute;
     width: 1px;
