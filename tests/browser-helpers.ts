@@ -242,7 +242,12 @@ export async function sendFrom(page: Page, room: string, text: string, { click =
   const item = page.locator('roomcast-room li.message').filter({
     has: page.locator('[part="text"]', { hasText: new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }),
   });
-  await item.waitFor({ state: 'attached', timeout: 5_000 });
+  await item.waitFor({ state: 'attached', timeout: 5_000 }).catch(async (err: Error) => {
+    const status = await statusPill(page).textContent();
+    const items = (await pageItems(page)).slice(-5);
+    const draft = await input.inputValue();
+    throw new Error(`"${text}" not shown: ${err.message}\nstatus ${status?.trim()}, draft "${draft}", last items ${JSON.stringify(items)}`);
+  });
   const clientId = await item.getAttribute('data-client-id');
   assert.ok(clientId, `"${text}" shows without a clientId`);
   return { room, author: await pageUser(page), clientId, text };
