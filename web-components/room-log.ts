@@ -77,13 +77,12 @@ function renderDelivery(clientId: string, state: 'sending' | 'failed', reason: s
  * formatter per call, which froze a page showing a busy room (seconds per message at 1,000).
  */
 const TIME = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
-const DAY = new Intl.DateTimeFormat([], { month: 'short', day: 'numeric' });
+const DAY_TIME = new Intl.DateTimeFormat([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 const FULL = new Intl.DateTimeFormat([], { dateStyle: 'medium', timeStyle: 'medium' });
 
+/** The time, and the day too unless it is today. */
 function formatTime(date: Date): string {
-  const time = TIME.format(date);
-  if (date.toDateString() === new Date().toDateString()) return time;
-  return `${DAY.format(date)}, ${time}`;
+  return (date.toDateString() === new Date().toDateString() ? TIME : DAY_TIME).format(date);
 }
 
 function initial(name: string): string {
