@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { projectRoot } from '../src/paths.js';
 import type { RoomcastRoom } from '../web-components/roomcast-room.js';
 import type { Sent, View } from './chaos-helpers.js';
@@ -56,6 +56,29 @@ export function watchPage(page: Page): { errors: string[]; dialogs: string[] } {
     void dialog.dismiss();
   });
   return seen;
+}
+
+export interface Opened {
+  page: Page;
+  context: BrowserContext;
+  errors: string[];
+  dialogs: string[];
+}
+
+/** Opens `url` in a new page of `where`: a context (a tab of that user), or a new context of a browser (another user). */
+export async function openPage(url: string, where: Browser | BrowserContext): Promise<Opened> {
+  const context = 'newContext' in where ? await where.newContext() : where;
+  const page = await context.newPage();
+  const watched = watchPage(page);
+  await page.goto(url);
+  return { page, context, ...watched };
+}
+
+/** A room page of the guest `name`, connected. */
+export async function openRoom(appUrl: string, room: string, name: string, where: Browser | BrowserContext): Promise<Opened> {
+  const opened = await openPage(`${appUrl}/rooms/${room}?name=${name}`, where);
+  await showsStatus(opened.page, 'connected');
+  return opened;
 }
 
 /**

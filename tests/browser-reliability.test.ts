@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   delivered,
   hostPage,
+  type Opened,
+  openPage,
+  openRoom,
   pageItems,
   pageView,
   recordStatus,
@@ -14,7 +17,6 @@ import {
   statusPill,
   useBrowser,
   useHostSite,
-  watchPage,
   widget,
 } from './browser-helpers.js';
 import { checkViews, type Sent } from './chaos-helpers.js';
@@ -22,29 +24,6 @@ import { acked, connectChat, startApp } from './helpers.js';
 
 const browser = useBrowser();
 const host = useHostSite();
-
-interface Opened {
-  page: Page;
-  context: BrowserContext;
-  errors: string[];
-  dialogs: string[];
-}
-
-/** Opens `url` in a new page (of a new context: another user, unless `context` is given). */
-async function open(url: string, context?: BrowserContext): Promise<Opened> {
-  const ctx = context ?? (await browser().newContext());
-  const page = await ctx.newPage();
-  const watched = watchPage(page);
-  await page.goto(url);
-  return { page, context: ctx, ...watched };
-}
-
-/** A room page, connected. */
-async function openRoom(appUrl: string, room: string, name: string, context?: BrowserContext): Promise<Opened> {
-  const opened = await open(`${appUrl}/rooms/${room}?name=${name}`, context);
-  await showsStatus(opened.page, 'connected');
-  return opened;
-}
 
 /** [state, text] of every message item the page shows, in order. */
 async function shown(page: Page): Promise<[string, string][]> {
@@ -104,25 +83,25 @@ async function sendWhileOffline(appUrl: string, room: string, ana: Opened, bo: O
 describe('the browser keeps what the user sent, and tells the truth about the connection', () => {
   test('offline: "Offline" within 1 s, Send stays enabled, what is sent shows at once as sending, in order, and arrives once when back online', { skip }, async () => {
     const app = await startApp();
-    const ana = await openRoom(app.url, 'offline', 'Ana');
-    const bo = await openRoom(app.url, 'offline', 'Bo');
+    const ana = await openRoom(app.url, 'offline', 'Ana', browser());
+    const bo = await openRoom(app.url, 'offline', 'Bo', browser());
     await sendWhileOffline(app.url, 'offline', ana, bo);
   });
 
   test('the widget on a page of another origin keeps what is sent offline the same way', { skip }, async () => {
     const app = await startApp({ ALLOWED_ORIGINS: host.origin });
-    const ana = await open(host.page('/offline', hostPage(app.url, widget('room="widget-offline" name="Ana"'))));
+    const ana = await openPage(host.page('/offline', hostPage(app.url, widget('room="widget-offline" name="Ana"'))), browser());
     await ana.page.locator('roomcast-chat [part="launcher"]').click();
     await showsStatus(ana.page, 'connected');
-    const bo = await openRoom(app.url, 'widget-offline', 'Bo');
+    const bo = await openRoom(app.url, 'widget-offline', 'Bo', browser());
     await sendWhileOffline(app.url, 'widget-offline', ana, bo);
   });
 
   test('a refusal shows the message failed with its reason; it and the draft survive a reload; Delete drops it, Retry sends it once', { skip }, async () => {
     const app = await startApp({ MAX_MESSAGE_LENGTH: '20' });
     const room = 'refusals';
-    const ana = await openRoom(app.url, room, 'Ana');
-    const bo = await openRoom(app.url, room, 'Bo');
+    const ana = await openRoom(app.url, room, 'Ana', browser());
+    const bo = await openRoom(app.url, room, 'Bo', browser());
     const sent = [await sendFrom(ana.page, room, 'short and fine')];
     const tooLong = await sendFrom(ana.page, room, 'this one is far too long');
     const alsoTooLong = await sendFrom(ana.page, room, 'and this one is too long');
@@ -181,7 +160,7 @@ describe('the browser keeps what the user sent, and tells the truth about the co
       assert.ok(res.ok, JSON.stringify(res));
     }
     seeder.socket.disconnect();
-    const ana = await openRoom(app.url, room, 'Ana');
+    const ana = await openRoom(app.url, room, 'Ana', browser());
     const older = ana.page.getByRole('button', { name: 'Load older messages' });
     await older.waitFor();
     const error = ana.page.locator('roomcast-room [part="error"]');

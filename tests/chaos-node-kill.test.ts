@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
   delivered,
+  openRoom,
   pageView,
   recordStatus,
   showsStatus,
@@ -10,7 +11,6 @@ import {
   startTyping,
   statusLog,
   useBrowser,
-  watchPage,
 } from './browser-helpers.js';
 import { startNode, testRedisUrl } from './cluster-helpers.js';
 import {
@@ -48,12 +48,9 @@ describe('chaos: a node killed without warning', () => {
     const users = skipBrowser ? [] : ['Ivy', 'Jo'];
     const opened = await Promise.all(
       users.map(async (name) => {
-        const page = await (await browser().newContext()).newPage();
-        const watched = watchPage(page);
-        await page.goto(`${first.url}/rooms/alpha?name=${name}`);
-        await showsStatus(page, 'connected');
-        await recordStatus(page);
-        return { name, page, ...watched };
+        const opened = await openRoom(first.url, 'alpha', name, browser());
+        await recordStatus(opened.page);
+        return { name, ...opened };
       }),
     );
     const clients = await startAll(crowd(first.url));
