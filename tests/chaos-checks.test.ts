@@ -39,6 +39,23 @@ describe('the view checker', () => {
     }
   });
 
+  test('compares a page’s view on the fields it shows, and finds an outboxed message shown twice', () => {
+    const fields = ['seq', 'text', 'clientId'] as const;
+    const page = (messages: View['messages'], pending: View['pending'] = []): View => ({ client: 'page', room: 'r', messages, fields, pending });
+    const shown = stored.map(({ seq, text, clientId }) => ({ seq, text, ...(clientId ? { clientId } : {}) }));
+    assert.deepEqual(viewProblems(store, [page(shown, [{ clientId: 'd', text: 'm4' }])], sent), []);
+    const cases: [View, RegExp][] = [
+      [page([shown[0]!, { ...shown[1]!, text: 'lie' }, shown[2]!]), /seq 2 is .*lie/],
+      [page([shown[0]!, { ...shown[1]!, clientId: 'x' }, shown[2]!]), /seq 2 is .*"x"/],
+      [page(shown, [{ clientId: 'd', text: 'm4' }, { clientId: 'd', text: 'm4' }]), /clientId d shown pending 2 times/],
+      [page(shown, [{ clientId: 'c', text: 'm3' }]), /clientId c shown both sent and pending/],
+    ];
+    for (const [v, expected] of cases) {
+      const problems = viewProblems(store, [v], sent);
+      assert.ok(problems.some((p) => expected.test(p)), `${expected} not in ${JSON.stringify(problems)}`);
+    }
+  });
+
   test('finds a store with a gap or a clientId twice, and sends stored twice, never, or otherwise', () => {
     const twice = new Map([['r', [...stored, message(4, 'c')]]]);
     assert.ok(viewProblems(twice, [], sent).some((p) => /clientId c stored 2 times/.test(p)));

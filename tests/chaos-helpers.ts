@@ -206,11 +206,21 @@ export interface Sent {
   seq?: number;
 }
 
+/** A message as a view shows it: a page shows some of its fields (see `View.fields`). */
+export type Shown = Pick<Message, 'seq' | 'text'> & Partial<Message>;
+
 /** What one client shows of one room at the end: its messages in the order it shows them. */
 export interface View {
   client: string;
   room: string;
-  messages: readonly Message[];
+  messages: readonly Shown[];
+  /**
+   * The fields the client shows, each compared with the store's; unset, the whole message is
+   * (a scripted client holds what it received). A page shows seq, text and clientId.
+   */
+  fields?: readonly (keyof Message)[];
+  /** The user's messages it shows as not yet acknowledged (a page's outbox), after the stored ones. */
+  pending?: readonly { clientId: string; text: string }[];
 }
 
 export interface SenderOptions {
@@ -628,19 +638,34 @@ export function viewProblems(
     const disorder = seqs.findIndex((seq, i) => i > 0 && seq <= seqs[i - 1]!);
     if (disorder > 0) problems.push(`${where}: seq ${seqs[disorder]} shown after ${seqs[disorder - 1]}`);
     for (const [seq, n] of repeats(seqs)) problems.push(`${where}: seq ${seq} shown ${n} times`);
-    for (const [clientId, n] of repeats(view.messages.flatMap((m) => (m.clientId ? `${m.author.id} ${m.clientId}` : [])))) {
+    for (const [clientId, n] of repeats(view.messages.flatMap((m) => (m.clientId ? `${m.author?.id ?? '?'} ${m.clientId}` : [])))) {
       problems.push(`${where}: ${clientId} (author, clientId) shown ${n} times`);
     }
     const shown = new Set(seqs);
     const missing = stored.filter((m) => !shown.has(m.seq)).map((m) => m.seq);
     if (missing.length > 0) problems.push(`${where}: stored seqs missing: ${list(missing)}`);
     for (const m of view.messages) {
-      const truth = stored[m.seq - 1];
+      const held = stored[m.seq - 1];
+      const truth = held && view.fields ? pick(held, view.fields) : held;
       if (!truth) problems.push(`${where}: seq ${m.seq} "${m.text}" is not in the store`);
       else if (!isDeepStrictEqual(m, truth)) problems.push(`${where}: seq ${m.seq} is ${JSON.stringify(m)}, the store holds ${JSON.stringify(truth)}`);
     }
+    // An outboxed message shows once: not twice pending, not pending and stored at once.
+    const pendingIds = (view.pending ?? []).map((p) => p.clientId);
+    for (const [clientId, n] of repeats(pendingIds)) problems.push(`${where}: clientId ${clientId} shown pending ${n} times`);
+    const storedIds = new Set(view.messages.flatMap((m) => m.clientId ?? []));
+    for (const clientId of pendingIds.filter((id) => storedIds.has(id))) {
+      problems.push(`${where}: clientId ${clientId} shown both sent and pending`);
+    }
   }
   return problems;
+}
+
+/** The `fields` of a message, those it has. */
+function pick(message: Message, fields: readonly (keyof Message)[]): Shown {
+  const picked: Record<string, unknown> = {};
+  for (const field of fields) if (message[field] !== undefined) picked[field] = message[field];
+  return picked as Shown;
 }
 
 /**

@@ -129,6 +129,24 @@ describe('ChatConnection (the components socket logic) against the real server',
     conn.close();
   });
 
+  test('server:draining: it comes back at its retryInMs, also when the node closes its transport sooner', async (t) => {
+    const app = await startApp();
+    const h = host();
+    const conn = new ChatConnection(h, { url: app.url, room: 'drain', name: 'Dee', storage: memoryStorage() });
+    t.after(() => conn.close());
+    await conn.connect();
+    const [server] = [...app.io.of('/chat').sockets.values()];
+    assert.ok(server);
+    const drainedAt = Date.now();
+    server.emit('server:draining', { retryInMs: 3000 });
+    server.conn.close();
+    await h.changed(() => conn.status === 'reconnecting');
+    const { state } = conn;
+    assert.ok(state.status === 'reconnecting' && state.nextAttemptAt !== undefined && state.nextAttemptAt >= drainedAt + 3000, JSON.stringify(state));
+    await h.changed(() => conn.status === 'connected', 10_000);
+    assert.ok(Date.now() - drainedAt >= 3000, `back after ${Date.now() - drainedAt} ms`);
+  });
+
   test('a refused handshake leaves it failed, with the reason', async () => {
     const app = await startApp({ ALLOW_GUESTS: 'false' });
     const conn = new ChatConnection(host(), { url: app.url, room: 'x' });

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import type { BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import type { NotifyDetail, StatusDetail } from '../web-components/roomcast-chat.js';
-import { skipBrowser as skip, useBrowser, watchPage } from './browser-helpers.js';
+import { hostPage, skipBrowser as skip, useBrowser, useHostSite, watchPage, widget } from './browser-helpers.js';
 import { acked, connectChat, type Running, startApp } from './helpers.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -14,70 +12,7 @@ const JWT_SECRET = 'widget-test-secret-0123456789abcdef';
 const axePath = new URL('../node_modules/axe-core/axe.min.js', import.meta.url).pathname;
 
 const browser = useBrowser();
-
-/**
- * The embedding site: a tiny HTTP server on another port (so another origin than roomcast's),
- * serving the pages each test registers, with its own hostile styles: a 10 px root font size,
- * a serif font, pink uppercase buttons.
- */
-const host = {
-  origin: '',
-  pages: new Map<string, { html: string; headers: Record<string, string> }>(),
-  /** Registers a page and returns its URL. */
-  page(path: string, html: string, headers: Record<string, string> = {}): string {
-    this.pages.set(path, { html, headers });
-    return `${this.origin}${path}`;
-  },
-};
-
-let hostServer: Server | undefined;
-before(async () => {
-  if (skip) return;
-  const server = createServer((req, res) => {
-    const page = host.pages.get(new URL(req.url ?? '/', 'http://host').pathname);
-    if (!page) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...page.headers }).end(page.html);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  host.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  hostServer = server;
-});
-after(() => {
-  hostServer?.closeAllConnections();
-  hostServer?.close();
-});
-
-/** A host page with the snippet: the script tag (`copies` times, with other URLs) and `body`. */
-function hostPage(appUrl: string, body: string, { nonce = '', copies = 1 } = {}): string {
-  const n = nonce ? ` nonce="${nonce}"` : '';
-  const scripts = Array.from(
-    { length: copies },
-    (_, i) => `<script type="module"${n} src="${appUrl}/widget.js${i ? `?copy=${i + 1}` : ''}"></script>`,
-  ).join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>A host page</title>
-<style${n}>
-  html { font-size: 10px; }
-  body { margin: 0; padding: 2rem; font: 2rem/3 Georgia, serif; color: #4a1d1d; background: #fffdf5; }
-  button, textarea { background: hotpink; font-size: 1rem; text-transform: uppercase; }
-  * { letter-spacing: 0.1em; }
-</style>
-${scripts}
-</head>
-<body>
-<main><h1>A host page</h1><p>Its own styles, on another origin. <a href="#top">A link on the page</a></p></main>
-${body}
-</body>
-</html>`;
-}
-
-function widget(attrs: string): string {
-  return `<roomcast-chat ${attrs}></roomcast-chat>`;
-}
+const host = useHostSite();
 
 /** A new page in a new context (its own storage), recording errors and widget events. */
 async function openPage(url: string, options: BrowserContextOptions = {}, context?: BrowserContext) {

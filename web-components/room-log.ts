@@ -58,7 +58,7 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
             <div class="meta">
               <span part="author" class="author">${author.name}</span>
               ${mine ? html`<span class="you">you</span>` : nothing}
-              <time part="time" class="time" datetime=${date.toISOString()} title=${date.toLocaleString()}>${formatTime(date)}</time>
+              <time part="time" class="time" datetime=${date.toISOString()} title=${FULL.format(date)}>${formatTime(date)}</time>
             </div>`}
       <div part="text" class="text">${text}</div>
       ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error?.message, actions) : nothing}
@@ -77,10 +77,17 @@ function renderDelivery(clientId: string, state: 'sending' | 'failed', reason: s
   </p>`;
 }
 
+/*
+ * Made once: every render formats the time of every message, and `toLocale*String` builds a new
+ * formatter per call, which froze a page showing a busy room (seconds per message at 1,000).
+ */
+const TIME = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
+const DAY_TIME = new Intl.DateTimeFormat([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const FULL = new Intl.DateTimeFormat([], { dateStyle: 'medium', timeStyle: 'medium' });
+
+/** The time, and the day too unless it is today. */
 function formatTime(date: Date): string {
-  const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  if (date.toDateString() === new Date().toDateString()) return time;
-  return `${date.toLocaleDateString([], { month: 'short', day: 'numeric' })}, ${time}`;
+  return (date.toDateString() === new Date().toDateString() ? TIME : DAY_TIME).format(date);
 }
 
 function initial(name: string): string {

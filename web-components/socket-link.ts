@@ -106,6 +106,8 @@ export class SocketLink<S extends Socket> {
   private releaseFirst?: () => void;
   private originChecked = false;
   private closed = false;
+  /** When a draining node asked us to move (`server:draining`). */
+  private drainAt = 0;
 
   constructor(
     namespace: '/chat' | '/push',
@@ -153,9 +155,9 @@ export class SocketLink<S extends Socket> {
       events.dropped();
       if (reason === 'io server disconnect') {
         events.refused(new ChatError('unavailable', `${capitalize(this.server)} closed the connection.`));
-      } else {
+      } else if (this.drainAt <= Date.now()) {
         this.retryLater();
-      }
+      } // else a draining node closed us before our turn: we still come back at our turn.
     });
     socket.on('session', ({ user, session }: SessionEvent) => {
       writeSession(options.storage, storageKey, session);
@@ -165,11 +167,8 @@ export class SocketLink<S extends Socket> {
     socket.on('server:draining', ({ retryInMs }: DrainingEvent) => {
       // Stay until our turn, then move: the node's clients leave spread over its drain window.
       const delay = Math.min(Math.max(Number(retryInMs) || 0, 0), 60_000);
-      this.schedule(delay, () => {
-        this.socket.disconnect();
-        events.dropped();
-        this.socket.connect();
-      });
+      this.drainAt = Date.now() + delay;
+      this.schedule(delay, () => this.reconnectNow(true));
     });
     this.socket = socket as S;
   }
