@@ -57,7 +57,7 @@ async function sendWhileOffline(appUrl: string, room: string, ana: Opened, bo: O
     ['sending', 'second, offline'],
   ]);
   const delivery = ana.page.locator('roomcast-room li.message[data-state="sending"] [part="delivery"]');
-  assert.deepEqual(await delivery.allTextContents(), ['Sending…', 'Sending…']);
+  assert.deepEqual(await delivery.allTextContents(), ['Will send when connected', 'Will send when connected']);
   assert.equal(await input(ana.page).inputValue(), '', 'the composer kept a sent text');
   assert.equal(await statusPill(ana.page).getAttribute('data-state'), 'offline');
   assert.equal((await shown(bo.page)).length, 2, 'Bo got a message sent offline');
