@@ -30,6 +30,7 @@ import {
   type ToWorker,
   type WorkerConfig,
 } from './lib.js';
+import { bareServerArgs } from './node-process.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -300,27 +301,6 @@ function cpuProfArgs(envName: string, name: string): string[] {
   const out = resolve(dir, `${name}-${Date.now()}`);
   mkdirSync(out, { recursive: true });
   return ['--cpu-prof', `--cpu-prof-dir=${out}`];
-}
-
-let bareEntry: string[] | undefined;
-
-/**
- * The bare server runs as plain JavaScript, like the built roomcast, so neither carries a
- * TypeScript loader. It is compiled next to node_modules so `socket.io` still resolves.
- */
-async function bareServerArgs(): Promise<string[]> {
-  if (bareEntry) return bareEntry;
-  const src = join(root, 'bench', 'bare-server.ts');
-  try {
-    const esbuild = await import('esbuild');
-    const out = join(root, 'node_modules', '.cache', 'roomcast-bench', 'bare-server.mjs');
-    mkdirSync(dirname(out), { recursive: true });
-    esbuild.buildSync({ entryPoints: [src], outfile: out, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
-    bareEntry = [out];
-  } catch {
-    bareEntry = ['--import', 'tsx', src];
-  }
-  return bareEntry;
 }
 
 async function startServer(target: TargetName, o: Options): Promise<RunningServer> {

@@ -183,7 +183,8 @@ export class WireClient implements BenchConnection {
   private ws: RawWebSocket | undefined;
   private readonly acks = new Map<number, AckFn>();
   private nextAckId = 0;
-  private newFn: (text: string) => void = () => undefined;
+  private newFn: ((text: string) => void) | undefined;
+  private eventFn: (event: string, payload: unknown) => void = () => undefined;
   private disconnectFn: () => void = () => undefined;
   private readonly eventPrefix: string;
   private readonly newPrefix: string;
@@ -202,6 +203,11 @@ export class WireClient implements BenchConnection {
     this.newFn = fn;
   }
 
+  /** Called with every other server event (and `message:new` when no `onNew` is set), parsed. */
+  onEvent(fn: (event: string, payload: unknown) => void): void {
+    this.eventFn = fn;
+  }
+
   onDisconnect(fn: () => void): void {
     this.disconnectFn = fn;
   }
@@ -218,8 +224,11 @@ export class WireClient implements BenchConnection {
       };
       const timer = setTimeout(() => fail('timeout'), timeoutMs);
       ws.onText = (s) => {
-        if (s.startsWith(this.newPrefix)) {
+        if (this.newFn && s.startsWith(this.newPrefix)) {
           this.newFn(textOf(s, this.newPrefix.length));
+        } else if (s.startsWith(this.eventPrefix)) {
+          const [event, payload] = JSON.parse(s.slice(this.eventPrefix.length)) as [string, unknown];
+          this.eventFn(event, payload);
         } else if (s.startsWith(this.ackPrefix)) {
           const open = s.indexOf('[', this.ackPrefix.length);
           const id = Number(s.slice(this.ackPrefix.length, open));
@@ -240,7 +249,6 @@ export class WireClient implements BenchConnection {
         } else if (s.startsWith(`41${this.nsp}`) || s === '1') {
           ws.close();
         }
-        // Other events (session, presence:update, typing:update) are not needed by the bench.
       };
       ws.onClose = (err) => {
         if (connected) this.disconnectFn();
