@@ -109,11 +109,18 @@ export interface TypingEvent {
   typing: boolean;
 }
 
+/**
+ * A room's presence changes since the last event (v1.1: a node sends at most one per room per
+ * 200 ms). One change: `joined` or `left`, as in v1. Several: `joins` and `leaves`, both present,
+ * each in the order it happened; a user who joined and left within the window is in both.
+ */
 export interface PresenceEvent {
   room: string;
   joined?: Member;
   left?: Member;
-  /** Distinct users in the room; several tabs of one user count once. */
+  joins?: Member[];
+  leaves?: Member[];
+  /** Distinct users in the room after these changes; several tabs of one user count once. */
   count: number;
 }
 

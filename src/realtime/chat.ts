@@ -16,6 +16,7 @@ import type { Store } from '../store/store.js';
 import { createChatParsers, messageText } from '../validation.js';
 import { handler } from './handler.js';
 import type { Departure, Presence } from './presence.js';
+import { createPresenceUpdates } from './presence-updates.js';
 
 export interface SocketData {
   identity: Identity;
@@ -31,6 +32,8 @@ export interface ChatDeps {
   identity: IdentityService;
   bus: Bus;
   log: FastifyBaseLogger;
+  /** True once the node is shutting down (draining). */
+  isClosing: () => boolean;
 }
 
 /** A typing flag with no follow-up is cleared after this long. */
@@ -53,9 +56,10 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     return result.message;
   }
 
+  const presenceUpdates = createPresenceUpdates((event) => nsp.to(event.room).emit('presence:update', event), bus);
+
   function announceLeft({ room, member, count }: Departure): void {
-    nsp.to(room).emit('presence:update', { room, left: member, count });
-    bus.emit('member.left', { room, member, count });
+    presenceUpdates.left(room, member, count);
   }
 
   function limitOf(limit: number | undefined): number {
@@ -83,13 +87,29 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       socket.to(room).emit('typing:update', { room, user, typing });
     }
 
-    function leave(room: string): void {
+    function leave(room: string, disconnecting = false): void {
       if (typingTimers.has(room)) setTyping(room, false);
       void socket.leave(room);
+      // A draining node keeps the presence of the sockets it sends away until it closes
+      // (presence.close()): by then most of their users are back on another node, so the room
+      // sees nobody leave and join again, and the count never drops in between.
+      if (disconnecting && deps.isClosing()) return;
       presence.remove(room, user.id, socket.id).then(
-        (change) => change?.left && announceLeft({ room, member: change.left, count: change.count }),
+        (change) => change?.left && presenceUpdates.left(room, change.left, change.count),
         (err: unknown) => log.warn({ err, room }, 'presence update failed'),
       );
+    }
+
+    /** Counts the socket in the room; best effort: a Redis outage must not keep anyone from the room's history. */
+    async function enter(room: string): Promise<Member[]> {
+      try {
+        const change = await presence.add(room, user, socket.id);
+        if (change.joined) presenceUpdates.joined(room, user, change.count);
+        return change.members;
+      } catch (err) {
+        log.warn({ err, room }, 'presence update failed');
+        return [user];
+      }
     }
 
     socket.on(
@@ -99,29 +119,17 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         mustAccess(req.room);
         // Join before reading history: a message stored in between arrives twice, never zero times,
         // and clients merge by seq.
-        // A second join of the same room (a resync) must not count the socket twice.
-        const rejoin = socket.rooms.has(req.room);
         await socket.join(req.room);
-        // Presence is best effort: a Redis outage must not keep anyone from the room's history.
-        const change = rejoin
-          ? undefined
-          : await presence.add(req.room, user, socket.id).catch((err: unknown) => {
-              log.warn({ err, room: req.room }, 'presence update failed');
-              return undefined;
-            });
-        if (change?.joined) {
-          nsp.to(req.room).emit('presence:update', { room: req.room, joined: user, count: change.count });
-          bus.emit('member.joined', { room: req.room, member: user, count: change.count });
-        }
         const query = { limit: limitOf(req.limit) };
-        const [page, lastSeqs] = await Promise.all([
+        const [members, page, lastSeqs] = await Promise.all([
+          enter(req.room),
           store.history(req.room, req.after === undefined ? query : { ...query, after: req.after }),
           store.lastSeqs([req.room]),
         ]);
         return {
           room: req.room,
           messages: page.messages,
-          members: await presence.members(req.room).catch(() => [user]),
+          members,
           lastSeq: lastSeqs.get(req.room) ?? 0,
           hasMore: page.hasMore,
         };
@@ -171,11 +179,14 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     });
 
     socket.on('disconnecting', () => {
-      for (const room of socket.rooms) if (room !== socket.id) leave(room);
+      for (const room of socket.rooms) if (room !== socket.id) leave(room, true);
     });
   });
 
-  return { post, announceLeft };
+  /** Sends the presence updates still gathered; before the node's Redis connection closes. */
+  const flushPresence = () => presenceUpdates.flush();
+
+  return { post, announceLeft, flushPresence };
 }
 
 export type Chat = ReturnType<typeof registerChat>;
