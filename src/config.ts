@@ -69,6 +69,8 @@ export interface Config {
   webhookTimeoutMs: number;
   /** SHUTDOWN_TIMEOUT_MS: hard exit after SIGTERM. Default 25000. */
   shutdownTimeoutMs: number;
+  /** DRAIN_MS: at shutdown, clients are sent away spread over this long. Default 5000. */
+  drainMs: number;
   /** LOG_LEVEL: fatal, error, warn, info, debug, trace or silent. Default info. */
   logLevel: LogLevel;
   /** NODE_NAME: this node's name in logs and live data. Default the host name. */
@@ -391,6 +393,13 @@ const variables: Variables[] = [
     help: 'hard exit this long after SIGTERM',
     parse: integer(1000, 600_000),
   },
+  {
+    name: 'DRAIN_MS',
+    key: 'drainMs',
+    default: '5000',
+    help: 'at shutdown, each client is told to reconnect at its own time within this span, and its connection closes then',
+    parse: integer(0, 60_000),
+  },
   { name: 'LOG_LEVEL', key: 'logLevel', default: 'info', help: logLevels.join(', '), parse: logLevel },
   { name: 'NODE_NAME', key: 'nodeName', default: hostname(), help: "this node's name in logs and live data", parse: text },
 ];
@@ -405,6 +414,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const result = config as Config;
   if (result.historyLimit > result.historyMaxLimit) {
     throw new ConfigError(`HISTORY_LIMIT (${result.historyLimit}) must not exceed HISTORY_MAX_LIMIT (${result.historyMaxLimit})`);
+  }
+  if (result.drainMs + 3000 > result.shutdownTimeoutMs) {
+    throw new ConfigError(
+      `DRAIN_MS (${result.drainMs}) must be at least 3000 below SHUTDOWN_TIMEOUT_MS (${result.shutdownTimeoutMs}), so the drain ends before the hard stop`,
+    );
   }
   if (result.webhookUrl && !result.webhookSecret) {
     throw new ConfigError('WEBHOOK_SECRET must be set when WEBHOOK_URL is, so receivers can verify what they get');

@@ -21,6 +21,7 @@ describe('config', () => {
     assert.equal(config.maxMessageLength, 2000);
     assert.equal(config.pingIntervalMs, 25000);
     assert.equal(config.logLevel, 'info');
+    assert.equal(config.drainMs, 5000);
   });
 
   test('parses values', () => {
@@ -53,6 +54,7 @@ describe('config', () => {
       { PING_INTERVAL_MS: '30000' },
       { LOG_LEVEL: 'loud' },
       { MESSAGE_RATE_PER_SEC: '1.5' },
+      { DRAIN_MS: '23000' },
     ];
     for (const env of bad) {
       const name = Object.keys(env)[0] as string;

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { Manager } from 'socket.io-client';
+import type { DrainingEvent } from '../src/protocol.js';
+import { startNode } from './cluster-helpers.js';
+import { type ChatClient, chatClient, tempDir, waitFor } from './helpers.js';
+
+interface Seen {
+  retryInMs: number;
+  /** When `server:draining` arrived and when the transport closed, ms since the epoch. */
+  drainingAt: number;
+  closedAt: number;
+  reason: string;
+}
+
+/** Resolves with what one socket saw of the drain. */
+function watchDrain(socket: { once(event: string, listener: (...args: any[]) => void): unknown }): Promise<Seen> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('not drained within 15 s')), 15_000);
+    socket.once('server:draining', ({ retryInMs }: DrainingEvent) => {
+      const drainingAt = Date.now();
+      socket.once('disconnect', (reason: string) => {
+        clearTimeout(timer);
+        resolve({ retryInMs, drainingAt, closedAt: Date.now(), reason });
+      });
+    });
+  });
+}
+
+describe('drain', () => {
+  test('SIGTERM closes each transport at its own retryInMs, spread out, then the process exits 0', async () => {
+    const drainMs = 2000;
+    const node = await startNode({ DATABASE_PATH: join(tempDir(), 'db.sqlite'), DRAIN_MS: String(drainMs) });
+    const sockets: ChatClient[] = Array.from({ length: 40 }, () => chatClient(node.url));
+    const drains = sockets.map(watchDrain);
+    // One browser tab: /chat and /push over one connection get one retryInMs.
+    const manager = new Manager(node.url, { transports: ['websocket'], reconnection: false });
+    const tabChat = manager.socket('/chat');
+    const tabPush = manager.socket('/push');
+    const tab = [watchDrain(tabChat), watchDrain(tabPush)];
+    await Promise.all(
+      [...sockets, tabChat, tabPush].map((s) => {
+        const connected = waitFor(s, 'connect');
+        s.connect();
+        return connected;
+      }),
+    );
+
+    const signalled = Date.now();
+    node.child.kill('SIGTERM');
+    const seen = await Promise.all(drains);
+    // The hard stop (SHUTDOWN_TIMEOUT_MS) would end it with 1 rather than hang.
+    const exitCode = await node.exited;
+    const exitedAt = Date.now();
+
+    for (const s of seen) {
+      assert.equal(s.reason, 'transport close', 'a reason that would stop the client reconnecting');
+      assert.ok(s.retryInMs >= 0 && s.retryInMs < drainMs, `retryInMs ${s.retryInMs}`);
+      const after = s.closedAt - s.drainingAt;
+      // Never before its time (a few ms for delivery), and within a 100 ms batch of it.
+      assert.ok(after >= s.retryInMs - 50, `closed ${after} ms after draining, retryInMs ${s.retryInMs}`);
+      assert.ok(after <= s.retryInMs + 350, `closed ${after} ms after draining, retryInMs ${s.retryInMs}`);
+    }
+    const closedAt = seen.map((s) => s.closedAt - signalled);
+    const batches = new Set(closedAt.map((ms) => Math.floor(ms / 100)));
+    assert.ok(Math.max(...closedAt) - Math.min(...closedAt) >= drainMs / 2, `all closed within ${Math.max(...closedAt) - Math.min(...closedAt)} ms`);
+    assert.ok(batches.size >= 8, `closed in only ${batches.size} batches`);
+
+    const [chatSide, pushSide] = await Promise.all(tab);
+    assert.equal(chatSide?.retryInMs, pushSide?.retryInMs, 'one connection, one time');
+
+    assert.equal(exitCode, 0, node.output());
+    const last = Math.max(...seen.map((s) => s.closedAt));
+    assert.ok(exitedAt - last < 2500, `exited ${exitedAt - last} ms after the last close`);
+  });
+});
