@@ -88,6 +88,8 @@ class Client {
   /** Measuring the storm: join acks go into the histogram. */
   static joinAcks: Histogram | undefined;
   static stopping = false;
+  /** Why reconnects failed, by reason. */
+  static failures = new Map<string, number>();
 
   constructor(
     readonly room: string,
@@ -145,7 +147,9 @@ class Client {
         try {
           await this.open();
           return;
-        } catch {
+        } catch (err) {
+          const why = (err as Error).message;
+          Client.failures.set(why, (Client.failures.get(why) ?? 0) + 1);
           this.conn?.close();
           this.conn = undefined;
           await sleep(Math.random() * Math.min(500 * 2 ** attempt, 5000));
@@ -297,6 +301,10 @@ async function storm(target: Target): Promise<Figures> {
       const resynced = clients.filter((c) => c.resyncedAt !== undefined).length;
       const sent = [...acked.values()].reduce((n, s) => n + s.size, 0);
       if (failedSends > 0) process.stderr.write(`  ${target}: ${failedSends} sends failed\n`);
+      if (Client.failures.size > 0) process.stderr.write(`  ${target}: reconnects failed: ${JSON.stringify([...Client.failures])}\n`);
+      Client.failures.clear();
+      const resyncAt = clients.map((c) => ((c.resyncedAt ?? Number.NaN) - t0) / 1000).sort((x, y) => x - y);
+      process.stderr.write(`  ${target}: resynced after ${[50, 90, 99, 100].map((p) => `p${p} ${resyncAt[Math.min(resyncAt.length - 1, Math.floor((p / 100) * resyncAt.length))]?.toFixed(1)} s`).join(', ')}\n`);
       return {
         'resynced (of clients)': resynced,
         'all resynced after SIGTERM (s)': (done - t0) / 1000,

@@ -15,6 +15,7 @@ import { createTokenBucket } from '../rate-limit.js';
 import type { Store } from '../store/store.js';
 import { createChatParsers, messageText } from '../validation.js';
 import { handler } from './handler.js';
+import { joinPage } from './join-page.js';
 import type { Departure, Presence } from './presence.js';
 import { createPresenceUpdates } from './presence-updates.js';
 
@@ -120,19 +121,8 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         // Join before reading history: a message stored in between arrives twice, never zero times,
         // and clients merge by seq.
         await socket.join(req.room);
-        const query = { limit: limitOf(req.limit) };
-        const [members, page, lastSeqs] = await Promise.all([
-          enter(req.room),
-          store.history(req.room, req.after === undefined ? query : { ...query, after: req.after }),
-          store.lastSeqs([req.room]),
-        ]);
-        return {
-          room: req.room,
-          messages: page.messages,
-          members,
-          lastSeq: lastSeqs.get(req.room) ?? 0,
-          hasMore: page.hasMore,
-        };
+        const [members, page] = await Promise.all([enter(req.room), joinPage(store, req.room, req.after, limitOf(req.limit))]);
+        return { room: req.room, messages: page.messages, members, lastSeq: page.lastSeq, hasMore: page.hasMore };
       }),
     );
 
