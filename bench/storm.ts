@@ -243,7 +243,7 @@ async function services(target: Target): Promise<{ env: Record<string, string>; 
 
 async function storm(target: Target): Promise<Figures> {
   const { env, entry, cleanup } = await services(target);
-  const serverEnv = { ...env, DRAIN_MS: String(drainMs), LOG_LEVEL: 'error' };
+  const serverEnv = { ...env, DRAIN_MS: String(drainMs), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error' };
   const prof = process.env.BENCH_SERVER_CPU_PROF;
   const started: BenchNode[] = [];
   try {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { joinPage } from '../src/realtime/join-page.js';
+import { createJoinPages } from '../src/realtime/join-page.js';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import type { Store } from '../src/store/store.js';
@@ -13,7 +13,7 @@ const author = { id: 'a', name: 'A', kind: 'user' as const };
 
 /** What a join answers, as [seqs, hasMore, lastSeq]. */
 async function page(store: Store, room: string, from: number | undefined, limit: number) {
-  const p = await joinPage(store, room, from, limit);
+  const p = await createJoinPages(store)(room, from, limit);
   return [p.messages.map((m) => m.seq), p.hasMore, p.lastSeq];
 }
 
@@ -30,6 +30,24 @@ async function checkJoinPages(store: Store) {
   assert.deepEqual(await page(store, 'r', 1, 3), [[2, 3, 4], true, 5], 'resume, more than a page missed');
   assert.deepEqual(await page(store, 'r', 9, 3), [[], false, 5], 'resume past the room: numbering restarted');
   assert.deepEqual(await page(store, 'empty', 4, 3), [[], false, 0], 'resume into a room that is empty now');
+
+  // A storm of resumes: those of one event-loop turn share one query, and read history only
+  // where something was missed.
+  const calls = { history: 0, lastSeqs: 0 };
+  const counted: Store = {
+    ...store,
+    history: (...args) => (calls.history++, store.history(...args)),
+    lastSeqs: (...args) => (calls.lastSeqs++, store.lastSeqs(...args)),
+  };
+  const joinPage = createJoinPages(counted);
+  const resumes = await Promise.all([
+    ...Array.from({ length: 20 }, (_, i) => joinPage(`quiet-${i}`, 0, 50)),
+    joinPage('r', 5, 50),
+    joinPage('r', 4, 50),
+  ]);
+  assert.deepEqual(calls, { history: 1, lastSeqs: 1 });
+  assert.deepEqual(resumes.at(-1)?.messages.map((m) => m.seq), [5]);
+  assert.ok(resumes.every((p) => !p.hasMore));
 }
 
 describe('join page', () => {

@@ -15,7 +15,7 @@ import { createTokenBucket } from '../rate-limit.js';
 import type { Store } from '../store/store.js';
 import { createChatParsers, messageText } from '../validation.js';
 import { handler } from './handler.js';
-import { joinPage } from './join-page.js';
+import { createJoinPages } from './join-page.js';
 import type { Departure, Presence } from './presence.js';
 import { createPresenceUpdates } from './presence-updates.js';
 
@@ -47,6 +47,7 @@ const typingTtlMs = 5000;
 export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   const { config, store, presence, bus, log } = deps;
   const parse = createChatParsers(config.maxMessageLength);
+  const joinPage = createJoinPages(store);
 
   async function post(input: { room: string; text: string; author: Member; clientId?: string }) {
     const result = await store.append(input);
@@ -121,7 +122,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         // Join before reading history: a message stored in between arrives twice, never zero times,
         // and clients merge by seq.
         await socket.join(req.room);
-        const [members, page] = await Promise.all([enter(req.room), joinPage(store, req.room, req.after, limitOf(req.limit))]);
+        const [members, page] = await Promise.all([enter(req.room), joinPage(req.room, req.after, limitOf(req.limit))]);
         return { room: req.room, messages: page.messages, members, lastSeq: page.lastSeq, hasMore: page.hasMore };
       }),
     );

@@ -5,27 +5,58 @@ export interface JoinPage extends Page {
   lastSeq: number;
 }
 
+interface Waiting {
+  resolve(lastSeq: number): void;
+  reject(err: unknown): void;
+}
+
 /**
- * The history a `room:join` returns and the room's newest seq, in one query wherever the page
- * itself shows the newest seq (a storm of rejoins costs one query each, not two):
- * - a first join reads the newest page, whose last message is the room's newest;
- * - a resume (`after` > 0) reads from `after - 1`, so the page starts with message `after`
- *   itself: the room has reached it, and a page with nothing newer still tells where it stands.
- * Only a resume with more than a page to catch up, or with an `after` the room never reached (its
- * numbering restarted), asks for the newest seq as well.
+ * The history a `room:join` returns, with the room's newest seq, for as few queries as a storm
+ * of rejoins allows:
+ * - a first join reads the newest page, whose last message is the room's newest: one query;
+ * - a resume (`after`) first asks the room's newest seq, together with every other resume of the
+ *   same event-loop turn (one `lastSeqs` query for all their rooms), and reads history only when
+ *   the room has moved past `after`: after a node goes away, most of its clients missed nothing.
+ * The socket has joined the room before this runs, so a message stored after the newest seq was
+ * read reaches it live.
  */
-export async function joinPage(store: Store, room: string, after: number | undefined, limit: number): Promise<JoinPage> {
-  if (after === undefined) {
-    const page = await store.history(room, { limit });
-    return { ...page, lastSeq: page.messages.at(-1)?.seq ?? 0 };
+export function createJoinPages(store: Store) {
+  let batch: Map<string, Waiting[]> | undefined;
+
+  async function ask(rooms: Map<string, Waiting[]>): Promise<void> {
+    try {
+      const lastSeqs = await store.lastSeqs([...rooms.keys()]);
+      for (const [room, waiting] of rooms) for (const w of waiting) w.resolve(lastSeqs.get(room) ?? 0);
+    } catch (err) {
+      for (const waiting of rooms.values()) for (const w of waiting) w.reject(err);
+    }
   }
-  const anchor = after > 0;
-  const page = await store.history(room, anchor ? { after: after - 1, limit: limit + 1 } : { after, limit });
-  const reached = !anchor || page.messages[0]?.seq === after;
-  const newer = page.messages.filter((m) => m.seq > after);
-  const messages = newer.slice(0, limit);
-  const hasMore = page.hasMore || newer.length > limit;
-  if (reached && !hasMore) return { messages, hasMore, lastSeq: messages.at(-1)?.seq ?? after };
-  const lastSeqs = await store.lastSeqs([room]);
-  return { messages, hasMore, lastSeq: lastSeqs.get(room) ?? 0 };
+
+  function lastSeq(room: string): Promise<number> {
+    if (!batch) {
+      const rooms = (batch = new Map());
+      setImmediate(() => {
+        batch = undefined;
+        void ask(rooms);
+      });
+    }
+    const rooms = batch;
+    return new Promise((resolve, reject) => {
+      const waiting = rooms.get(room);
+      if (waiting) waiting.push({ resolve, reject });
+      else rooms.set(room, [{ resolve, reject }]);
+    });
+  }
+
+  return async function joinPage(room: string, after: number | undefined, limit: number): Promise<JoinPage> {
+    if (after === undefined) {
+      const page = await store.history(room, { limit });
+      return { ...page, lastSeq: page.messages.at(-1)?.seq ?? 0 };
+    }
+    const newest = await lastSeq(room);
+    // Not past `after`: nothing was missed (or the room's numbering restarted below it).
+    if (newest <= after) return { messages: [], hasMore: false, lastSeq: newest };
+    const page = await store.history(room, { after, limit });
+    return { ...page, lastSeq: Math.max(newest, page.messages.at(-1)?.seq ?? 0) };
+  };
 }
