@@ -4,9 +4,10 @@
  * no store, no validation, no auth, no presence. Whatever roomcast costs beyond this is the
  * price of its own features.
  *
- * Env: PORT (default 3100), HOST (default 127.0.0.1), DRAIN_MS (default 0: on SIGTERM, each client
- * gets `server:draining` with a random `retryInMs` below it and its transport closes then, as
- * roomcast does; the storm bench needs that). Prints nothing unless something fails.
+ * Env: PORT (default 3100), HOST (default 127.0.0.1); DRAIN_RATE and DRAIN_MS (unset: none): on
+ * SIGTERM each client gets `server:draining` with a random `retryInMs` and its transport closes
+ * then, DRAIN_RATE a second over at most DRAIN_MS, as roomcast does (the storm bench needs that).
+ * Prints nothing unless something fails.
  * Run: node --import tsx bench/bare-server.ts
  */
 import { createServer } from 'node:http';
@@ -15,6 +16,7 @@ import type { ChatClientToServer, ChatServerToClient, Member, Message } from '..
 
 const port = Number(process.env.PORT ?? 3100);
 const host = process.env.HOST ?? '127.0.0.1';
+const drainRate = Number(process.env.DRAIN_RATE ?? Number.POSITIVE_INFINITY);
 const drainMs = Number(process.env.DRAIN_MS ?? 0);
 
 const http = createServer((req, res) => {
@@ -69,8 +71,9 @@ http.listen(port, host);
 
 const stop = (): void => {
   let last = 0;
+  const spreadMs = Math.min(drainMs, (chat.sockets.size * 1000) / drainRate);
   for (const socket of chat.sockets.values()) {
-    const retryInMs = Math.floor(Math.random() * drainMs);
+    const retryInMs = Math.floor(Math.random() * spreadMs);
     last = Math.max(last, retryInMs);
     socket.emit('server:draining', { retryInMs });
     setTimeout(() => socket.conn.close(), retryInMs);

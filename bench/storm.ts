@@ -32,7 +32,8 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '5' },
     runs: { type: 'string', default: '1' },
     targets: { type: 'string', default: 'roomcast,bare' },
-    'drain-ms': { type: 'string', default: '5000' },
+    'drain-rate': { type: 'string', default: '500' },
+    'drain-ms': { type: 'string', default: '15000' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -44,7 +45,8 @@ if (args.help) {
   --rate N         messages/s per sender (default 5)
   --runs N         repeat, report medians (default 1)
   --targets LIST   roomcast,bare (default both)
-  --drain-ms N     DRAIN_MS of both servers: retryInMs is spread below it (default 5000)
+  --drain-rate N   DRAIN_RATE of both servers: clients sent away per second (default 500, as roomcast)
+  --drain-ms N     DRAIN_MS of both servers: the longest drain (default 15000, as roomcast)
 Env: REDIS_URL, TEST_DATABASE_URL (an admin connection that may CREATE DATABASE);
 BENCH_SERVER_CPU_PROF=DIR makes node B write a V8 CPU profile there.`);
   process.exit(0);
@@ -54,6 +56,7 @@ const roomSize = Number(args['room-size']);
 const senderCount = Number(args.senders);
 const rate = Number(args.rate);
 const runs = Number(args.runs);
+const drainRate = Number(args['drain-rate']);
 const drainMs = Number(args['drain-ms']);
 const targets = (args.targets ?? '').split(',').filter((t): t is Target => t === 'roomcast' || t === 'bare');
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -243,7 +246,7 @@ async function services(target: Target): Promise<{ env: Record<string, string>; 
 
 async function storm(target: Target): Promise<Figures> {
   const { env, entry, cleanup } = await services(target);
-  const serverEnv = { ...env, DRAIN_MS: String(drainMs), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error' };
+  const serverEnv = { ...env, DRAIN_RATE: String(drainRate), DRAIN_MS: String(drainMs), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error' };
   const prof = process.env.BENCH_SERVER_CPU_PROF;
   const started: BenchNode[] = [];
   try {
@@ -352,7 +355,7 @@ for (const key of keys) {
 }
 console.log(
   `\nstorm: ${clientCount} clients in rooms of ${roomSize} on node A, SIGTERM, all move to B; ` +
-    `${senderCount} senders x ${rate} msg/s on B; DRAIN_MS ${drainMs}; ${runs > 1 ? `median of ${runs} runs` : '1 run'}`,
+    `${senderCount} senders x ${rate} msg/s on B; DRAIN_RATE ${drainRate}, DRAIN_MS ${drainMs}; ${runs > 1 ? `median of ${runs} runs` : '1 run'}`,
 );
 console.table(table);
 if (targets.includes('roomcast')) {

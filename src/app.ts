@@ -71,7 +71,7 @@ async function openState(config: Config, nodeId: string, log: FastifyBaseLogger)
 }
 
 export interface AppOptions {
-  /** Clients are sent away over this many milliseconds at shutdown. Default DRAIN_MS (5000). */
+  /** The longest the drain at shutdown may take, in ms. Default DRAIN_MS (15000). */
   drainMs?: number;
 }
 
@@ -210,11 +210,11 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
 
   async function shutdown(): Promise<void> {
     if (io.engine.clientsCount > 0) {
-      const spreadMs = options.drainMs ?? config.drainMs;
-      await drain([chatNsp, pushNsp], spreadMs);
+      const maxMs = options.drainMs ?? config.drainMs;
+      await drain([chatNsp, pushNsp], { perSecond: config.drainRate, maxMs });
       // The last ones need a moment to join elsewhere before presence.close() below takes this
       // node's users out: whoever is back by then is never seen to leave.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(spreadMs, drainGraceMs)));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(maxMs, drainGraceMs)));
     }
     live.close();
     webhooks?.close();

@@ -69,7 +69,9 @@ export interface Config {
   webhookTimeoutMs: number;
   /** SHUTDOWN_TIMEOUT_MS: hard exit after SIGTERM. Default 25000. */
   shutdownTimeoutMs: number;
-  /** DRAIN_MS: at shutdown, clients are sent away spread over this long. Default 5000. */
+  /** DRAIN_RATE: at shutdown, clients sent to the other nodes per second, at most. Default 500. */
+  drainRate: number;
+  /** DRAIN_MS: the longest the drain at shutdown may take (a faster pace past it). Default 15000. */
   drainMs: number;
   /** LOG_LEVEL: fatal, error, warn, info, debug, trace or silent. Default info. */
   logLevel: LogLevel;
@@ -394,10 +396,17 @@ const variables: Variables[] = [
     parse: integer(1000, 600_000),
   },
   {
+    name: 'DRAIN_RATE',
+    key: 'drainRate',
+    default: '500',
+    help: 'at shutdown, each client is told its own time to reconnect elsewhere, and its connection closes then: this many a second',
+    parse: integer(1, 100_000),
+  },
+  {
     name: 'DRAIN_MS',
     key: 'drainMs',
-    default: '5000',
-    help: 'at shutdown, each client is told to reconnect at its own time within this span, and its connection closes then',
+    default: '15000',
+    help: 'the longest the drain at shutdown may take; more clients than DRAIN_RATE allows in it go faster',
     parse: integer(0, 60_000),
   },
   { name: 'LOG_LEVEL', key: 'logLevel', default: 'info', help: logLevels.join(', '), parse: logLevel },

@@ -21,7 +21,8 @@ describe('config', () => {
     assert.equal(config.maxMessageLength, 2000);
     assert.equal(config.pingIntervalMs, 25000);
     assert.equal(config.logLevel, 'info');
-    assert.equal(config.drainMs, 5000);
+    assert.equal(config.drainMs, 15000);
+    assert.equal(config.drainRate, 500);
   });
 
   test('parses values', () => {

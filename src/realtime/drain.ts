@@ -9,22 +9,31 @@ interface Connection {
   close(): void;
 }
 
+export interface DrainPace {
+  /** Connections sent away per second, at most. */
+  perSecond: number;
+  /** The longest the whole drain may take. */
+  maxMs: number;
+}
+
 /**
- * Sends every client away over `spreadMs` instead of all at once, so the other nodes take them
- * in a stream rather than a wave. Each connection gets `server:draining` with its own
- * `retryInMs` (uniform below `spreadMs`; the same for its /chat and /push sockets, which share
- * the transport), and its transport is closed no earlier than that, in batches every 100 ms.
- * Closing the transport, not `disconnectSockets()` (which forbids reconnecting), lets a client
- * that ignores the event reconnect by itself, at its own time. Resolves once the last is closed.
+ * Sends every client away at a steady pace instead of all at once, so the other nodes take them
+ * in a stream rather than a wave: over `connections / perSecond` seconds, at most `maxMs`. Each
+ * connection gets `server:draining` with its own `retryInMs` (uniform over that span; the same
+ * for its /chat and /push sockets, which share the transport), and its transport is closed no
+ * earlier than that, in batches every 100 ms. Closing the transport, not `disconnectSockets()`
+ * (which forbids reconnecting), lets a client that ignores the event reconnect by itself, at its
+ * own time. Resolves once the last is closed.
  */
-export async function drain(namespaces: readonly (ChatNamespace | PushNamespace)[], spreadMs: number): Promise<void> {
+export async function drain(namespaces: readonly (ChatNamespace | PushNamespace)[], pace: DrainPace): Promise<void> {
+  const sockets = namespaces.flatMap((nsp) => [...(nsp as ChatNamespace).sockets.values()]);
+  const connections = new Set(sockets.map((socket) => socket.conn)).size;
+  const spreadMs = Math.min(pace.maxMs, (connections * 1000) / pace.perSecond);
   const due = new Map<Connection, number>();
-  for (const nsp of namespaces) {
-    for (const socket of (nsp as ChatNamespace).sockets.values()) {
-      let retryInMs = due.get(socket.conn);
-      if (retryInMs === undefined) due.set(socket.conn, (retryInMs = Math.floor(Math.random() * spreadMs)));
-      socket.emit('server:draining', { retryInMs });
-    }
+  for (const socket of sockets) {
+    let retryInMs = due.get(socket.conn);
+    if (retryInMs === undefined) due.set(socket.conn, (retryInMs = Math.floor(Math.random() * spreadMs)));
+    socket.emit('server:draining', { retryInMs });
   }
   const queue = [...due].sort((a, b) => a[1] - b[1]);
   const started = Date.now();
