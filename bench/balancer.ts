@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 export interface Balancer {
   port: number;
+  pid: number;
   /** New connections go to this port on 127.0.0.1 from now on. */
   route(port: number): void;
   close(): Promise<void>;
@@ -31,6 +32,7 @@ export async function startBalancer(firstBackend: number, core: number): Promise
   });
   return {
     port,
+    pid: child.pid as number,
     route: (to) => child.send({ route: to }),
     close: () =>
       new Promise((resolve) => {

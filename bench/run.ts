@@ -20,6 +20,7 @@ import {
   median,
   nowMs,
   readCoreBusyMs,
+  waitForQuiet,
   readProcCpu,
   readProcCpuMs,
   readProcRssKiB,
@@ -505,26 +506,6 @@ function noiseOf(f: Figures): string | undefined {
   return undefined;
 }
 
-/** Waits (up to maxMs) until neither CPU has been over QUIET_PCT busy for 3 s in a row. */
-async function waitForQuiet(maxMs: number): Promise<void> {
-  const t0 = Date.now();
-  let quietSeconds = 0;
-  let said = false;
-  while (quietSeconds < 3) {
-    const a = [readCoreBusyMs(0), readCoreBusyMs(1)];
-    await sleep(1000);
-    const busy = Math.max((readCoreBusyMs(0) - (a[0] as number)) / 10, (readCoreBusyMs(1) - (a[1] as number)) / 10);
-    quietSeconds = busy < QUIET_PCT ? quietSeconds + 1 : 0;
-    if (quietSeconds > 0) continue;
-    if (Date.now() - t0 >= maxMs) {
-      process.stderr.write(`  CPUs still ${busy.toFixed(0)} % busy with other programs after ${maxMs / 1000} s; measuring anyway\n`);
-      return;
-    }
-    if (!said) process.stderr.write(`  other programs keep a CPU ${busy.toFixed(0)} % busy; waiting up to ${maxMs / 1000} s for quiet\n`);
-    said = true;
-  }
-}
-
 type Figures = Record<string, number>;
 
 /**
@@ -881,7 +862,7 @@ async function main(): Promise<void> {
   async function measureOnce(target: TargetName, sc: Scenario, label: string): Promise<Figures | undefined> {
     let server: RunningServer | undefined;
     try {
-      if (o.quietWait > 0) await waitForQuiet(o.quietWait * 1000);
+      if (o.quietWait > 0) await waitForQuiet(o.quietWait * 1000, QUIET_PCT);
       server = await startServer(target, o);
       const figures = sc.name === 'idle' ? await measureIdle(server, sc, o) : await measureTraffic(server, sc, o);
       const brief =

@@ -20,7 +20,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { AckResult, HistoryResult, JoinResult, Message, SendResult } from '../src/protocol.js';
 import { connectionConfig } from '../src/store/postgres.js';
 import { startBalancer } from './balancer.js';
-import { Histogram, median, nowMs } from './lib.js';
+import { Histogram, median, nowMs, readCoreBusyMs, readProcCpuMs, waitForQuiet } from './lib.js';
 import { type BenchNode, bareServerArgs, startBenchNode } from './node-process.js';
 import { WireClient } from './wire-client.js';
 
@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '5' },
     runs: { type: 'string', default: '1' },
     targets: { type: 'string', default: 'roomcast,bare' },
+    'quiet-wait': { type: 'string', default: '60' },
     'drain-rate': { type: 'string', default: '500' },
     'drain-ms': { type: 'string', default: '15000' },
     help: { type: 'boolean', default: false },
@@ -45,6 +46,7 @@ if (args.help) {
   --rate N         messages/s per sender (default 5)
   --runs N         repeat, report medians (default 1)
   --targets LIST   roomcast,bare (default both)
+  --quiet-wait S   before each storm, wait up to S s until both CPUs are under 10 % busy (default 60)
   --drain-rate N   DRAIN_RATE of both servers: clients sent away per second (default 500, as roomcast)
   --drain-ms N     DRAIN_MS of both servers: the longest drain (default 15000, as roomcast)
 Env: REDIS_URL, TEST_DATABASE_URL (an admin connection that may CREATE DATABASE);
@@ -56,6 +58,7 @@ const roomSize = Number(args['room-size']);
 const senderCount = Number(args.senders);
 const rate = Number(args.rate);
 const runs = Number(args.runs);
+const quietWaitMs = Number(args['quiet-wait']) * 1000;
 const drainRate = Number(args['drain-rate']);
 const drainMs = Number(args['drain-ms']);
 const targets = (args.targets ?? '').split(',').filter((t): t is Target => t === 'roomcast' || t === 'bare');
@@ -64,6 +67,11 @@ const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/tes
 const rooms = Math.ceil(clientCount / roomSize);
 
 type Target = 'roomcast' | 'bare';
+/** This process's CPU time so far, ms. */
+const ownCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Emits with an ack, rejecting after `ms`. */
@@ -88,6 +96,8 @@ class Client {
   cursor = 0;
   duplicates = 0;
   resyncedAt: number | undefined;
+  /** Where the client is, for the report of those that did not resync. */
+  state = 'new';
   /** Measuring the storm: join acks go into the histogram. */
   static joinAcks: Histogram | undefined;
   static stopping = false;
@@ -121,8 +131,10 @@ class Client {
     });
     conn.onDisconnect(() => this.move(conn));
     const rejoin = this.joined;
+    this.state = 'connecting';
     await conn.connect(this.session ? { name: this.name, session: this.session } : { name: this.name }, 30_000);
     const sentAt = nowMs();
+    this.state = 'joining';
     const join = await request<JoinResult>(conn, 'room:join', rejoin ? { room: this.room, after: this.cursor } : { room: this.room });
     if (!join.ok) throw new Error(`join: ${join.error.code}`);
     Client.joinAcks?.add((nowMs() - sentAt) * 1000);
@@ -137,6 +149,7 @@ class Client {
       for (const m of page.messages) this.take(m);
       more = page.hasMore;
     }
+    this.state = 'joined';
     if (rejoin) this.resyncedAt = nowMs();
   }
 
@@ -144,6 +157,7 @@ class Client {
   private move(conn: WireClient): void {
     if (this.conn !== conn || Client.stopping) return;
     this.conn = undefined;
+    this.state = 'moving';
     conn.close();
     void (async () => {
       for (let attempt = 0; !Client.stopping; attempt++) {
@@ -218,6 +232,7 @@ interface Figures {
   'A exit code': number;
   'A exited after SIGTERM (s)': number;
   'generator event-loop delay p99 (ms)': number;
+  'other programs during the storm (% of 2 CPUs)': number;
 }
 
 /** Starts what `target` needs: for roomcast a fresh database and Redis prefix, cleaned up after. */
@@ -248,9 +263,10 @@ async function storm(target: Target): Promise<Figures> {
   const { env, entry, cleanup } = await services(target);
   const serverEnv = { ...env, DRAIN_RATE: String(drainRate), DRAIN_MS: String(drainMs), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error' };
   const prof = process.env.BENCH_SERVER_CPU_PROF;
+  if (quietWaitMs > 0) await waitForQuiet(quietWaitMs, 10);
   const started: BenchNode[] = [];
   try {
-    const a = await startBenchNode(1, serverEnv, entry);
+    const a = await startBenchNode(0, serverEnv, entry);
     started.push(a);
     const b = await startBenchNode(0, serverEnv, entry, prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []);
     started.push(b);
@@ -284,12 +300,26 @@ async function storm(target: Target): Promise<Figures> {
       balancer.route(port(b.url));
       const t0 = nowMs();
       const cpu0 = b.cpuMs();
+      // Everything that ran on the machine, and what of it was this storm's own processes; A's
+      // share is read until it exits.
+      const busy0 = readCoreBusyMs(0) + readCoreBusyMs(1);
+      const own0 = cpu0 + a.cpuMs() + readProcCpuMs(balancer.pid) + ownCpuMs();
+      let aCpu = a.cpuMs();
       const aExit = a.exited.then((code) => ({ code, at: nowMs() }));
       void a.stop();
       const deadline = t0 + 60_000;
-      while (clients.some((c) => c.resyncedAt === undefined) && nowMs() < deadline) await sleep(20);
+      while (clients.some((c) => c.resyncedAt === undefined) && nowMs() < deadline) {
+        await sleep(20);
+        try {
+          aCpu = a.cpuMs();
+        } catch {
+          // A has exited.
+        }
+      }
       const done = Math.max(...clients.map((c) => c.resyncedAt ?? nowMs()));
       const cpuMs = b.cpuMs() - cpu0 - idleRate * (nowMs() - t0);
+      const own = b.cpuMs() + aCpu + readProcCpuMs(balancer.pid) + ownCpuMs() - own0;
+      const others = (100 * (readCoreBusyMs(0) + readCoreBusyMs(1) - busy0 - own)) / (2 * (nowMs() - t0));
       loop.disable();
       await sleep(1000);
       const failedSends = (await Promise.all(senders.map((s) => s.stop()))).reduce((x, y) => x + y, 0);
@@ -306,6 +336,9 @@ async function storm(target: Target): Promise<Figures> {
       if (failedSends > 0) process.stderr.write(`  ${target}: ${failedSends} sends failed\n`);
       if (Client.failures.size > 0) process.stderr.write(`  ${target}: reconnects failed: ${JSON.stringify([...Client.failures])}\n`);
       Client.failures.clear();
+      const stuck = new Map<string, number>();
+      for (const c of clients) if (c.resyncedAt === undefined) stuck.set(c.state, (stuck.get(c.state) ?? 0) + 1);
+      if (stuck.size > 0) process.stderr.write(`  ${target}: not resynced, by state: ${JSON.stringify([...stuck])}\n`);
       const resyncAt = clients.map((c) => ((c.resyncedAt ?? Number.NaN) - t0) / 1000).sort((x, y) => x - y);
       process.stderr.write(`  ${target}: resynced after ${[50, 90, 99, 100].map((p) => `p${p} ${resyncAt[Math.min(resyncAt.length - 1, Math.floor((p / 100) * resyncAt.length))]?.toFixed(1)} s`).join(', ')}\n`);
       return {
@@ -321,6 +354,7 @@ async function storm(target: Target): Promise<Figures> {
         'A exit code': exit.code ?? -1,
         'A exited after SIGTERM (s)': (exit.at - t0) / 1000,
         'generator event-loop delay p99 (ms)': loop.percentile(99) / 1e6,
+        'other programs during the storm (% of 2 CPUs)': Math.max(0, others),
       };
     } finally {
       Client.stopping = true;
