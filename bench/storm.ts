@@ -7,8 +7,9 @@
  * message of its room. The same storm runs against two bare Socket.IO servers
  * (bench/bare-server.ts) in the same run, for B's CPU per reconnect+join.
  *
- * Cores: B alone on core 0 (it is what is measured); A, the balancer and this process on core 1;
- * PostgreSQL and Redis unpinned.
+ * Cores: A and B on core 0 (B's CPU is read from /proc, per process), the balancer and this
+ * process on core 1, PostgreSQL and Redis unpinned. A with the clients' side on core 1 fell behind
+ * its own drain schedule whenever other programs took that core.
  *
  *   taskset -c 1 node --import tsx bench/storm.ts [--clients 5000] [--room-size 10] [--runs 1]
  */
