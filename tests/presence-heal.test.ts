@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, type TestContext, test } from 'node:test';
 import { SignJWT } from 'jose';
+import { createClient } from 'redis';
 import type { RoomSummary } from '../src/protocol.js';
 import { type Node, ownRedis, redisAvailable, startNode, tcpProxy, testPrefix, testRedisUrl } from './cluster-helpers.js';
 import { acked, connectChat, createTestDatabase, type PresenceLog, presenceLog } from './helpers.js';
@@ -88,6 +89,26 @@ describe('presence heals after Redis loses it', () => {
     const check = await assertPresenceWorks(nodes, 'heal', ['u1', 'u2', 'u3', 'u4'], logs);
     await check.leaveAndCheck(users[0] as (typeof users)[0]);
     // The restart itself told nobody anything: the only changes seen are u5's join and u1's leave.
+    for (const i of [1, 2, 3]) assert.deepEqual(since(i), { joins: ['u5'], leaves: ['u1'] });
+  });
+
+  test('keys gone without a reconnect (a flush): each node notices at its next beat and puts its users back', async (t) => {
+    const redis = await ownRedis();
+    const base = await env(t, redis.url);
+    if (!base) return;
+    const nodes = (await Promise.all([1, 2].map(() => startNode({ ...base, NODE_HEARTBEAT_MS: '300' })))) as [Node, Node];
+    const { users, logs, since } = await fourUsers(nodes, 'flush');
+
+    const marks = nodes.map((n) => n.output().length);
+    const admin = createClient({ url: redis.url });
+    admin.on('error', () => undefined);
+    await admin.connect();
+    await admin.flushAll();
+    await admin.close();
+    await Promise.all(nodes.map((n, i) => n.printed(healed(2), marks[i], 5000)));
+    assert.deepEqual(await rooms(nodes[1]), [{ room: 'flush', members: 4 }]);
+    const check = await assertPresenceWorks(nodes, 'flush', ['u1', 'u2', 'u3', 'u4'], logs);
+    await check.leaveAndCheck(users[0] as (typeof users)[0]);
     for (const i of [1, 2, 3]) assert.deepEqual(since(i), { joins: ['u5'], leaves: ['u1'] });
   });
 
