@@ -101,6 +101,8 @@ class Client {
   state = 'new';
   /** Measuring the storm: join acks go into the histogram. */
   static joinAcks: Histogram | undefined;
+  /** Measuring the storm: from opening the TCP connection to the namespace's connect, µs. */
+  static connects: Histogram | undefined;
   static stopping = false;
   /** Why reconnects failed, by reason. */
   static failures = new Map<string, number>();
@@ -133,7 +135,9 @@ class Client {
     conn.onDisconnect(() => this.move(conn));
     const rejoin = this.joined;
     this.state = 'connecting';
+    const connectAt = nowMs();
     await conn.connect(this.session ? { name: this.name, session: this.session } : { name: this.name }, 30_000);
+    Client.connects?.add((nowMs() - connectAt) * 1000);
     const sentAt = nowMs();
     this.state = 'joining';
     const join = await request<JoinResult>(conn, 'room:join', rejoin ? { room: this.room, after: this.cursor } : { room: this.room });
@@ -224,6 +228,8 @@ async function connectAll(clients: Client[], lanes: number): Promise<void> {
 interface Figures {
   'resynced (of clients)': number;
   'all resynced after SIGTERM (s)': number;
+  'connect p50 (ms)': number;
+  'connect p99 (ms)': number;
   'join ack p50 (ms)': number;
   'join ack p99 (ms)': number;
   'messages sent during the storm': number;
@@ -277,6 +283,7 @@ async function storm(target: Target): Promise<Figures> {
     try {
       Client.stopping = false;
       Client.joinAcks = undefined;
+      Client.connects = undefined;
       const clients = Array.from(
         { length: clientCount },
         (_, i) => new Client(`storm-${Math.floor(i / roomSize)}`, `c${i}`, target, viaBalancer),
@@ -298,6 +305,7 @@ async function storm(target: Target): Promise<Figures> {
       const loop = monitorEventLoopDelay({ resolution: 5 });
       loop.enable();
       Client.joinAcks = new Histogram();
+      Client.connects = new Histogram();
       balancer.route(port(b.url));
       const t0 = nowMs();
       const cpu0 = b.cpuMs();
@@ -345,6 +353,8 @@ async function storm(target: Target): Promise<Figures> {
       return {
         'resynced (of clients)': resynced,
         'all resynced after SIGTERM (s)': (done - t0) / 1000,
+        'connect p50 (ms)': Client.connects.percentile(50) / 1000,
+        'connect p99 (ms)': Client.connects.percentile(99) / 1000,
         'join ack p50 (ms)': Client.joinAcks.percentile(50) / 1000,
         'join ack p99 (ms)': Client.joinAcks.percentile(99) / 1000,
         'messages sent during the storm': sent,
