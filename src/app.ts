@@ -28,8 +28,6 @@ import { roomPattern } from './validation.js';
 import { startWebhooks } from './webhooks.js';
 
 const roomName = new RegExp(roomPattern);
-/** How long a drained node waits after closing its last transport before it leaves presence. */
-const drainGraceMs = 1000;
 
 /**
  * Where state lives: embedded (SQLite, in-process presence and pushes) for one node; PostgreSQL
@@ -210,11 +208,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
 
   async function shutdown(): Promise<void> {
     if (io.engine.clientsCount > 0) {
-      const maxMs = options.drainMs ?? config.drainMs;
-      await drain([chatNsp, pushNsp], { perSecond: config.drainRate, maxMs });
-      // The last ones need a moment to join elsewhere before presence.close() below takes this
-      // node's users out: whoever is back by then is never seen to leave.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(maxMs, drainGraceMs)));
+      await drain([chatNsp, pushNsp], { perSecond: config.drainRate, maxMs: options.drainMs ?? config.drainMs });
     }
     live.close();
     webhooks?.close();

@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { SignJWT } from 'jose';
 import { Manager } from 'socket.io-client';
 import type { DrainingEvent } from '../src/protocol.js';
-import { startNode } from './cluster-helpers.js';
-import { type ChatClient, chatClient, tempDir, waitFor } from './helpers.js';
+import { type Node, redisAvailable, startNode, testPrefix, testRedisUrl } from './cluster-helpers.js';
+import { acked, type ChatClient, chatClient, connectChat, createTestDatabase, presenceLog, tempDir, waitFor } from './helpers.js';
+
+const jwtSecret = 'drain-jwt-secret-0123456789';
+
+function token(sub: string) {
+  return new SignJWT({ sub, name: sub.toUpperCase() })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(jwtSecret));
+}
 
 interface Seen {
   retryInMs: number;
@@ -75,5 +85,48 @@ describe('drain', () => {
     assert.equal(exitCode, 0, node.output());
     const last = Math.max(...seen.map((s) => s.closedAt));
     assert.ok(exitedAt - last < 2500, `exited ${exitedAt - last} ms after the last close`);
+  });
+});
+
+describe('presence across a drain', () => {
+  test('a user back on another node soon after the drained one exits is never seen to leave; one who is not leaves then', async (t) => {
+    const databaseUrl = await createTestDatabase();
+    if (!databaseUrl || !(await redisAvailable())) return t.skip('needs Redis and PostgreSQL');
+    const env = {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: testRedisUrl,
+      REDIS_PREFIX: testPrefix(),
+      NODE_HEARTBEAT_MS: '300',
+      DRAIN_RATE: '4',
+      JWT_SECRET: jwtSecret,
+    };
+    const [a, b] = (await Promise.all([startNode(env), startNode(env)])) as [Node, Node];
+    const watcher = await connectChat(b.url, { token: await token('watcher') });
+    assert.ok((await acked(watcher.socket).emitWithAck('room:join', { room: 'move' })).ok);
+    const mover = await connectChat(a.url, { token: await token('mover') });
+    const leaver = await connectChat(a.url, { token: await token('leaver') });
+    for (const u of [mover, leaver]) assert.ok((await acked(u.socket).emitWithAck('room:join', { room: 'move' })).ok);
+    const seen = presenceLog(watcher.socket);
+    await seen.until((log) => log.count === 3);
+    const before = { joins: seen.joins.length, leaves: seen.leaves.length };
+
+    // The mover comes back slowly: to the other node only once the drained one has exited.
+    const disconnected = waitFor(mover.socket, 'disconnect', 10_000);
+    a.child.kill('SIGTERM');
+    await disconnected;
+    assert.equal(await a.exited, 0);
+    const again = await connectChat(b.url, { token: await token('mover') });
+    const join = await acked(again.socket).emitWithAck('room:join', { room: 'move', after: 0 });
+    assert.ok(join.ok);
+    assert.deepEqual(join.members.map((m) => m.id).sort(), ['leaver', 'mover', 'watcher']);
+    await seen.until((log) => log.leaves.some((m) => m.id === 'leaver'), 5000);
+    assert.deepEqual(seen.leaves.slice(before.leaves).map((m) => m.id), ['leaver']);
+    assert.deepEqual(seen.joins.slice(before.joins), []);
+    assert.equal(seen.count, 2);
+    const rooms = (await (await fetch(`${b.url}/api/rooms`)).json()) as { rooms: { room: string; members: number }[] };
+    assert.deepEqual(
+      rooms.rooms.map(({ room, members }) => ({ room, members })),
+      [{ room: 'move', members: 2 }],
+    );
   });
 });

@@ -92,9 +92,9 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     function leave(room: string, disconnecting = false): void {
       if (typingTimers.has(room)) setTyping(room, false);
       void socket.leave(room);
-      // A draining node keeps the presence of the sockets it sends away until it closes
-      // (presence.close()): by then most of their users are back on another node, so the room
-      // sees nobody leave and join again, and the count never drops in between.
+      // A draining node keeps the presence of the sockets it sends away and hands it over when
+      // it closes (presence.close()): their users come back on another node meanwhile, so the
+      // room sees nobody leave and join again, and the count never dips.
       if (disconnecting && deps.isClosing()) return;
       presence.remove(room, user.id, socket.id).then(
         (change) => change?.left && presenceUpdates.left(room, change.left, change.count),

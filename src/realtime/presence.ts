@@ -34,7 +34,11 @@ export interface Presence {
   busiest(max: number): Promise<Omit<RoomSummary, 'lastSeq'>[]>;
   /** Users who left without saying so: their node died. Never called on a single node. */
   onDeparture(listener: (departure: Departure) => void): void;
-  /** Takes back everything this node holds; users present only here leave (as departures). */
+  /**
+   * Stops this node's part. What it still counts stays counted for as long as a node that died
+   * would be (in Redis: until its alive key runs out), so users who reconnect to another node
+   * meanwhile are never seen to leave; the other nodes then take back the rest as departures.
+   */
   close(): Promise<void>;
 }
 
@@ -74,6 +78,10 @@ export class LocalRooms {
 
   members(room: string): Member[] {
     return [...(this.rooms.get(room)?.values() ?? [])].map((e) => e.member);
+  }
+
+  get empty(): boolean {
+    return this.rooms.size === 0;
   }
 
   /** Every room with its users here. */

@@ -228,9 +228,16 @@ export function createRedisPresence({ redis, prefix, nodeId, heartbeatMs, log }:
       closed = true;
       clearInterval(timer);
       redis.off('ready', healNow);
-      // Leaving cleanly: our users leave now rather than after missed beats.
-      await forget(nodeId).catch(() => undefined);
-      await redis.del(aliveKey(nodeId)).catch(() => undefined);
+      if (local.empty) {
+        await forget(nodeId).catch(() => undefined);
+        await redis.del(aliveKey(nodeId)).catch(() => undefined);
+        return;
+      }
+      // Handing over rather than leaving: the users a drain sent away stay counted until the
+      // alive key runs out, as if this node had died, so those who are back on another node by
+      // then (nearly all) are never seen to leave and join again, however slow the others are to
+      // take them; the other nodes take back the rest when they find this node gone.
+      await redis.set(aliveKey(nodeId), '1', { PX: heartbeatMs * 3 }).catch(() => undefined);
     },
   };
 }
