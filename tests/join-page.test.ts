@@ -31,8 +31,8 @@ async function checkJoinPages(store: Store) {
   assert.deepEqual(await page(store, 'r', 9, 3), [[], false, 5], 'resume past the room: numbering restarted');
   assert.deepEqual(await page(store, 'empty', 4, 3), [[], false, 0], 'resume into a room that is empty now');
 
-  // A storm of resumes: those of one event-loop turn share one query, and read history only
-  // where something was missed.
+  // A storm of resumes: those within 10 ms share one query, and read history only where
+  // something was missed.
   const calls = { history: 0, lastSeqs: 0 };
   const counted: Store = {
     ...store,
