@@ -151,7 +151,7 @@ export function createRedisPresence({ redis, prefix, nodeId, heartbeatMs, log }:
       for (const member of members) entries.push(room, member.id, JSON.stringify(member));
     }
     await redis.eval(healScript, { keys: [nodeKey, `${base}rooms`, `${base}nodes`], arguments: [base, nodeId, ...entries] });
-    log.info({ entries: entries.length / 3 }, 'presence of this node put back in Redis');
+    if (entries.length > 0) log.info({ entries: entries.length / 3 }, 'presence of this node put back in Redis');
   }
 
   let healing: Promise<void> | undefined;
