@@ -39,7 +39,10 @@ process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
 
 try {
-  await app.listen({ port: config.port, host: config.host });
+  // A reconnect storm (another node draining into this one) queues connections faster than one
+  // event-loop turn accepts them: past Node's default backlog of 511 the kernel drops SYNs, and
+  // each dropped client waits 1, 3, 7 s to retry. The kernel caps it at net.core.somaxconn.
+  await app.listen({ port: config.port, host: config.host, backlog: 4096 });
 } catch (err) {
   app.log.fatal({ err }, 'could not listen');
   process.exit(1);

@@ -4,7 +4,10 @@
  * no store, no validation, no auth, no presence. Whatever roomcast costs beyond this is the
  * price of its own features.
  *
- * Env: PORT (default 3100), HOST (default 127.0.0.1). Prints nothing unless something fails.
+ * Env: PORT (default 3100), HOST (default 127.0.0.1); DRAIN_RATE and DRAIN_MS (unset: none): on
+ * SIGTERM each client gets `server:draining` with a random `retryInMs` and its transport closes
+ * then, DRAIN_RATE a second over at most DRAIN_MS, as roomcast does (the storm bench needs that).
+ * Prints nothing unless something fails.
  * Run: node --import tsx bench/bare-server.ts
  */
 import { createServer } from 'node:http';
@@ -13,6 +16,8 @@ import type { ChatClientToServer, ChatServerToClient, Member, Message } from '..
 
 const port = Number(process.env.PORT ?? 3100);
 const host = process.env.HOST ?? '127.0.0.1';
+const drainRate = Number(process.env.DRAIN_RATE ?? Number.POSITIVE_INFINITY);
+const drainMs = Number(process.env.DRAIN_MS ?? 0);
 
 const http = createServer((req, res) => {
   // Engine.IO answers /socket.io itself; this only serves the readiness poll.
@@ -65,7 +70,15 @@ http.on('error', (err) => {
 http.listen(port, host);
 
 const stop = (): void => {
-  void io.close(() => process.exit(0));
+  let last = 0;
+  const spreadMs = Math.min(drainMs, (chat.sockets.size * 1000) / drainRate);
+  for (const socket of chat.sockets.values()) {
+    const retryInMs = Math.floor(Math.random() * spreadMs);
+    last = Math.max(last, retryInMs);
+    socket.emit('server:draining', { retryInMs });
+    setTimeout(() => socket.conn.close(), retryInMs);
+  }
+  setTimeout(() => void io.close(() => process.exit(0)), drainMs > 0 ? last + 1000 : 0);
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -206,3 +206,26 @@ export function readCoreBusyMs(core: number): number {
   const ticks = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
   return (ticks * 1000) / CLK_TCK;
 }
+
+/**
+ * Waits (up to maxMs) until neither CPU has been over `quietPct` busy for 3 s in a row: other
+ * programs on a shared machine skew every figure.
+ */
+export async function waitForQuiet(maxMs: number, quietPct: number): Promise<void> {
+  const t0 = Date.now();
+  let quietSeconds = 0;
+  let said = false;
+  while (quietSeconds < 3) {
+    const a = [readCoreBusyMs(0), readCoreBusyMs(1)];
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const busy = Math.max((readCoreBusyMs(0) - (a[0] as number)) / 10, (readCoreBusyMs(1) - (a[1] as number)) / 10);
+    quietSeconds = busy < quietPct ? quietSeconds + 1 : 0;
+    if (quietSeconds > 0) continue;
+    if (Date.now() - t0 >= maxMs) {
+      process.stderr.write(`  CPUs still ${busy.toFixed(0)} % busy with other programs after ${maxMs / 1000} s; measuring anyway\n`);
+      return;
+    }
+    if (!said) process.stderr.write(`  other programs keep a CPU ${busy.toFixed(0)} % busy; waiting up to ${maxMs / 1000} s for quiet\n`);
+    said = true;
+  }
+}

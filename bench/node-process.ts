@@ -1,16 +1,45 @@
 /**
- * What the push and cluster benchmarks share: starting built roomcast nodes, each on a core of its own
- * choosing (taskset) and a free port, and the open-loop schedule that loads them.
+ * What the benchmarks share: starting built roomcast nodes (or bare Socket.IO servers), each on a
+ * core of its own choosing (taskset) and a free port, and the open-loop schedule that loads them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { nowMs, readProcCpuMs } from './lib.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface BenchNode {
   url: string;
   pid: number;
   cpuMs(): number;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+  /** SIGTERM, then waits for the exit. */
   stop(): Promise<void>;
+}
+
+let bareEntry: string[] | undefined;
+
+/**
+ * The bare server runs as plain JavaScript, like the built roomcast, so neither carries a
+ * TypeScript loader. It is compiled into this checkout's dist/, from where `socket.io` resolves.
+ */
+export async function bareServerArgs(): Promise<string[]> {
+  if (bareEntry) return bareEntry;
+  const src = join(root, 'bench', 'bare-server.ts');
+  try {
+    const esbuild = await import('esbuild');
+    const out = join(root, 'dist', 'bench', 'bare-server.mjs');
+    mkdirSync(dirname(out), { recursive: true });
+    esbuild.buildSync({ entryPoints: [src], outfile: out, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
+    bareEntry = [out];
+  } catch {
+    bareEntry = ['--import', 'tsx', src];
+  }
+  return bareEntry;
 }
 
 async function freePort(): Promise<number> {
@@ -21,9 +50,19 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startBenchNode(core: number, env: Record<string, string>): Promise<BenchNode> {
+/**
+ * Starts `node <entry>` (default the built roomcast) pinned to `core`; `nodeArgs` go before the
+ * entry (e.g. --cpu-prof).
+ */
+export async function startBenchNode(
+  core: number,
+  env: Record<string, string>,
+  entry: string[] = ['dist/server.js'],
+  nodeArgs: string[] = [],
+): Promise<BenchNode> {
   const port = await freePort();
-  const child: ChildProcess = spawn('taskset', ['-c', String(core), process.execPath, 'dist/server.js'], {
+  const child: ChildProcess = spawn('taskset', ['-c', String(core), process.execPath, ...nodeArgs, ...entry], {
+    cwd: root,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -48,14 +87,17 @@ export async function startBenchNode(core: number, env: Record<string, string>):
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const pid = child.pid as number;
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
   return {
     url,
     pid,
     cpuMs: () => readProcCpuMs(pid),
+    exited,
     stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     },
   };

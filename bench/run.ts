@@ -20,6 +20,7 @@ import {
   median,
   nowMs,
   readCoreBusyMs,
+  waitForQuiet,
   readProcCpu,
   readProcCpuMs,
   readProcRssKiB,
@@ -30,6 +31,7 @@ import {
   type ToWorker,
   type WorkerConfig,
 } from './lib.js';
+import { bareServerArgs } from './node-process.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -302,27 +304,6 @@ function cpuProfArgs(envName: string, name: string): string[] {
   return ['--cpu-prof', `--cpu-prof-dir=${out}`];
 }
 
-let bareEntry: string[] | undefined;
-
-/**
- * The bare server runs as plain JavaScript, like the built roomcast, so neither carries a
- * TypeScript loader. It is compiled next to node_modules so `socket.io` still resolves.
- */
-async function bareServerArgs(): Promise<string[]> {
-  if (bareEntry) return bareEntry;
-  const src = join(root, 'bench', 'bare-server.ts');
-  try {
-    const esbuild = await import('esbuild');
-    const out = join(root, 'node_modules', '.cache', 'roomcast-bench', 'bare-server.mjs');
-    mkdirSync(dirname(out), { recursive: true });
-    esbuild.buildSync({ entryPoints: [src], outfile: out, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' });
-    bareEntry = [out];
-  } catch {
-    bareEntry = ['--import', 'tsx', src];
-  }
-  return bareEntry;
-}
-
 async function startServer(target: TargetName, o: Options): Promise<RunningServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'roomcast-bench-'));
@@ -523,26 +504,6 @@ function noiseOf(f: Figures): string | undefined {
   const peak = Math.max(f.otherCpu0PeakPct ?? 0, f.otherCpu1PeakPct ?? 0);
   if (peak > PEAK_PCT) return `other programs took ${peak.toFixed(0)} % of a CPU for half a second`;
   return undefined;
-}
-
-/** Waits (up to maxMs) until neither CPU has been over QUIET_PCT busy for 3 s in a row. */
-async function waitForQuiet(maxMs: number): Promise<void> {
-  const t0 = Date.now();
-  let quietSeconds = 0;
-  let said = false;
-  while (quietSeconds < 3) {
-    const a = [readCoreBusyMs(0), readCoreBusyMs(1)];
-    await sleep(1000);
-    const busy = Math.max((readCoreBusyMs(0) - (a[0] as number)) / 10, (readCoreBusyMs(1) - (a[1] as number)) / 10);
-    quietSeconds = busy < QUIET_PCT ? quietSeconds + 1 : 0;
-    if (quietSeconds > 0) continue;
-    if (Date.now() - t0 >= maxMs) {
-      process.stderr.write(`  CPUs still ${busy.toFixed(0)} % busy with other programs after ${maxMs / 1000} s; measuring anyway\n`);
-      return;
-    }
-    if (!said) process.stderr.write(`  other programs keep a CPU ${busy.toFixed(0)} % busy; waiting up to ${maxMs / 1000} s for quiet\n`);
-    said = true;
-  }
 }
 
 type Figures = Record<string, number>;
@@ -901,7 +862,7 @@ async function main(): Promise<void> {
   async function measureOnce(target: TargetName, sc: Scenario, label: string): Promise<Figures | undefined> {
     let server: RunningServer | undefined;
     try {
-      if (o.quietWait > 0) await waitForQuiet(o.quietWait * 1000);
+      if (o.quietWait > 0) await waitForQuiet(o.quietWait * 1000, QUIET_PCT);
       server = await startServer(target, o);
       const figures = sc.name === 'idle' ? await measureIdle(server, sc, o) : await measureTraffic(server, sc, o);
       const brief =

@@ -14,6 +14,7 @@ import { createIdentity } from './identity.js';
 import { createLive, createMemoryLiveClock, createRedisLiveClock } from './live.js';
 import { publicDir, webBuildDir } from './paths.js';
 import { type ChatNamespace, registerChat } from './realtime/chat.js';
+import { drain } from './realtime/drain.js';
 import { createIo, useIdentity } from './realtime/io.js';
 import { createMemoryPresence } from './realtime/presence.js';
 import { type PushNamespace, registerPush } from './realtime/push.js';
@@ -68,7 +69,7 @@ async function openState(config: Config, nodeId: string, log: FastifyBaseLogger)
 }
 
 export interface AppOptions {
-  /** Milliseconds between `server:draining` and closing the transports. Default 2000. */
+  /** The longest the drain at shutdown may take, in ms. Default DRAIN_MS (15000). */
   drainMs?: number;
 }
 
@@ -115,7 +116,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   const pushNsp = io.of('/push') as unknown as PushNamespace;
   useIdentity(chatNsp, identity, app.log);
   useIdentity(pushNsp, identity, app.log);
-  const chat = registerChat(chatNsp, { config, store, roomEpoch, presence, identity, bus, log: app.log });
+  const chat = registerChat(chatNsp, { config, store, roomEpoch, presence, identity, bus, log: app.log, isClosing });
   presence.onDeparture(chat.announceLeft);
   // After a Redis outage, clients catch up by cursor on what the outage kept from them: every
   // node's clients when our publishes were lost, our own clients when we missed the others'.
@@ -209,20 +210,14 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
 
   async function shutdown(): Promise<void> {
     if (io.engine.clientsCount > 0) {
-      // Tell clients to come back (to another node, where there is one) after a jittered delay,
-      // then close transports: clients see "transport close" and reconnect by themselves, which
-      // disconnectSockets() would forbid ("io server disconnect").
-      // Each socket gets its own delay, so they do not all come back at once.
-      const draining = () => ({ retryInMs: 500 + Math.floor(Math.random() * 5000) });
-      for (const socket of chatNsp.sockets.values()) socket.emit('server:draining', draining());
-      for (const socket of pushNsp.sockets.values()) socket.emit('server:draining', draining());
-      await new Promise((resolve) => setTimeout(resolve, options.drainMs ?? 2000));
+      await drain([chatNsp, pushNsp], { perSecond: config.drainRate, maxMs: options.drainMs ?? config.drainMs });
     }
     live.close();
     webhooks?.close();
     io.engine.close();
     await app.close();
     await presence.close();
+    chat.flushPresence();
     await Promise.all([store.close(), pushLog.close()]);
     await redis?.close();
   }

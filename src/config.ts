@@ -75,6 +75,10 @@ export interface Config {
   webhookTimeoutMs: number;
   /** SHUTDOWN_TIMEOUT_MS: hard exit after SIGTERM. Default 25000. */
   shutdownTimeoutMs: number;
+  /** DRAIN_RATE: at shutdown, clients sent to the other nodes per second, at most. Default 500. */
+  drainRate: number;
+  /** DRAIN_MS: the longest the drain at shutdown may take (a faster pace past it). Default 15000. */
+  drainMs: number;
   /** LOG_LEVEL: fatal, error, warn, info, debug, trace or silent. Default info. */
   logLevel: LogLevel;
   /** NODE_NAME: this node's name in logs and live data. Default the host name. */
@@ -397,6 +401,20 @@ const variables: Variables[] = [
     help: 'hard exit this long after SIGTERM',
     parse: integer(1000, 600_000),
   },
+  {
+    name: 'DRAIN_RATE',
+    key: 'drainRate',
+    default: '500',
+    help: 'at shutdown, each client is told its own time to reconnect elsewhere, and its connection closes then: this many a second',
+    parse: integer(1, 100_000),
+  },
+  {
+    name: 'DRAIN_MS',
+    key: 'drainMs',
+    default: '15000',
+    help: 'the longest the drain at shutdown may take; more clients than DRAIN_RATE allows in it go faster',
+    parse: integer(0, 60_000),
+  },
   { name: 'LOG_LEVEL', key: 'logLevel', default: 'info', help: logLevels.join(', '), parse: logLevel },
   { name: 'NODE_NAME', key: 'nodeName', default: hostname(), help: "this node's name in logs and live data", parse: text },
 ];
@@ -411,6 +429,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const result = config as Config;
   if (result.historyLimit > result.historyMaxLimit) {
     throw new ConfigError(`HISTORY_LIMIT (${result.historyLimit}) must not exceed HISTORY_MAX_LIMIT (${result.historyMaxLimit})`);
+  }
+  if (result.drainMs + 3000 > result.shutdownTimeoutMs) {
+    throw new ConfigError(
+      `DRAIN_MS (${result.drainMs}) must be at least 3000 below SHUTDOWN_TIMEOUT_MS (${result.shutdownTimeoutMs}), so the drain ends before the hard stop`,
+    );
   }
   if (result.webhookUrl && !result.webhookSecret) {
     throw new ConfigError('WEBHOOK_SECRET must be set when WEBHOOK_URL is, so receivers can verify what they get');

@@ -118,6 +118,11 @@ export interface TypingEvent {
   typing: boolean;
 }
 
+/**
+ * A room's presence changes since the last event (v1.1: a node sends at most one per room per
+ * 200 ms). One change: `joined` or `left`, as in v1. Several: `joins` and `leaves`, both present,
+ * each in the order it happened; a user who joined and left within the window is in both.
+ */
 export interface PresenceEvent {
   room: string;
   joined?: Member;
@@ -126,7 +131,7 @@ export interface PresenceEvent {
   joins?: Member[];
   /** Several changes coalesced: who was in before and is not now. */
   leaves?: Member[];
-  /** Distinct users in the room; several tabs of one user count once. */
+  /** Distinct users in the room after these changes; several tabs of one user count once. */
   count: number;
 }
 

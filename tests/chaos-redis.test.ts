@@ -68,7 +68,6 @@ describe('chaos: Redis killed and restarted empty', () => {
 
   test(
     'presence heals after Redis is down 10 s and restarts empty: counts right within 5 s, members listed, leaves announced',
-    { todo: 'presence healing lands with branch storm' },
     async (t) => {
       const redis = await ownRedis();
       const env = await clusterEnv(t, redis.url);

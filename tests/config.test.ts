@@ -22,6 +22,8 @@ describe('config', () => {
     assert.equal(config.pingIntervalMs, 20000);
     assert.equal(config.pingTimeoutMs, 10000);
     assert.equal(config.logLevel, 'info');
+    assert.equal(config.drainMs, 15000);
+    assert.equal(config.drainRate, 500);
   });
 
   test('parses values', () => {
@@ -54,6 +56,7 @@ describe('config', () => {
       { PING_INTERVAL_MS: '30000' },
       { LOG_LEVEL: 'loud' },
       { MESSAGE_RATE_PER_SEC: '1.5' },
+      { DRAIN_MS: '23000' },
     ];
     for (const env of bad) {
       const name = Object.keys(env)[0] as string;

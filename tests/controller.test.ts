@@ -224,4 +224,21 @@ describe('ChatConnection (the components socket logic) against the real server',
       assert.ok(Math.min(...delays) < cap * 0.05 && Math.max(...delays) > cap * 0.95, `attempt ${attempt}: not spread`);
     }
   });
+
+  test('gathered presence updates (joins and leaves of one window) keep its member list whole', async () => {
+    const app = await startApp();
+    const h = host();
+    const conn = new ChatConnection(h, { url: app.url, room: 'crowd', name: 'Host', storage: memoryStorage() });
+    await conn.connect();
+    const guests = await Promise.all(Array.from({ length: 6 }, (_, i) => connectChat(app.url, { name: `G${i}` })));
+    await Promise.all(guests.map((g) => acked(g.socket).emitWithAck('room:join', { room: 'crowd' })));
+    await h.changed(() => conn.memberCount === 7 && conn.members.length === 7);
+    for (const g of guests.slice(0, 3)) g.socket.disconnect();
+    await h.changed(() => conn.memberCount === 4);
+    assert.deepEqual(
+      conn.members.map((m) => m.name).sort(),
+      ['G3', 'G4', 'G5', 'Host'],
+    );
+    conn.close();
+  });
 });

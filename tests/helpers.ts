@@ -15,7 +15,9 @@ import { connectionConfig } from '../src/store/postgres.js';
 import type {
   ChatClientToServer,
   ChatServerToClient,
+  Member,
   Message,
+  PresenceEvent,
   Push,
   PushClientToServer,
   PushServerToClient,
@@ -35,7 +37,7 @@ export interface Running extends App {
 /** A fresh folder removed after the test file. */
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'roomcast-test-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
   return dir;
 }
 
@@ -199,6 +201,52 @@ export function collect<T>(socket: ChatClient, event: keyof ChatServerToClient):
   const seen: T[] = [];
   socket.on(event, (value: unknown) => seen.push(value as T));
   return seen;
+}
+
+/** The presence changes a client has seen: single (v1) and gathered (v1.1) events read alike. */
+export interface PresenceLog {
+  events: PresenceEvent[];
+  joins: Member[];
+  leaves: Member[];
+  /** The count of the latest event. */
+  count: number | undefined;
+  /** Resolves once `check(log)` holds after some event (or already), or rejects after `ms`. */
+  until(check: (log: PresenceLog) => boolean, ms?: number): Promise<void>;
+}
+
+/** Starts recording the room's presence changes as one client sees them. */
+export function presenceLog(socket: ChatClient): PresenceLog {
+  const waiters = new Set<() => void>();
+  const log: PresenceLog = {
+    events: [],
+    joins: [],
+    leaves: [],
+    count: undefined,
+    until(check, ms = 3000) {
+      if (check(log)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`presence not reached within ${ms} ms: ${JSON.stringify(log.events)}`));
+        }, ms);
+        const waiter = () => {
+          if (!check(log)) return;
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve();
+        };
+        waiters.add(waiter);
+      });
+    },
+  };
+  socket.on('presence:update', (event) => {
+    log.events.push(event);
+    log.joins.push(...(event.joined ? [event.joined] : []), ...(event.joins ?? []));
+    log.leaves.push(...(event.left ? [event.left] : []), ...(event.leaves ?? []));
+    log.count = event.count;
+    for (const waiter of [...waiters]) waiter();
+  });
+  return log;
 }
 
 /** A Lit controller host without a DOM: the controller calls requestUpdate on every state change. */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import type { Message } from '../src/protocol.js';
-import { acked, connectChat, startApp, waitFor } from './helpers.js';
+import { acked, connectChat, presenceLog, startApp, waitFor } from './helpers.js';
 
 const apiKey = 'api-key-0123456789abcdef';
 const jwtSecret = 'jwt-secret-0123456789abcdef';
@@ -49,9 +49,9 @@ describe('HTTP API', () => {
         { room: 'quiet', members: 1, count: 1, lastSeq: 0 },
       ],
     });
-    const left = waitFor(users[1].socket, 'presence:update');
+    const seen = presenceLog(users[1].socket);
     users[0].socket.disconnect();
-    await left;
+    await seen.until((log) => log.leaves.some((m) => m.id === users[0].user.id));
     const after = (await (await fetch(`${url}/api/rooms`)).json()) as { rooms: { room: string }[] };
     assert.deepEqual(
       after.rooms.map((r) => r.room),

@@ -15,8 +15,10 @@ import { createTokenBucket } from '../rate-limit.js';
 import type { AppendResult, Store } from '../store/store.js';
 import { chatParsers as parse, type MessageText, messageText } from '../validation.js';
 import { handler } from './handler.js';
+import { createJoinPages } from './join-page.js';
 import { createLateCommits } from './late-commits.js';
 import type { Departure, Presence } from './presence.js';
+import { createPresenceUpdates } from './presence-updates.js';
 
 export interface SocketData {
   identity: Identity;
@@ -34,6 +36,8 @@ export interface ChatDeps {
   identity: IdentityService;
   bus: Bus;
   log: FastifyBaseLogger;
+  /** True once the node is shutting down (draining). */
+  isClosing: () => boolean;
 }
 
 /** A typing flag with no follow-up is cleared after this long. */
@@ -47,6 +51,7 @@ const typingTtlMs = 5000;
 export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   const { config, store, roomEpoch, presence, bus, log } = deps;
   const lateCommits = createLateCommits();
+  const joinPage = createJoinPages(store);
 
   function announce(message: Message): void {
     nsp.to(message.room).emit('message:new', message);
@@ -74,9 +79,10 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     return result.message;
   }
 
+  const presenceUpdates = createPresenceUpdates((event) => nsp.to(event.room).emit('presence:update', event), bus);
+
   function announceLeft({ room, member, count }: Departure): void {
-    nsp.to(room).emit('presence:update', { room, left: member, count });
-    bus.emit('member.left', { room, member, count });
+    presenceUpdates.left(room, member, count);
   }
 
   function limitOf(limit: number | undefined): number {
@@ -104,13 +110,29 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       socket.to(room).emit('typing:update', { room, user, typing });
     }
 
-    function leave(room: string): void {
+    function leave(room: string, disconnecting = false): void {
       if (typingTimers.has(room)) setTyping(room, false);
       void socket.leave(room);
+      // A draining node keeps the presence of the sockets it sends away and hands it over when
+      // it closes (presence.close()): their users come back on another node meanwhile, so the
+      // room sees nobody leave and join again, and the count never dips.
+      if (disconnecting && deps.isClosing()) return;
       presence.remove(room, user.id, socket.id).then(
-        (change) => change?.left && announceLeft({ room, member: change.left, count: change.count }),
+        (change) => change?.left && presenceUpdates.left(room, change.left, change.count),
         (err: unknown) => log.warn({ err, room }, 'presence update failed'),
       );
+    }
+
+    /** Counts the socket in the room; best effort: a Redis outage must not keep anyone from the room's history. */
+    async function enter(room: string): Promise<Member[]> {
+      try {
+        const change = await presence.add(room, user, socket.id);
+        if (change.joined) presenceUpdates.joined(room, user, change.count);
+        return change.members;
+      } catch (err) {
+        log.warn({ err, room }, 'presence update failed');
+        return [user];
+      }
     }
 
     socket.on(
@@ -120,33 +142,9 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         mustAccess(req.room);
         // Join before reading history: a message stored in between arrives twice, never zero times,
         // and clients merge by seq.
-        // A second join of the same room (a resync) must not count the socket twice.
-        const rejoin = socket.rooms.has(req.room);
         await socket.join(req.room);
-        // Presence is best effort: a Redis outage must not keep anyone from the room's history.
-        const change = rejoin
-          ? undefined
-          : await presence.add(req.room, user, socket.id).catch((err: unknown) => {
-              log.warn({ err, room: req.room }, 'presence update failed');
-              return undefined;
-            });
-        if (change?.joined) {
-          nsp.to(req.room).emit('presence:update', { room: req.room, joined: user, count: change.count });
-          bus.emit('member.joined', { room: req.room, member: user, count: change.count });
-        }
-        const query = { limit: limitOf(req.limit) };
-        const [page, lastSeqs] = await Promise.all([
-          store.history(req.room, req.after === undefined ? query : { ...query, after: req.after }),
-          store.lastSeqs([req.room]),
-        ]);
-        return {
-          room: req.room,
-          messages: page.messages,
-          members: await presence.members(req.room).catch(() => [user]),
-          lastSeq: lastSeqs.get(req.room) ?? 0,
-          hasMore: page.hasMore,
-          epoch: roomEpoch,
-        };
+        const [members, page] = await Promise.all([enter(req.room), joinPage(req.room, req.after, limitOf(req.limit))]);
+        return { room: req.room, messages: page.messages, members, lastSeq: page.lastSeq, hasMore: page.hasMore, epoch: roomEpoch };
       }),
     );
 
@@ -193,11 +191,14 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     });
 
     socket.on('disconnecting', () => {
-      for (const room of socket.rooms) if (room !== socket.id) leave(room);
+      for (const room of socket.rooms) if (room !== socket.id) leave(room, true);
     });
   });
 
-  return { post, announceLeft };
+  /** Sends the presence updates still gathered; before the node's Redis connection closes. */
+  const flushPresence = () => presenceUpdates.flush();
+
+  return { post, announceLeft, flushPresence };
 }
 
 export type Chat = ReturnType<typeof registerChat>;
