@@ -292,6 +292,14 @@ export function startTyping(page: Page, room: string, prefix: string, intervalMs
   })();
   return {
     sent,
+    /** Resolves once the page has typed `count` messages in all, or rejects after `ms`. */
+    async reached(count: number, ms = 30_000): Promise<void> {
+      const deadline = Date.now() + ms;
+      while (sent.length < count) {
+        if (Date.now() > deadline || stopped) throw new Error(`${prefix} typed ${sent.length} of ${count}`);
+        await delay(intervalMs);
+      }
+    },
     async stop(): Promise<Sent[]> {
       stopped = true;
       await loop;

@@ -69,6 +69,8 @@ describe('chaos: a node killed without warning', () => {
     const second = await startNode({ ...env, PORT: new URL(first.url).port });
     await moreAcks(clients, 20);
     for (const { page } of pages) await showsStatus(page, 'connected', 35_000);
+    // Typing on after the restart, as people do: a few more each, however slow this machine is.
+    await Promise.all(pages.map((p) => p.typing.reached(p.typing.sent.length + 3)));
 
     const browserSent = (await Promise.all(pages.map((p) => p.typing.stop()))).flat();
     const lasts = await finish(clients);
@@ -80,7 +82,7 @@ describe('chaos: a node killed without warning', () => {
       const lies = log.filter((r) => r.state === 'connected' && r.at > killedAt && r.at < restartedAt);
       assert.deepEqual(lies, [], `${p.name} said Connected while the node was down: ${JSON.stringify(log)}`);
       assert.equal(log.at(-1)?.state, 'connected');
-      assert.ok(p.typing.sent.length > 10, `${p.name} sent only ${p.typing.sent.length}`);
+      assert.ok(p.typing.sent.length >= 5, `${p.name} sent only ${p.typing.sent.length}`);
       assert.deepEqual([...p.errors, ...p.dialogs], []);
     }
     assert.ok(clients.every((c) => c.stats.connects >= 2), 'a client never lost its connection');
