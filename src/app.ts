@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify';
 import type { Config } from './config.js';
 import { createBus } from './bus.js';
 import { AppError } from './errors.js';
+import { useBoundedJsonParser } from './http/body.js';
 import { registerPushRoutes } from './http/push.js';
 import { registerRoutes } from './http/routes.js';
 import { registerWidget } from './http/widget.js';
@@ -78,6 +79,9 @@ function wsOrigin(req: IncomingMessage): string {
   return `${secure ? 'wss' : 'ws'}://${req.headers.host ?? 'localhost'}`;
 }
 
+/** Bodies of routes that set no limit of their own. */
+const defaultBodyLimit = 64 * 1024;
+
 /**
  * Builds roomcast (Fastify, Socket.IO, store) without listening: `server.ts` and the tests both
  * call it. `close()` drains clients so they reconnect elsewhere, then stops everything.
@@ -86,7 +90,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   const app = Fastify({
     logger: { level: config.logLevel },
     trustProxy: true,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: defaultBodyLimit,
     // Let close() finish without waiting out keep-alive sockets (fastify#7044).
     forceCloseConnections: true,
   });
@@ -166,12 +170,16 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       req.log.error({ err }, 'request failed');
       error = new AppError('internal', 'Something went wrong on the server.');
     }
+    // Refused before its body arrived (a bad key, a body too large): close rather than read the
+    // rest, which may be megabytes (Fastify does the same for its own body errors).
+    if (!req.raw.complete) reply.header('connection', 'close');
     return reply.code(error.status).send({ ok: false, error: error.toBody() });
   });
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ ok: false, error: { code: 'not_found', message: `No route for ${req.method} ${req.url}.` } }),
   );
 
+  useBoundedJsonParser(app);
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
