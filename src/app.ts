@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify';
@@ -13,6 +11,7 @@ import { registerRoutes } from './http/routes.js';
 import { registerWidget } from './http/widget.js';
 import { createIdentity } from './identity.js';
 import { createLive, createMemoryLiveClock, createRedisLiveClock } from './live.js';
+import { createOriginPolicy, validHost } from './origin.js';
 import { publicDir, webBuildDir } from './paths.js';
 import { type ChatNamespace, registerChat } from './realtime/chat.js';
 import { createIo, useIdentity } from './realtime/io.js';
@@ -73,12 +72,6 @@ export interface AppOptions {
   drainMs?: number;
 }
 
-/** The WebSocket origin of the page's own host, for the CSP's connect-src (Safari wants it explicit). */
-function wsOrigin(req: IncomingMessage): string {
-  const secure = req.headers['x-forwarded-proto'] === 'https' || (req.socket as TLSSocket).encrypted === true;
-  return `${secure ? 'wss' : 'ws'}://${req.headers.host ?? 'localhost'}`;
-}
-
 /** Bodies of routes that set no limit of their own. */
 const defaultBodyLimit = 64 * 1024;
 
@@ -87,9 +80,12 @@ const defaultBodyLimit = 64 * 1024;
  * call it. `close()` drains clients so they reconnect elsewhere, then stops everything.
  */
 export async function buildApp(config: Config, options: AppOptions = {}) {
+  const { trustProxy } = config;
   const app = Fastify({
     logger: { level: config.logLevel },
-    trustProxy: true,
+    // Off by default: otherwise any client names its own address in X-Forwarded-For. Fastify 5
+    // trusts nothing for a bare number, so a hop count trusts the nearest `n` addresses itself.
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     bodyLimit: defaultBodyLimit,
     // Let close() finish without waiting out keep-alive sockets (fastify#7044).
     forceCloseConnections: true,
@@ -179,7 +175,13 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     reply.code(404).send({ ok: false, error: { code: 'not_found', message: `No route for ${req.method} ${req.url}.` } }),
   );
 
+  // The Host header is checked before anything uses it, so a malformed one is refused, never reflected.
+  app.addHook('onRequest', async (req) => {
+    const { host } = req.headers;
+    if (host !== undefined && !validHost(host)) throw new AppError('bad_request', 'The Host header is not a valid host[:port].');
+  });
   useBoundedJsonParser(app);
+  const origins = createOriginPolicy(config);
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -189,7 +191,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         fontSrc: ["'self'"],
-        connectSrc: ["'self'", (req) => wsOrigin(req)],
+        connectSrc: ["'self'", (req) => origins.webSocketSources(req.headers.host)],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],
