@@ -100,6 +100,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   const roomEpoch = await store.secret('room-epoch');
   const identity = createIdentity({
     jwtSecret: config.jwtSecret,
+    jwtMaxAgeSeconds: config.jwtMaxAgeSeconds,
     allowGuests: config.allowGuests,
     sessionSecret: config.sessionSecret ?? (await store.secret('session')),
   });
@@ -153,7 +154,6 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
           log: app.log,
         })
       : undefined;
-  if (webhooks) app.log.info({ url: config.webhookUrl, events: config.webhookEvents }, 'webhooks on');
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     let error: AppError;
