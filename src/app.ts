@@ -168,7 +168,10 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     }
     // Refused before its body arrived (a bad key, a body too large): close rather than read the
     // rest, which may be megabytes (Fastify does the same for its own body errors).
-    if (!req.raw.complete) reply.header('connection', 'close');
+    if (!req.raw.complete) {
+      reply.header('connection', 'close');
+      reply.raw.once('finish', () => req.raw.socket?.destroy());
+    }
     return reply.code(error.status).send({ ok: false, error: error.toBody() });
   });
   app.setNotFoundHandler((req, reply) =>
