@@ -1,15 +1,13 @@
 /**
  * The attacker of issue "Hardened", finding 1: `POST /api/push` without an API key, each body a
  * 6.4 MB deeply nested JSON document, from `lanes` connections, each sending the next as soon as
- * the last is answered. Meanwhile it asks `GET /healthz` every 100 ms. A child of run.ts (scenario
- * `flood`), pinned to the generators' core: it answers `flooding` after its first answer and, on
- * `stop`, reports how the server answered.
+ * the last is answered. A child of run.ts (scenario `flood`), pinned to the generators' core: it
+ * answers `flooding` after its first answer and, on `stop`, reports how the server answered.
  */
 import { request } from 'node:http';
 import { type FloodCommand, type FromFlooder, Histogram, nowMs, type ToFlooder } from './lib.js';
 
 const answer = new Histogram();
-const health = new Histogram();
 const byStatus: Record<string, number> = {};
 const errors: Record<string, number> = {};
 let stopping = false;
@@ -66,19 +64,11 @@ async function lane(url: string, body: Buffer): Promise<void> {
   }
 }
 
-async function probe(url: string): Promise<void> {
-  while (!stopping) {
-    const { ms } = await once(`${url}/healthz`, 'GET');
-    health.add(ms * 1000);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 async function flood(cmd: FloodCommand): Promise<void> {
   const body = Buffer.from(`{"topic":"t","data":${'['.repeat(cmd.depth)}${']'.repeat(cmd.depth)}}`);
   const started = nowMs();
   const cpu0 = process.cpuUsage();
-  await Promise.all([...Array.from({ length: cmd.lanes }, () => lane(cmd.url, body)), probe(cmd.url)]);
+  await Promise.all(Array.from({ length: cmd.lanes }, () => lane(cmd.url, body)));
   const cpu = process.cpuUsage(cpu0);
   const wallMs = nowMs() - started;
   send({
@@ -87,7 +77,6 @@ async function flood(cmd: FloodCommand): Promise<void> {
     byStatus,
     errors,
     answer: answer.toJSON(),
-    health: health.toJSON(),
     cpu: { cpuMs: (cpu.user + cpu.system) / 1000, sysMs: cpu.system / 1000, wallMs },
   });
   setTimeout(() => process.exit(0), 100);

@@ -228,9 +228,7 @@ export type FromFlooder =
       byStatus: Record<string, number>;
       /** Requests that ended without an answer, by error code. */
       errors: Record<string, number>;
-      /** From sending a request to its answer's headers, µs. */
+      /** From sending a request to its answer, µs, as the (low-priority) flooder saw it. */
       answer: HistogramData;
-      /** GET /healthz round trips during the flood, µs. */
-      health: HistogramData;
       cpu: CpuSample;
     };

@@ -10,6 +10,7 @@
  * Usage: npm run bench -- [--only fanout,store] [--duration 10] [--runs 3] [--help]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get as httpGet } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
@@ -753,10 +754,13 @@ async function measureIdle(server: RunningServer, sc: Scenario, o: Options): Pro
   }
 }
 
-/** bench/flood.ts on CPU 1, beside the generators. */
+/**
+ * bench/flood.ts on CPU 1, beside the generators, at the lowest priority: it takes what CPU 1 has
+ * left, but never delays the chat clients, whose own clocks time the acks.
+ */
 function startFlooder(url: string, o: Options) {
   const child = track(
-    spawn('taskset', ['-c', '1', process.execPath, '--import', 'tsx', join(root, 'bench', 'flood.ts')], {
+    spawn('taskset', ['-c', '1', 'nice', '-n', '19', process.execPath, '--import', 'tsx', join(root, 'bench', 'flood.ts')], {
       cwd: root,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
@@ -788,6 +792,41 @@ function startFlooder(url: string, o: Options) {
 }
 
 /**
+ * Asks `GET /healthz` every 100 ms on a new connection, as a load balancer's health check does,
+ * until `stop()`, which resolves to the round trips in µs.
+ */
+function probeHealth(url: string) {
+  const times = new Histogram();
+  let stopped = false;
+  const one = () =>
+    new Promise<void>((res) => {
+      const started = nowMs();
+      const req = httpGet(`${url}/healthz`, { agent: false }, (answer) => {
+        answer.resume();
+        answer.on('end', () => {
+          times.add((nowMs() - started) * 1000);
+          answer.socket?.resetAndDestroy();
+          res();
+        });
+      });
+      req.on('error', () => res());
+    });
+  const loop = (async () => {
+    while (!stopped) {
+      await one();
+      await sleep(100);
+    }
+  })();
+  return {
+    async stop(): Promise<Histogram> {
+      stopped = true;
+      await loop;
+      return times;
+    },
+  };
+}
+
+/**
  * The chat load twice on one server: quiet, then while bench/flood.ts floods `POST /api/push`
  * with the issue's unauthenticated 6.4 MB nested bodies. Figures are `quiet.*` and `flood.*`
  * with the flooder's own; the noise figures are the worse window's.
@@ -798,12 +837,12 @@ async function measureFlood(server: RunningServer, sc: Scenario, o: Options): Pr
   flooder.flooding.catch(() => undefined);
   try {
     await Promise.race([flooder.flooding, server.died]);
+    const probe = probeHealth(server.url);
     const flood = await measureTraffic(server, sc, o, [flooder.pid]);
+    const health = await probe.stop();
     const report = await flooder.stop();
     const answer = new Histogram();
     answer.merge(report.answer);
-    const health = new Histogram();
-    health.merge(report.health);
     const answered = Object.values(report.byStatus).reduce((a, b) => a + b, 0);
     const figures: Figures = {};
     for (const [k, v] of Object.entries(quiet)) figures[`quiet.${k}`] = v;
@@ -820,7 +859,6 @@ async function measureFlood(server: RunningServer, sc: Scenario, o: Options): Pr
       floodErrors: Object.values(report.errors).reduce((a, b) => a + b, 0),
       floodAnswerP50: answer.percentile(50) / 1000,
       floodAnswerP99: answer.percentile(99) / 1000,
-      floodAnswerMax: answer.percentile(100) / 1000,
       healthP99: health.percentile(99) / 1000,
       healthMax: health.percentile(100) / 1000,
       flooderCpuPct: (100 * report.cpu.cpuMs) / report.cpu.wallMs,
@@ -978,9 +1016,8 @@ const FLOOD_ROWS: Row[] = [
   { key: 'flood401', label: 'share answered 401', digits: 3 },
   { key: 'floodOther', label: 'answered otherwise', digits: 0 },
   { key: 'floodErrors', label: 'reset before the 401 was read', digits: 0 },
-  { key: 'floodAnswerP50', label: 'time to the 401, p50 (ms)', digits: 2 },
-  { key: 'floodAnswerP99', label: 'time to the 401, p99 (ms)', digits: 2 },
-  { key: 'floodAnswerMax', label: 'time to the 401, max (ms)', digits: 1 },
+  { key: 'floodAnswerP50', label: 'time to the 401 (flooder), p50 (ms)', digits: 2 },
+  { key: 'floodAnswerP99', label: 'time to the 401 (flooder), p99 (ms)', digits: 2 },
   { key: 'healthP99', label: 'GET /healthz during the flood, p99 (ms)', digits: 2 },
   { key: 'healthMax', label: 'GET /healthz during the flood, max (ms)', digits: 1 },
   { key: 'flooderCpuPct', label: 'flooder CPU (% of core 1)', digits: 1 },
