@@ -167,7 +167,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       error = new AppError('internal', 'Something went wrong on the server.');
     }
     // Refused before its body arrived (a bad key, a body too large): close rather than read the
-    // rest, which may be megabytes (Fastify does the same for its own body errors).
+    // rest, which may be megabytes. Fastify says `Connection: close` after its own body errors
+    // too; destroying the socket once the answer is written also stops Node reading on meanwhile.
     if (!req.raw.complete) {
       reply.header('connection', 'close');
       reply.raw.once('finish', () => req.raw.socket?.destroy());

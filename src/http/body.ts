@@ -5,14 +5,14 @@ import { AppError } from '../errors.js';
  * How deep any JSON body may nest (objects and arrays). Deep enough for any event an integrator
  * pushes; a few thousand levels would overflow the stack of `JSON.stringify` or a validator.
  */
-export const maxJsonDepth = 32;
+const maxJsonDepth = 32;
 
 /**
  * Whether JSON text nests deeper than `max`: one pass over the characters, brackets inside
  * strings skipped. It runs before `JSON.parse`, so an attacker's deep body costs a scan, not a
  * parse into millions of objects.
  */
-export function nestedDeeperThan(text: string, max: number): boolean {
+function nestedDeeperThan(text: string, max: number): boolean {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
