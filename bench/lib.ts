@@ -229,3 +229,29 @@ export async function waitForQuiet(maxMs: number, quietPct: number): Promise<voi
     said = true;
   }
 }
+
+/** run.ts to bench/flood.ts: flood `url` from `lanes` connections until `stop`. */
+export interface FloodCommand {
+  type: 'flood';
+  url: string;
+  lanes: number;
+  /** Nesting depth of each body: 3,200,000 makes the issue's 6.4 MB. */
+  depth: number;
+}
+
+export type ToFlooder = FloodCommand | { type: 'stop' };
+
+/** bench/flood.ts to run.ts: `flooding` after the first answer, then `report` after `stop`. */
+export type FromFlooder =
+  | { type: 'flooding' }
+  | {
+      type: 'report';
+      seconds: number;
+      /** Answers by HTTP status. */
+      byStatus: Record<string, number>;
+      /** Requests that ended without an answer, by error code. */
+      errors: Record<string, number>;
+      /** From sending a request to its answer, µs, as the (low-priority) flooder saw it. */
+      answer: HistogramData;
+      cpu: CpuSample;
+    };

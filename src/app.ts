@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify';
 import type { Config } from './config.js';
 import { createBus } from './bus.js';
 import { AppError } from './errors.js';
+import { useBoundedJsonParser } from './http/body.js';
 import { registerPushRoutes } from './http/push.js';
 import { registerRoutes } from './http/routes.js';
 import { registerWidget } from './http/widget.js';
 import { createIdentity } from './identity.js';
 import { createLive, createMemoryLiveClock, createRedisLiveClock } from './live.js';
+import { createOriginPolicy, validHost } from './origin.js';
 import { publicDir, webBuildDir } from './paths.js';
 import { type ChatNamespace, registerChat } from './realtime/chat.js';
 import { drain } from './realtime/drain.js';
@@ -73,21 +73,21 @@ export interface AppOptions {
   drainMs?: number;
 }
 
-/** The WebSocket origin of the page's own host, for the CSP's connect-src (Safari wants it explicit). */
-function wsOrigin(req: IncomingMessage): string {
-  const secure = req.headers['x-forwarded-proto'] === 'https' || (req.socket as TLSSocket).encrypted === true;
-  return `${secure ? 'wss' : 'ws'}://${req.headers.host ?? 'localhost'}`;
-}
+/** Bodies of routes that set no limit of their own. */
+const defaultBodyLimit = 64 * 1024;
 
 /**
  * Builds roomcast (Fastify, Socket.IO, store) without listening: `server.ts` and the tests both
  * call it. `close()` drains clients so they reconnect elsewhere, then stops everything.
  */
 export async function buildApp(config: Config, options: AppOptions = {}) {
+  const { trustProxy } = config;
   const app = Fastify({
     logger: { level: config.logLevel },
-    trustProxy: true,
-    bodyLimit: 1024 * 1024,
+    // Off by default: otherwise any client names its own address in X-Forwarded-For. Fastify 5
+    // trusts nothing for a bare number, so a hop count trusts the nearest `n` addresses itself.
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
+    bodyLimit: defaultBodyLimit,
     // Let close() finish without waiting out keep-alive sockets (fastify#7044).
     forceCloseConnections: true,
   });
@@ -101,6 +101,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   const roomEpoch = await store.secret('room-epoch');
   const identity = createIdentity({
     jwtSecret: config.jwtSecret,
+    jwtMaxAgeSeconds: config.jwtMaxAgeSeconds,
     allowGuests: config.allowGuests,
     sessionSecret: config.sessionSecret ?? (await store.secret('session')),
   });
@@ -154,7 +155,6 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
           log: app.log,
         })
       : undefined;
-  if (webhooks) app.log.info({ url: config.webhookUrl, events: config.webhookEvents }, 'webhooks on');
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     let error: AppError;
@@ -167,12 +167,26 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       req.log.error({ err }, 'request failed');
       error = new AppError('internal', 'Something went wrong on the server.');
     }
+    // Refused before its body arrived (a bad key, a body too large): close rather than read the
+    // rest, which may be megabytes. Fastify says `Connection: close` after its own body errors
+    // too; destroying the socket once the answer is written also stops Node reading on meanwhile.
+    if (!req.raw.complete) {
+      reply.header('connection', 'close');
+      reply.raw.once('finish', () => req.raw.socket?.destroy());
+    }
     return reply.code(error.status).send({ ok: false, error: error.toBody() });
   });
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ ok: false, error: { code: 'not_found', message: `No route for ${req.method} ${req.url}.` } }),
   );
 
+  // The Host header is checked before anything uses it, so a malformed one is refused, never reflected.
+  app.addHook('onRequest', async (req) => {
+    const { host } = req.headers;
+    if (host !== undefined && !validHost(host)) throw new AppError('bad_request', 'The Host header is not a valid host[:port].');
+  });
+  useBoundedJsonParser(app);
+  const origins = createOriginPolicy(config);
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -182,7 +196,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         fontSrc: ["'self'"],
-        connectSrc: ["'self'", (req) => wsOrigin(req)],
+        connectSrc: ["'self'", (req) => origins.webSocketSources(req.headers.host)],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { type DomainEventName, domainEventNames } from './bus.js';
 
@@ -23,10 +24,22 @@ export interface Config {
   nodeHeartbeatMs: number;
   /** ALLOWED_ORIGINS: browser origins that may connect; empty means same origin only, `*` any. */
   allowedOrigins: string[];
+  /**
+   * PUBLIC_URL: the origin browsers reach roomcast at (e.g. `https://chat.example.com`), used for
+   * same-origin checks and the CSP instead of the request's Host header. Default unset.
+   */
+  publicUrl: string | undefined;
+  /**
+   * TRUST_PROXY: which proxies' X-Forwarded-For and X-Forwarded-Proto to believe: `false` (none,
+   * the default), a hop count, or their addresses and CIDR ranges.
+   */
+  trustProxy: TrustProxy;
   /** ALLOW_GUESTS: accept visitors without a token. Default true. */
   allowGuests: boolean;
   /** JWT_SECRET: HS256 secret for user tokens; unset turns user tokens off. */
   jwtSecret: string | undefined;
+  /** JWT_MAX_AGE: the longest lifetime, in seconds, a user token may have. Default 86400 (24 h). */
+  jwtMaxAgeSeconds: number;
   /** API_KEY: bearer key of the backend HTTP API; unset turns that API off. */
   apiKey: string | undefined;
   /** SESSION_SECRET: signs guest session tokens; unset: kept in the store. */
@@ -84,6 +97,9 @@ export interface Config {
   /** NODE_NAME: this node's name in logs and live data. Default the host name. */
   nodeName: string;
 }
+
+/** Fastify's `trustProxy`: off, the number of proxies in front, or their addresses. */
+export type TrustProxy = false | number | string[];
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type LogLevel = (typeof logLevels)[number];
@@ -146,6 +162,20 @@ function origins(raw: string, name: string): string[] {
   return list.map((o) => o.replace(/\/$/, ''));
 }
 
+/**
+ * A URL as logs and error lines may show it: without credentials and query string, where
+ * passwords and tokens hide.
+ */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    const credentials = url.username || url.password ? '***@' : '';
+    return `${url.protocol}//${credentials}${url.host}${url.pathname}${url.search ? '?***' : ''}`;
+  } catch {
+    return '(not a URL)';
+  }
+}
+
 function urlWithScheme(schemes: readonly string[]) {
   return (raw: string, name: string): string => {
     let scheme = '';
@@ -153,7 +183,7 @@ function urlWithScheme(schemes: readonly string[]) {
       scheme = new URL(raw).protocol;
     } catch {}
     if (!schemes.includes(scheme)) {
-      throw new ConfigError(`${name} must be a ${schemes.map((s) => `${s}//`).join(' or ')} URL, got "${raw}"`);
+      throw new ConfigError(`${name} must be a ${schemes.map((s) => `${s}//`).join(' or ')} URL, got "${redactUrl(raw)}"`);
     }
     return raw;
   };
@@ -161,6 +191,63 @@ function urlWithScheme(schemes: readonly string[]) {
 const postgresUrl = urlWithScheme(['postgres:', 'postgresql:']);
 const redisUrl = urlWithScheme(['redis:', 'rediss:']);
 const httpUrl = urlWithScheme(['http:', 'https:']);
+
+function webhookUrl(raw: string, name: string): string {
+  const { username, password } = new URL(httpUrl(raw, name));
+  // fetch refuses such a URL on every delivery, and the credentials would end up in logs.
+  if (username || password) {
+    throw new ConfigError(
+      `${name} must not contain credentials (user:password@); receivers check X-Roomcast-Signature with WEBHOOK_SECRET instead`,
+    );
+  }
+  return raw;
+}
+
+function publicOrigin(raw: string, name: string): string {
+  let origin: string | undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'http:' || url.protocol === 'https:') origin = url.origin;
+  } catch {}
+  // Compared with what was given, so a path, a query or credentials do not pass silently.
+  if (origin === undefined || origin !== raw.replace(/\/$/, '').toLowerCase()) {
+    throw new ConfigError(`${name} must be the bare public origin, like https://chat.example.com, got "${redactUrl(raw)}"`);
+  }
+  return origin;
+}
+
+/** proxy-addr's names for address ranges, which Fastify's trustProxy accepts. */
+const rangeNames = ['loopback', 'linklocal', 'uniquelocal'];
+
+function addressOrRange(entry: string): boolean {
+  if (rangeNames.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+}
+
+function trustProxy(raw: string, name: string): TrustProxy {
+  const value = raw.toLowerCase();
+  if (['false', 'off', 'no', '0'].includes(value)) return false;
+  if (['true', 'on', 'yes'].includes(value)) {
+    throw new ConfigError(
+      `${name}=${raw} would let any client choose its own address with X-Forwarded-For; give the number of proxies in front of roomcast (1 behind Heroku's router) or their addresses`,
+    );
+  }
+  if (/^\d+$/.test(raw)) return integer(1, 10)(raw, name);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = list.find((entry) => !addressOrRange(entry));
+  if (bad !== undefined || list.length === 0) {
+    throw new ConfigError(
+      `${name} must be off, a hop count or comma-separated addresses and CIDR ranges (e.g. 10.0.0.5,192.168.0.0/16), got "${bad ?? raw}"`,
+    );
+  }
+  return list;
+}
 
 function domainEvents(raw: string, name: string): DomainEventName[] {
   const list = raw
@@ -246,6 +333,20 @@ const variables: Variables[] = [
     help: 'comma-separated browser origins allowed to connect; empty: same origin only; * for any',
     parse: origins,
   },
+  {
+    name: 'PUBLIC_URL',
+    key: 'publicUrl',
+    default: undefined,
+    help: 'the origin browsers reach roomcast at (https://chat.example.com): same-origin checks and the CSP use it; unset: the Host header (checked)',
+    parse: optional(publicOrigin),
+  },
+  {
+    name: 'TRUST_PROXY',
+    key: 'trustProxy',
+    default: 'off',
+    help: "whose X-Forwarded-For to believe: off, a hop count (1 behind Heroku's router) or comma-separated proxy addresses/CIDRs",
+    parse: trustProxy,
+  },
   { name: 'ALLOW_GUESTS', key: 'allowGuests', default: 'true', help: 'accept visitors without a token', parse: boolean },
   {
     name: 'JWT_SECRET',
@@ -253,6 +354,13 @@ const variables: Variables[] = [
     default: undefined,
     help: 'HS256 secret for user tokens (16+ chars); unset: user tokens are refused',
     parse: optional(secret),
+  },
+  {
+    name: 'JWT_MAX_AGE',
+    key: 'jwtMaxAgeSeconds',
+    default: '86400',
+    help: 'longest lifetime of a user token in seconds (exp - iat, or exp - now without iat)',
+    parse: integer(60, 31_536_000),
   },
   {
     name: 'API_KEY',
@@ -356,8 +464,8 @@ const variables: Variables[] = [
     name: 'WEBHOOK_URL',
     key: 'webhookUrl',
     default: undefined,
-    help: 'http(s) URL that domain events are POSTed to; unset: no webhooks',
-    parse: optional(httpUrl),
+    help: 'http(s) URL that domain events are POSTed to (no credentials in it; redirects are not followed); unset: no webhooks',
+    parse: optional(webhookUrl),
   },
   {
     name: 'WEBHOOK_SECRET',

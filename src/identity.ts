@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { errors as joseErrors, jwtVerify } from 'jose';
+import { errors as joseErrors, type JWTPayload, jwtVerify } from 'jose';
 import { AppError } from './errors.js';
 import type { HandshakeAuth, Member } from './protocol.js';
 import { plainText } from './validation.js';
@@ -16,11 +16,15 @@ export interface Identity {
 
 export interface IdentityOptions {
   jwtSecret: string | undefined;
+  /** The longest lifetime a token may have, in seconds (JWT_MAX_AGE). */
+  jwtMaxAgeSeconds: number;
   allowGuests: boolean;
   sessionSecret: string;
 }
 
 const maxNameLength = 40;
+/** How far the signer's clock may be off ours, in seconds, for `iat`, `nbf` and `exp`. */
+const clockToleranceSeconds = 30;
 
 /**
  * A message text's cleaning (`plainText`), then also without line breaks, tabs and invisible
@@ -67,18 +71,42 @@ export function createIdentity(options: IdentityOptions) {
     return given.length === expected.length && timingSafeEqual(given, expected) ? id : undefined;
   }
 
+  /**
+   * Refuses a token that lives longer than JWT_MAX_AGE. With `iat`, its lifetime as issued
+   * (`exp - iat`), so a token is accepted or refused the same way all its life and the issuer
+   * sees a wrong setting at once; without `iat`, the time it has left (`exp - now`), which
+   * still bounds how long a stolen token stays usable. An `iat` in the future is refused.
+   */
+  function checkLifetime({ iat, exp }: JWTPayload): void {
+    const now = Date.now() / 1000;
+    if (iat !== undefined && iat > now + clockToleranceSeconds) {
+      throw new AppError('invalid_token', "The token was issued in the future (iat); check the issuer's clock.");
+    }
+    // jose has checked that exp is there and a number.
+    const lifetime = (exp as number) - (iat ?? now);
+    if (lifetime > options.jwtMaxAgeSeconds + (iat === undefined ? clockToleranceSeconds : 0)) {
+      throw new AppError('invalid_token', `The token lives longer than this server accepts (${options.jwtMaxAgeSeconds} s).`);
+    }
+  }
+
   /** Verifies a user JWT; throws `invalid_token` or `token_expired`. */
   async function verifyToken(token: string): Promise<Identity> {
     if (!jwtKey) throw new AppError('unauthorized', 'This server does not accept user tokens.');
-    let claims: Record<string, unknown>;
+    let claims: JWTPayload;
     try {
-      ({ payload: claims } = await jwtVerify(token, jwtKey, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] }));
+      ({ payload: claims } = await jwtVerify(token, jwtKey, {
+        algorithms: ['HS256'],
+        requiredClaims: ['sub', 'exp'],
+        clockTolerance: clockToleranceSeconds,
+      }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new AppError('token_expired', 'The token has expired.');
       throw new AppError('invalid_token', 'The token is not valid.');
     }
+    checkLifetime(claims);
     const id = userId(claims.sub);
-    if (id === undefined || id.length === 0 || id.length > 128) {
+    // A control character (NUL above all) could not be stored as an author id.
+    if (id === undefined || id.length === 0 || id.length > 128 || /\p{Cc}/u.test(id)) {
       throw new AppError('invalid_token', 'The token has no valid sub claim.');
     }
     return {

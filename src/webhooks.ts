@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Bus, DomainEventName } from './bus.js';
+import { redactUrl } from './config.js';
 
 export interface WebhookOptions {
   url: string;
@@ -77,6 +78,9 @@ export function startWebhooks(options: WebhookOptions) {
         },
         body: delivery.body,
         signal: controller.signal,
+        // A receiver's redirect must not send signed events to wherever it points: a 3xx is a
+        // failed attempt like any other non-2xx.
+        redirect: 'manual',
       });
       await res.body?.cancel();
       if (!res.ok) failure = `HTTP ${res.status}`;
@@ -105,6 +109,7 @@ export function startWebhooks(options: WebhookOptions) {
     retries.add(timer);
   }
 
+  log.info({ url: redactUrl(options.url), events: options.events }, 'webhooks on');
   for (const event of options.events) {
     options.bus.on(event, (data) => {
       const id = randomUUID();

@@ -101,3 +101,48 @@ describe('config', () => {
     }
   });
 });
+
+describe('config of the HTTP edge', () => {
+  test('TRUST_PROXY: off, a hop count or addresses; "true" is refused', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.5, 192.168.0.0/16,::1,fd00::/8,loopback' }).trustProxy, [
+      '10.0.0.5',
+      '192.168.0.0/16',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ]);
+    for (const bad of ['true', 'yes', '11', '10.0.0.300', '10.0.0.0/33', 'proxy.example', '10.0.0.1/8/8']) {
+      assert.throws(() => loadConfig({ TRUST_PROXY: bad }), /^ConfigError: TRUST_PROXY/, bad);
+    }
+  });
+
+  test('PUBLIC_URL is a bare http(s) origin; JWT_MAX_AGE defaults to 24 h', () => {
+    assert.equal(loadConfig({}).publicUrl, undefined);
+    assert.equal(loadConfig({ PUBLIC_URL: 'https://Chat.Example.com/' }).publicUrl, 'https://chat.example.com');
+    assert.equal(loadConfig({ PUBLIC_URL: 'http://localhost:3000' }).publicUrl, 'http://localhost:3000');
+    for (const bad of ['chat.example.com', 'https://chat.example.com/app', 'wss://chat.example.com', 'https://u:p@chat.example.com']) {
+      assert.throws(() => loadConfig({ PUBLIC_URL: bad }), /^ConfigError: PUBLIC_URL/, bad);
+    }
+    assert.equal(loadConfig({}).jwtMaxAgeSeconds, 86_400);
+    assert.equal(loadConfig({ JWT_MAX_AGE: '3600' }).jwtMaxAgeSeconds, 3600);
+    assert.throws(() => loadConfig({ JWT_MAX_AGE: '24h' }), /^ConfigError: JWT_MAX_AGE/);
+  });
+
+  test('a WEBHOOK_URL with credentials stops the start with one line that does not show them', () => {
+    const run = spawnSync(process.execPath, server, {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH, WEBHOOK_URL: 'https://hook:s3cret-pw@hooks.example/in', WEBHOOK_SECRET: 'w'.repeat(16) },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    assert.equal(run.status, 1);
+    assert.equal(run.stderr.trim().split('\n').length, 1);
+    assert.match(run.stderr, /^roomcast: WEBHOOK_URL must not contain credentials/);
+    assert.doesNotMatch(run.stderr + run.stdout, /s3cret-pw/);
+    // A URL that is refused for another reason is not echoed with its password either.
+    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://app:s3cret-pw@db/x' }), (err: Error) => !err.message.includes('s3cret-pw'));
+  });
+});

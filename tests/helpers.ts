@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -321,4 +321,40 @@ export async function createTestDatabase(): Promise<string | undefined> {
   const url = new URL(testDatabaseUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: string;
+  /** Milliseconds from sending the request to its response's headers. */
+  ms: number;
+}
+
+/**
+ * One HTTP request over node:http, which (unlike fetch) sends any Host header it is given. Resolves
+ * with the response even when the server answers before the body is sent and closes: the
+ * write error that follows on this side is expected then.
+ */
+export function httpRequest(
+  url: string,
+  { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    let answered = false;
+    const req = request(url, { method, headers, agent: false }, (res) => {
+      answered = true;
+      const ms = performance.now() - started;
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, ms }));
+      res.on('error', reject);
+    });
+    req.on('error', (err) => {
+      if (!answered) reject(err);
+    });
+    req.end(body);
+  });
 }

@@ -85,6 +85,9 @@ describe('presence heals after Redis loses it', () => {
     await Promise.all(nodes.map((n, i) => n.printed(healed(2), marks[i], 5000)));
     assert.ok(Date.now() - restarted < 5000);
     assert.deepEqual(await rooms(nodes[0]), [{ room: 'heal', members: 4 }]);
+    // Broadcasts between nodes ride the subscriber connection, which comes back on its own time:
+    // the joins and leaves below must not race it.
+    await Promise.all(nodes.map((n, i) => n.printed('"connection":"subscriber"', marks[i], 10_000)));
 
     const check = await assertPresenceWorks(nodes, 'heal', ['u1', 'u2', 'u3', 'u4'], logs);
     await check.leaveAndCheck(users[0] as (typeof users)[0]);

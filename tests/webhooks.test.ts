@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { after, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { createBus } from '../src/bus.js';
@@ -112,5 +113,60 @@ describe('the webhook queue', () => {
     assert.ok(dropped.every((l) => l.event === 'member.joined'));
     webhooks.close();
     assert.ok(lines.some((l) => l.msg === 'webhooks not delivered at shutdown'));
+  });
+});
+
+describe('webhook redirects and URLs', () => {
+  test('a redirect is a failed attempt, retried as such; the place it points to receives nothing', async () => {
+    const elsewhere = await receiver((_req, _n, res) => res.writeHead(204).end());
+    const hook = await receiver((_req, _n, res) => res.writeHead(307, { location: elsewhere.url }).end());
+    const { url } = await startApp({
+      WEBHOOK_URL: hook.url,
+      WEBHOOK_SECRET: secret,
+      WEBHOOK_EVENTS: 'message.created',
+      WEBHOOK_MAX_ATTEMPTS: '2',
+    });
+    const chat = await connectChat(url);
+    await acked(chat.socket).emitWithAck('room:join', { room: 'hooks' });
+    await acked(chat.socket).emitWithAck('message:send', { room: 'hooks', text: 'hi', clientId: 'r1' });
+    await waitFor(hook.events, 'request');
+    // The retry comes after the first attempt ended, so a followed redirect would have landed by now.
+    await waitFor(hook.events, 'request', 5000);
+    assert.equal(hook.received.length, 2);
+    assert.equal(hook.received[0]?.body, hook.received[1]?.body);
+    assert.equal(elsewhere.received.length, 0);
+  });
+
+  test('logs show the URL without its query string, and a 3xx as the failure it is', async () => {
+    const hook = await receiver((_req, _n, res) => res.writeHead(302, { location: 'http://127.0.0.1:9/' }).end());
+    const lines: { msg: string; url?: string; failure?: string }[] = [];
+    const logged = new EventEmitter();
+    const log = pino(
+      { level: 'info' },
+      {
+        write: (line: string) => {
+          const entry = JSON.parse(line) as { msg: string };
+          lines.push(entry);
+          logged.emit(entry.msg, entry);
+        },
+      },
+    );
+    const bus = createBus(log);
+    const webhooks = startWebhooks({
+      url: `${hook.url}?token=s3cret-token`,
+      secret,
+      events: ['member.joined'],
+      maxAttempts: 1,
+      queueSize: 10,
+      timeoutMs: 5000,
+      bus,
+      log,
+    });
+    after(() => webhooks.close());
+    const dropped = waitFor<{ failure: string }>(logged, 'webhook failed for good: event dropped');
+    bus.emit('member.joined', { room: 'r', member: { id: 'u', name: 'U', kind: 'user' }, count: 1 });
+    assert.equal((await dropped).failure, 'HTTP 302');
+    assert.equal(lines.find((l) => l.msg === 'webhooks on')?.url, `${hook.url}?***`);
+    assert.ok(lines.every((l) => !JSON.stringify(l).includes('s3cret-token')));
   });
 });

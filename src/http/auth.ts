@@ -1,18 +1,27 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AppError } from '../errors.js';
 
+/** The credentials of `Authorization: Bearer <credentials>`; the scheme is case-insensitive (RFC 9110). */
 export function bearer(req: FastifyRequest): string | undefined {
-  const header = req.headers.authorization;
-  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  const match = /^bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
+  return match?.[1];
 }
 
 /** Throws `unauthorized` unless the request carries the API key (compared in constant time). */
-export function requireApiKey(req: FastifyRequest, apiKey: string | undefined): void {
+function requireApiKey(req: FastifyRequest, apiKey: string | undefined): void {
   if (!apiKey) throw new AppError('unauthorized', 'The backend API is off: API_KEY is not set.');
   const given = Buffer.from(bearer(req) ?? '');
   const expected = Buffer.from(apiKey);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new AppError('unauthorized', 'A valid API key is required.');
   }
+}
+
+/**
+ * The API key check as a route's `onRequest` hook: it runs before Fastify reads the body, so a
+ * request without the key costs no parsing or validation, whatever it carries.
+ */
+export function apiKeyHook(apiKey: string | undefined): onRequestAsyncHookHandler {
+  return async (req) => requireApiKey(req, apiKey);
 }

@@ -6,7 +6,7 @@ import type { Live } from '../live.js';
 import type { LiveResult, Push } from '../protocol.js';
 import type { PushService } from '../realtime/push.js';
 import { topicPattern } from '../validation.js';
-import { requireApiKey } from './auth.js';
+import { apiKeyHook } from './auth.js';
 import { roomParams } from './routes.js';
 
 export interface PushRouteDeps {
@@ -20,6 +20,8 @@ export interface PushRouteDeps {
 /** Largest `data` of one push, as JSON. */
 const maxDataBytes = 64 * 1024;
 const maxBatch = 100;
+/** The live route takes no body; a page's `{}` fits. */
+const liveBodyLimit = 1024;
 
 const pushSchema = {
   type: 'object',
@@ -54,6 +56,7 @@ export async function registerPushRoutes(app: FastifyInstance, deps: PushRouteDe
   app.post<{ Body: PushInput | { pushes: PushInput[] } }>(
     '/api/push',
     {
+      onRequest: apiKeyHook(config.apiKey),
       bodyLimit: maxBatch * (maxDataBytes + 1024),
       schema: {
         body: {
@@ -69,7 +72,6 @@ export async function registerPushRoutes(app: FastifyInstance, deps: PushRouteDe
       },
     },
     async (req, reply): Promise<{ pushes: Pick<Push, 'id' | 'seq' | 'topic'>[] }> => {
-      requireApiKey(req, config.apiKey);
       const inputs = 'pushes' in req.body ? req.body.pushes : [req.body];
       // Check every push before sending any: a batch is accepted whole or not at all.
       for (const [i, input] of inputs.entries()) {
@@ -89,7 +91,8 @@ export async function registerPushRoutes(app: FastifyInstance, deps: PushRouteDe
 
   app.post<{ Params: { room: string } }>(
     '/api/rooms/:room/live',
-    { schema: { params: roomParams }, config: { rateLimit: { max: 10, timeWindow: 60_000 } } },
+    // The limit is counted in onRequest, before the (tiny) body is read.
+    { bodyLimit: liveBodyLimit, schema: { params: roomParams }, config: { rateLimit: { max: 10, timeWindow: 60_000 } } },
     async (req, reply): Promise<LiveResult> => {
       reply.code(202);
       return { ok: true, until: await live.start(req.params.room) };

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { bearer, requireApiKey } from './auth.js';
+import { apiKeyHook, bearer } from './auth.js';
 import { cleanName, type IdentityService, mayJoin } from '../identity.js';
 import type { HistoryResult, Message, RoomSummary } from '../protocol.js';
 import type { Chat } from '../realtime/chat.js';
@@ -21,6 +21,11 @@ export interface RouteDeps {
   /** What /readyz asks, by name: each throws when its dependency is down. */
   checks: Record<string, () => Promise<void>>;
 }
+
+/** PostgreSQL cannot store NUL in text: such strings are refused here, not failed there. */
+const withoutNul = '^[^\\u0000]*$';
+/** The largest seq a client may name: beyond it a JSON number is no longer exact. */
+const seq = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 
 export const roomParams = {
   type: 'object',
@@ -53,27 +58,25 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.get<{ Params: { room: string }; Querystring: { before?: number; after?: number; limit?: number } }>(
     '/api/rooms/:room/messages',
     {
-      schema: {
-        params: roomParams,
-        querystring: {
-          type: 'object',
-          properties: {
-            before: { type: 'integer', minimum: 0 },
-            after: { type: 'integer', minimum: 0 },
-            limit: { type: 'integer', minimum: 1 },
-          },
-        },
-      },
-    },
-    async (req): Promise<HistoryResult> => {
-      const { room } = req.params;
-      if (room.startsWith('private-')) {
+      onRequest: async (req) => {
+        const { room } = req.params;
+        if (!room.startsWith('private-')) return;
         const token = bearer(req);
         if (!token) throw new AppError('unauthorized', 'A private room needs a user token.');
         if (!mayJoin(await deps.identity.verifyToken(token), room)) {
           throw new AppError('forbidden', `You may not read ${room}.`);
         }
-      }
+      },
+      schema: {
+        params: roomParams,
+        querystring: {
+          type: 'object',
+          properties: { before: seq, after: seq, limit: { type: 'integer', minimum: 1 } },
+        },
+      },
+    },
+    async (req): Promise<HistoryResult> => {
+      const { room } = req.params;
       const { limit, ...range } = req.query;
       const page = await store.history(room, { ...range, limit: Math.min(limit ?? config.historyLimit, config.historyMaxLimit) });
       return { ...page, epoch: deps.roomEpoch };
@@ -86,6 +89,9 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
   }>(
     '/api/rooms/:room/messages',
     {
+      onRequest: apiKeyHook(config.apiKey),
+      // Room for the longest text even if every character arrives as a JSON escape pair.
+      bodyLimit: 4096 + config.maxMessageLength * 12,
       schema: {
         params: roomParams,
         body: {
@@ -95,19 +101,18 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
             author: {
               type: 'object',
               properties: {
-                id: { type: 'string', minLength: 1, maxLength: 128 },
+                id: { type: 'string', minLength: 1, maxLength: 128, pattern: withoutNul },
                 name: { type: 'string', minLength: 1, maxLength: 40 },
               },
               required: ['id', 'name'],
             },
-            clientId: { type: 'string', minLength: 1, maxLength: 64 },
+            clientId: { type: 'string', minLength: 1, maxLength: 64, pattern: withoutNul },
           },
           required: ['text'],
         },
       },
     },
     async (req, reply): Promise<{ message: Message }> => {
-      requireApiKey(req, config.apiKey);
       const { author, clientId } = req.body;
       const message = await deps.chat.post({
         room: req.params.room,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { webBuildDir } from '../paths.js';
-import { originAllowed } from '../realtime/io.js';
+import { createOriginPolicy } from '../origin.js';
 
 export interface WidgetDeps {
   config: Config;
@@ -27,10 +27,11 @@ export async function registerWidget(app: FastifyInstance, { config }: WidgetDep
     );
   }
 
+  const origins = createOriginPolicy(config);
   app.get('/api/origin', { config: crossOrigin }, (req, reply) => {
     const { origin } = req.headers;
     reply.header('access-control-allow-origin', '*').header('cache-control', 'no-store');
-    if (originAllowed(config.allowedOrigins, origin, req.headers.host)) return { ok: true };
+    if (origins.allowed(origin, req.headers.host)) return { ok: true };
     const error = new AppError(
       'forbidden',
       `This site (${origin}) is not allowed to use this chat server: its origin is not in the server's ALLOWED_ORIGINS.`,

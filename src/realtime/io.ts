@@ -4,21 +4,9 @@ import { Server } from 'socket.io';
 import type { Config } from '../config.js';
 import { toAppError } from '../errors.js';
 import type { IdentityService } from '../identity.js';
+import { createOriginPolicy } from '../origin.js';
 import type { ChatNamespace } from './chat.js';
 import type { PushNamespace } from './push.js';
-
-/**
- * Browsers send Origin; non-browser clients (backends, tests, the bench) do not, and an origin
- * check cannot protect against them anyway. Same origin is always allowed.
- */
-export function originAllowed(allowed: readonly string[], origin: string | undefined, host: string | undefined) {
-  if (origin === undefined || allowed.includes('*') || allowed.includes(origin)) return true;
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Socket.IO on Fastify's HTTP server. Engine.IO answers /socket.io before any Fastify hook runs,
@@ -30,6 +18,7 @@ export function createIo(
   log: FastifyBaseLogger,
   isClosing: () => boolean,
 ) {
+  const origins = createOriginPolicy(config);
   const io = new Server(server, {
     path: '/socket.io',
     serveClient: false,
@@ -37,11 +26,11 @@ export function createIo(
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,
     // Reflects allowed origins in CORS headers for long-polling; allowRequest below is the real gate.
-    cors: { origin: (origin, cb) => cb(null, originAllowed(config.allowedOrigins, origin, undefined)) },
+    cors: { origin: (origin, cb) => cb(null, origins.allowed(origin, undefined)) },
     allowRequest: (req: IncomingMessage, cb) => {
       if (isClosing()) return cb('server is shutting down', false);
       const origin = req.headers.origin;
-      if (originAllowed(config.allowedOrigins, origin, req.headers.host)) return cb(null, true);
+      if (origins.allowed(origin, req.headers.host)) return cb(null, true);
       log.warn({ origin }, 'socket refused: origin not in ALLOWED_ORIGINS');
       cb(`origin ${origin} is not allowed`, false);
     },

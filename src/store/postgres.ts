@@ -68,6 +68,12 @@ function isUnavailable(err: unknown): boolean {
   return true;
 }
 
+/** SQLSTATE class 22: a value PostgreSQL cannot take (a NUL in text, a bigint out of range). */
+function isDataException(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
 /**
  * libpq's reading of a connection URL, which hosted databases document: the OS user when none is
  * given, and `sslmode` as libpq means it (`require` encrypts without checking the certificate,
@@ -111,6 +117,11 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
       if (isUnavailable(err)) {
         log.warn({ err }, 'PostgreSQL unavailable');
         throw new AppError('unavailable', 'The message store is unavailable.');
+      }
+      if (isDataException(err)) {
+        // The edges refuse such values first; this keeps any that slip through from being a 500.
+        log.warn({ err }, 'PostgreSQL refused a value');
+        throw new AppError('bad_request', 'A value cannot be stored: a number out of range or a NUL character.');
       }
       throw err;
     });
