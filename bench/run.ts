@@ -34,7 +34,7 @@ import {
   type ToWorker,
   type WorkerConfig,
 } from './lib.js';
-import { bareServerArgs } from './node-process.js';
+import { bareServerArgs, benchLimits } from './node-process.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -350,8 +350,7 @@ async function startServer(target: TargetName, o: Options, scenarioEnv: Record<s
     HOST: '127.0.0.1',
     DATABASE_PATH: join(dir, 'roomcast.sqlite'),
     LOG_LEVEL: 'warn',
-    MESSAGE_RATE_PER_SEC: '1000',
-    MESSAGE_RATE_BURST: '2000',
+    ...benchLimits,
   };
   const prof = [
     ...cpuProfArgs('BENCH_SERVER_CPU_PROF', target),

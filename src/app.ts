@@ -4,15 +4,18 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify';
 import type { Config } from './config.js';
 import { createBus } from './bus.js';
+import { createClientAddress } from './client-address.js';
 import { AppError } from './errors.js';
 import { useBoundedJsonParser } from './http/body.js';
 import { registerPushRoutes } from './http/push.js';
 import { registerRoutes } from './http/routes.js';
 import { registerWidget } from './http/widget.js';
 import { createIdentity } from './identity.js';
+import { createLimits } from './limits.js';
 import { createLive, createMemoryLiveClock, createRedisLiveClock } from './live.js';
 import { createOriginPolicy, validHost } from './origin.js';
 import { publicDir, webBuildDir } from './paths.js';
+import { createAdmission } from './realtime/admission.js';
 import { type ChatNamespace, registerChat } from './realtime/chat.js';
 import { drain } from './realtime/drain.js';
 import { createIo, useIdentity } from './realtime/io.js';
@@ -20,6 +23,7 @@ import { createMemoryPresence } from './realtime/presence.js';
 import { type PushNamespace, registerPush } from './realtime/push.js';
 import { createRedisPresence } from './realtime/redis-presence.js';
 import { connectRedis, redisRateLimitStore } from './redis.js';
+import { createReservedNames } from './reserved-names.js';
 import { openPostgresStore } from './store/postgres.js';
 import { createMemoryPushLog } from './store/push-log.js';
 import { createRedisPushLog } from './store/redis-push-log.js';
@@ -37,7 +41,11 @@ async function openState(config: Config, nodeId: string, log: FastifyBaseLogger)
   const store = config.databaseUrl
     ? await openPostgresStore({ url: config.databaseUrl, log })
     : openSqliteStore({ path: config.databasePath, log });
-  const retention = { count: config.pushRetentionCount, maxAgeMs: config.pushRetentionSeconds * 1000 };
+  const retention = {
+    count: config.pushRetentionCount,
+    maxAgeMs: config.pushRetentionSeconds * 1000,
+    maxBytes: config.pushRetentionBytes,
+  };
   if (!config.redisUrl) {
     return { store, presence: createMemoryPresence(), pushLog: createMemoryPushLog(retention), redis: undefined };
   }
@@ -104,7 +112,9 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     jwtMaxAgeSeconds: config.jwtMaxAgeSeconds,
     allowGuests: config.allowGuests,
     sessionSecret: config.sessionSecret ?? (await store.secret('session')),
+    reservedNames: createReservedNames({ configured: config.reservedNames, redis: redis?.client, prefix: config.redisPrefix, log: app.log }),
   });
+  const limits = createLimits(config, redis?.client, app.log);
   if (!config.jwtSecret) app.log.info('JWT_SECRET is not set: user tokens are refused, only guests can chat');
   if (!config.apiKey) app.log.info('API_KEY is not set: the backend HTTP API (POST routes) is off');
   if (!config.allowGuests && !config.jwtSecret) app.log.warn('ALLOW_GUESTS is off and JWT_SECRET is not set: nobody can connect');
@@ -115,9 +125,18 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   // Socket.IO types one Server for all namespaces; each namespace narrows to its own contract.
   const chatNsp = io.of('/chat') as unknown as ChatNamespace;
   const pushNsp = io.of('/push') as unknown as PushNamespace;
-  useIdentity(chatNsp, identity, app.log);
-  useIdentity(pushNsp, identity, app.log);
-  const chat = registerChat(chatNsp, { config, store, roomEpoch, presence, identity, bus, log: app.log, isClosing });
+  // Limits first: a refused connection costs no token check.
+  const admission = createAdmission(io, {
+    limits,
+    maxOpen: config.connectionsPerAddress,
+    addressOf: createClientAddress(config.trustProxy),
+    log: app.log,
+  });
+  for (const nsp of [chatNsp, pushNsp]) {
+    admission.use(nsp);
+    useIdentity(nsp, identity, app.log);
+  }
+  const chat = registerChat(chatNsp, { config, store, roomEpoch, presence, identity, bus, limits, log: app.log, isClosing });
   presence.onDeparture(chat.announceLeft);
   // After a Redis outage, clients catch up by cursor on what the outage kept from them: every
   // node's clients when our publishes were lost, our own clients when we missed the others'.
@@ -127,7 +146,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     chatTargets.emit('sync:hint', {});
     pushTargets.emit('sync:hint', {});
   });
-  const push = registerPush(pushNsp, { pushLog, bus, identity, log: app.log });
+  const push = registerPush(pushNsp, { pushLog, bus, identity, topicsPerSocket: config.roomsPerSocket, log: app.log });
   const live = createLive({
     clock: redis ? createRedisLiveClock(redis.client, config.redisPrefix, nodeId, config.liveIntervalMs) : createMemoryLiveClock(),
     publish: push.publish,

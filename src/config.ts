@@ -62,10 +62,28 @@ export interface Config {
    * so with the interval a silent drop is noticed within 30 s.
    */
   pingTimeoutMs: number;
-  /** MESSAGE_RATE_PER_SEC: sustained `message:send` per socket. Default 5. */
+  /** MESSAGE_RATE_PER_SEC: sustained `message:send` per user, all their sockets and nodes together. Default 5. */
   messageRatePerSec: number;
-  /** MESSAGE_RATE_BURST: `message:send` burst per socket. Default 10. */
+  /** MESSAGE_RATE_BURST: `message:send` a user may make at once. Default 10. */
   messageRateBurst: number;
+  /** CONNECTIONS_PER_ADDRESS: connections one client address may hold open on one node. Default 100. */
+  connectionsPerAddress: number;
+  /** CONNECTION_RATE_PER_ADDRESS: new connections one client address may open a minute, all nodes together. Default 300. */
+  connectionRatePerAddress: number;
+  /** ROOMS_PER_SOCKET: rooms (`/chat`) or topics (`/push`) one socket may be in at once. Default 100. */
+  roomsPerSocket: number;
+  /** TYPING_INTERVAL_SECONDS: a user's `typing: true` is relayed to a room at most once this often. Default 2. */
+  typingIntervalSeconds: number;
+  /** HISTORY_RATE_PER_SEC: history reads (`room:join`, `message:history`) per user a second, counted over 5 s. Default 20. */
+  historyRatePerSec: number;
+  /** HISTORY_READS_PER_SOCKET: `message:history` requests one socket may have unanswered. Default 4. */
+  historyReadsPerSocket: number;
+  /** NEW_ROOMS_PER_ADDRESS: rooms one client address may create (by their first message) an hour. Default 30. */
+  newRoomsPerAddress: number;
+  /** PUSH_RETENTION_BYTES: retained pushes of all topics together, as JSON; the oldest go first. Default 64 MiB. */
+  pushRetentionBytes: number;
+  /** RESERVED_NAMES: names guests cannot take (besides `System` and the names of users seen). Default none. */
+  reservedNames: string[];
   /** PUSH_RETENTION_COUNT: pushes kept per topic for recovery. Default 100. */
   pushRetentionCount: number;
   /** PUSH_RETENTION_SECONDS: how long a push is kept for recovery. Default 600. */
@@ -249,6 +267,13 @@ function trustProxy(raw: string, name: string): TrustProxy {
   return list;
 }
 
+function names(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 function domainEvents(raw: string, name: string): DomainEventName[] {
   const list = raw
     .split(',')
@@ -422,15 +447,78 @@ const variables: Variables[] = [
     name: 'MESSAGE_RATE_PER_SEC',
     key: 'messageRatePerSec',
     default: '5',
-    help: 'sustained message:send per socket',
+    help: 'sustained message:send per user, all their sockets and nodes together',
     parse: integer(1, 100_000),
   },
   {
     name: 'MESSAGE_RATE_BURST',
     key: 'messageRateBurst',
     default: '10',
-    help: 'message:send burst per socket',
+    help: 'message:send a user may make at once (counted over BURST/RATE seconds)',
     parse: integer(1, 100_000),
+  },
+  {
+    name: 'CONNECTIONS_PER_ADDRESS',
+    key: 'connectionsPerAddress',
+    default: '100',
+    help: 'connections one client address (an IPv6 /64) may hold open on one node; raise it for offices behind one address',
+    parse: integer(1, 1_000_000),
+  },
+  {
+    name: 'CONNECTION_RATE_PER_ADDRESS',
+    key: 'connectionRatePerAddress',
+    default: '300',
+    help: 'new connections one client address may open a minute, all nodes together',
+    parse: integer(1, 1_000_000),
+  },
+  {
+    name: 'ROOMS_PER_SOCKET',
+    key: 'roomsPerSocket',
+    default: '100',
+    help: 'rooms (/chat) or topics (/push) one socket may be in at once',
+    parse: integer(1, 100_000),
+  },
+  {
+    name: 'TYPING_INTERVAL_SECONDS',
+    key: 'typingIntervalSeconds',
+    default: '2',
+    help: "a user's typing:update is relayed to a room at most once this often; the rest are dropped",
+    parse: integer(1, 60),
+  },
+  {
+    name: 'HISTORY_RATE_PER_SEC',
+    key: 'historyRatePerSec',
+    default: '20',
+    help: 'history reads (room:join, message:history) per user a second, all nodes together, counted over 5 s',
+    parse: integer(1, 1_000_000),
+  },
+  {
+    name: 'HISTORY_READS_PER_SOCKET',
+    key: 'historyReadsPerSocket',
+    default: '4',
+    help: 'message:history requests one socket may have unanswered at once',
+    parse: integer(1, 1000),
+  },
+  {
+    name: 'NEW_ROOMS_PER_ADDRESS',
+    key: 'newRoomsPerAddress',
+    default: '30',
+    help: 'rooms one client address may create an hour (a room is created by its first message)',
+    parse: integer(1, 1_000_000),
+  },
+  {
+    name: 'PUSH_RETENTION_BYTES',
+    key: 'pushRetentionBytes',
+    default: String(64 * 1024 * 1024),
+    help: 'retained pushes of all topics together, in bytes of JSON; past it the oldest are dropped',
+    parse: integer(0, 2 ** 40),
+  },
+  {
+    name: 'RESERVED_NAMES',
+    key: 'reservedNames',
+    default: '',
+    help: 'comma-separated names guests cannot take, look-alikes included (System and the names of signed-in users are always reserved)',
+    parse: names,
   },
   {
     name: 'PUSH_RETENTION_COUNT',

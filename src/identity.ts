@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, type JWTPayload, jwtVerify } from 'jose';
 import { AppError } from './errors.js';
 import type { HandshakeAuth, Member } from './protocol.js';
+import type { ReservedNames } from './reserved-names.js';
 import { plainText } from './validation.js';
 
 /** Who a socket or request is, with what its token grants. */
@@ -20,6 +21,8 @@ export interface IdentityOptions {
   jwtMaxAgeSeconds: number;
   allowGuests: boolean;
   sessionSecret: string;
+  /** Names guests cannot take; learns the names of the users whose tokens it verifies. */
+  reservedNames: ReservedNames;
 }
 
 const maxNameLength = 40;
@@ -109,15 +112,22 @@ export function createIdentity(options: IdentityOptions) {
     if (id === undefined || id.length === 0 || id.length > 128 || /\p{Cc}/u.test(id)) {
       throw new AppError('invalid_token', 'The token has no valid sub claim.');
     }
+    const name = cleanName(claims.name) || id.slice(0, maxNameLength);
+    options.reservedNames.remember(name);
     return {
-      user: { id, name: cleanName(claims.name) || id.slice(0, maxNameLength), kind: 'user' },
+      user: { id, name, kind: 'user' },
       rooms: stringList(claims.rooms),
       topics: stringList(claims.topics),
       admin: claims.admin === true,
     };
   }
 
-  /** Who the handshake says it is: a token's user, else a guest (kept from `session` when valid). */
+  /**
+   * Who the handshake says it is: a token's user, else a guest (kept from `session` when valid).
+   * A guest asking for a reserved name, or a look-alike of one, is named like a guest who gave none:
+   * refusing would leave a visitor who typed "System" unable to chat, and `session` tells every
+   * client the name it got.
+   */
   async function identify(auth: HandshakeAuth | undefined): Promise<Identity> {
     // `token: null` is no token (protocol 6.1): what many clients send for "not signed in".
     if (auth?.token !== undefined && auth.token !== null) {
@@ -126,7 +136,11 @@ export function createIdentity(options: IdentityOptions) {
     }
     if (!options.allowGuests) throw new AppError('guests_disabled', 'This server requires a user token.');
     const id = guestIdFrom(auth?.session) ?? `guest_${randomBytes(9).toString('base64url')}`;
-    const name = cleanName(auth?.name) || `Guest ${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+    const asked = cleanName(auth?.name);
+    const name =
+      asked && !(await options.reservedNames.isReserved(asked))
+        ? asked
+        : `Guest ${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
     return { user: { id, name, kind: 'guest' }, rooms: [], topics: [], admin: false };
   }
 

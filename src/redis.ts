@@ -134,6 +134,18 @@ export async function redisCall<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A Redis answer, or `unavailable` after `ms`. node-redis times out only commands not yet written:
+ * one sent to a stalled connection waits for as long as the connection does.
+ */
+export function answerWithin<T>(answer: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppError('unavailable', 'Redis did not answer in time.')), ms);
+  });
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+}
+
 const rateLimitScript = `
 local current = redis.call('INCR', KEYS[1])
 if current == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end

@@ -55,8 +55,16 @@ export function until(
   });
 }
 
-/** The environment every chaos node gets: sends are limited by the failure, not the rate limiter. */
-export const chaosEnv = { MESSAGE_RATE_PER_SEC: '1000', MESSAGE_RATE_BURST: '1000', NODE_HEARTBEAT_MS: '300' };
+/**
+ * The environment every chaos node gets: sends and catch-up reads are limited by the failure, not
+ * the rate limiter (a client that misses another node's broadcasts reads history at every gap).
+ */
+export const chaosEnv = {
+  MESSAGE_RATE_PER_SEC: '1000',
+  MESSAGE_RATE_BURST: '1000',
+  HISTORY_RATE_PER_SEC: '1000',
+  NODE_HEARTBEAT_MS: '300',
+};
 
 /**
  * PostgreSQL (a database of this run's own) and Redis (`redisUrl`, with a key prefix of this

@@ -26,6 +26,23 @@ describe('config', () => {
     assert.equal(config.drainRate, 500);
   });
 
+  test('limits: defaults, and each bad value names its variable', () => {
+    const config = loadConfig({});
+    assert.deepEqual(
+      [config.connectionsPerAddress, config.connectionRatePerAddress, config.roomsPerSocket, config.typingIntervalSeconds],
+      [100, 300, 100, 2],
+    );
+    assert.deepEqual([config.historyRatePerSec, config.historyReadsPerSocket, config.newRoomsPerAddress], [20, 4, 30]);
+    assert.equal(config.pushRetentionBytes, 64 * 1024 * 1024);
+    assert.deepEqual(config.reservedNames, []);
+    assert.equal(config.trustProxy, false);
+    assert.deepEqual(loadConfig({ RESERVED_NAMES: ' Acme Support , ,Staff ' }).reservedNames, ['Acme Support', 'Staff']);
+    for (const env of [{ CONNECTIONS_PER_ADDRESS: '0' }, { TYPING_INTERVAL_SECONDS: '0.5' }, { PUSH_RETENTION_BYTES: '-1' }]) {
+      const name = Object.keys(env)[0] as string;
+      assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && err.message.startsWith(name), name);
+    }
+  });
+
   test('parses values', () => {
     const config = loadConfig({
       PORT: '8080',
@@ -95,6 +112,15 @@ describe('config', () => {
       'PING_INTERVAL_MS',
       'PING_TIMEOUT_MS',
       'MESSAGE_RATE_PER_SEC',
+      'CONNECTIONS_PER_ADDRESS',
+      'CONNECTION_RATE_PER_ADDRESS',
+      'ROOMS_PER_SOCKET',
+      'TYPING_INTERVAL_SECONDS',
+      'HISTORY_RATE_PER_SEC',
+      'HISTORY_READS_PER_SOCKET',
+      'NEW_ROOMS_PER_ADDRESS',
+      'PUSH_RETENTION_BYTES',
+      'RESERVED_NAMES',
       'LOG_LEVEL',
     ]) {
       assert.match(run.stdout, new RegExp(`^  ${name} .*\\(default: [^)]+\\)$`, 'm'), name);

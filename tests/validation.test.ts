@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AppError, toAppError } from '../src/errors.js';
 import { cleanName } from '../src/identity.js';
-import { createTokenBucket } from '../src/rate-limit.js';
 import { chatParsers as parse, messageText, plainText, pushParsers } from '../src/validation.js';
 
 describe('validation', () => {
@@ -60,15 +59,5 @@ describe('validation', () => {
     const known = new AppError('rate_limited', 'slow down', 250);
     assert.equal(toAppError(known), known);
     assert.deepEqual(known.toBody(), { code: 'rate_limited', message: 'slow down', retryAfterMs: 250 });
-  });
-
-  test('the token bucket allows the burst, then the rate', () => {
-    let now = 0;
-    const bucket = createTokenBucket(2, 3, () => now);
-    assert.deepEqual([bucket.take(), bucket.take(), bucket.take()], [0, 0, 0]);
-    assert.equal(bucket.take(), 500);
-    now = 500;
-    assert.equal(bucket.take(), 0);
-    assert.equal(bucket.take(), 500);
   });
 });

@@ -1,4 +1,5 @@
 import { css, html, nothing, type TemplateResult } from 'lit';
+import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Member } from '../src/protocol.js';
 import type { LogItem } from './chat-connection.js';
@@ -25,7 +26,13 @@ export function renderLog(items: readonly LogItem[], me: Member | undefined, act
   return html`${repeat(
     items,
     (item) => (item.message ? item.message.id : `pending:${item.pending.clientId}`),
-    (item, i) => renderItem(item, items[i - 1], me, actions),
+    // An item renders again only when it, the one before it (its grouping) or the user changed:
+    // a busy room re-rendered every message on every new one and froze the page.
+    (item, i) => {
+      const previous = items[i - 1];
+      const deps = [item.message ?? item.pending, previous?.message ?? previous?.pending, me, actions.online];
+      return guard(deps, () => renderItem(item, previous, me, actions));
+    },
   )}`;
 }
 
@@ -44,6 +51,8 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
   const continued = prev !== undefined && prev.author.id === author.id && ts - prev.ts < GROUP_MS;
   const state = item.pending?.state ?? 'sent';
   const date = new Date(ts);
+  // Anyone can type any name as a guest: a guest's name never stands alone.
+  const guest = author.kind === 'guest' && author !== YOU;
   return html`
     <li
       part="message ${mine ? 'message-mine' : ''} ${state === 'sent' ? '' : `message-${state}`}"
@@ -53,10 +62,15 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
       data-client-id=${(item.message?.clientId ?? item.pending?.clientId) || nothing}
     >
       ${continued
-        ? html`<span class="visually-hidden">${author.name}:</span>`
+        ? html`<span class="visually-hidden">${author.name}${guest ? ' (guest)' : ''}:</span>`
         : html`<span class="avatar hue-${hue(author.id)}" aria-hidden="true">${initial(author.name)}</span>
             <div class="meta">
               <span part="author" class="author">${author.name}</span>
+              ${guest
+                ? html`<span part="guest-badge" class="guest-badge" title="Not signed in: any visitor can take this name"
+                    ><span aria-hidden="true">guest</span><span class="visually-hidden">(guest, not signed in)</span></span
+                  >`
+                : nothing}
               ${mine ? html`<span class="you">you</span>` : nothing}
               <time part="time" class="time" datetime=${date.toISOString()} title=${FULL.format(date)}>${formatTime(date)}</time>
             </div>`}
@@ -156,6 +170,14 @@ export const logStyles = css`
     border-radius: 999px;
     color: var(--_accent);
     border: 1px solid color-mix(in srgb, var(--_accent) 40%, transparent);
+  }
+  .guest-badge {
+    font-size: 11px;
+    padding: 0 6px;
+    border-radius: 4px;
+    color: var(--_muted);
+    border: 1px dashed var(--_muted);
+    white-space: nowrap;
   }
   .time {
     font-size: 12px;

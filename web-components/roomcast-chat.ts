@@ -50,6 +50,7 @@ const ROOM_PARTS = [
   'message-sending',
   'message-failed',
   'author',
+  'guest-badge',
   'time',
   'text',
   'delivery',
@@ -96,7 +97,7 @@ const closeIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="fa
  * @csspart panel - the panel around the chat
  * @csspart close-button - the close button in the panel's header
  * @csspart header - and every other part of `<roomcast-room>`: title, members, status, banner, retry-now,
- *   messages, message, message-mine, message-sending, message-failed, author, time, text, delivery,
+ *   messages, message, message-mine, message-sending, message-failed, author, guest-badge, time, text, delivery,
  *   retry-button, delete-button, load-older, new-messages, typing, composer, input, send-button, error
  * @cssprop --roomcast-z-index - the launcher's and panel's z-index (2147483000)
  * @cssprop --roomcast-offset-x, --roomcast-offset-y - distance from the viewport's corner (20px)

@@ -29,6 +29,7 @@ const BOTTOM_SLACK_PX = 48;
  * @csspart message - one message; also `message-mine` on your own, `message-sending` and
  *   `message-failed` on yours the server does not have yet
  * @csspart author - a message's author name
+ * @csspart guest-badge - the "guest" mark beside a guest's name (anyone can take any guest name)
  * @csspart time - a message's time
  * @csspart text - a message's text
  * @csspart delivery - "Sending…" or "Not sent" under a message of yours the server does not have yet

@@ -141,8 +141,15 @@ export class SocketLink<S extends Socket> {
     socket.on('connect_error', (err: Error & { data?: Partial<ErrorBody> }) => {
       this.releaseFirst?.();
       if (!socket.active) {
-        // Refused by the server's middleware (bad token, guests disabled): retrying will not help.
         const code = (err.data?.code ?? err.message) as ErrorCode;
+        // Too many connections from this address (a shared one, or a reload loop): come back when
+        // the server says, with the usual jitter on top so a whole office does not return at once.
+        if (code === 'rate_limited') {
+          const wait = Math.max(0, Number(err.data?.retryAfterMs) || 0) + backoffDelay(this.attempts++);
+          this.schedule(wait, () => this.socket.connect());
+          return;
+        }
+        // Refused by the server's middleware (bad token, guests disabled): retrying will not help.
         events.refused(new ChatError(code, err.data?.message ?? err.message));
         return;
       }

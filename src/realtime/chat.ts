@@ -4,6 +4,7 @@ import type { Bus } from '../bus.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { type Identity, type IdentityService, mayJoin } from '../identity.js';
+import type { Limits } from '../limits.js';
 import type {
   ChatClientToServer,
   ChatServerToClient,
@@ -11,7 +12,6 @@ import type {
   Message,
   TypingRequest,
 } from '../protocol.js';
-import { createTokenBucket } from '../rate-limit.js';
 import type { AppendResult, Store } from '../store/store.js';
 import { chatParsers as parse, type MessageText, messageText } from '../validation.js';
 import { handler } from './handler.js';
@@ -22,6 +22,8 @@ import { createPresenceUpdates } from './presence-updates.js';
 
 export interface SocketData {
   identity: Identity;
+  /** The client's address as per-address limits count it (set by admission.ts). */
+  address: string;
 }
 
 export type ChatNamespace = Namespace<ChatClientToServer, ChatServerToClient, Record<string, never>, SocketData>;
@@ -35,6 +37,7 @@ export interface ChatDeps {
   presence: Presence;
   identity: IdentityService;
   bus: Bus;
+  limits: Limits;
   log: FastifyBaseLogger;
   /** True once the node is shutting down (draining). */
   isClosing: () => boolean;
@@ -42,6 +45,10 @@ export interface ChatDeps {
 
 /** A typing flag with no follow-up is cleared after this long. */
 const typingTtlMs = 5000;
+/** `retryAfterMs` of a join refused for too many rooms: a hint, as only leaving one makes room. */
+const roomsRetryMs = 10_000;
+/** `retryAfterMs` of a history read refused for too many at once: about one read's time. */
+const readsRetryMs = 250;
 
 /**
  * The `/chat` namespace. Returns `post`, the one way a message enters a room, which the HTTP API
@@ -49,7 +56,7 @@ const typingTtlMs = 5000;
  * the store committed a send it answered with an error (see late-commits.ts).
  */
 export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
-  const { config, store, roomEpoch, presence, bus, log } = deps;
+  const { config, store, roomEpoch, presence, bus, limits, log } = deps;
   const lateCommits = createLateCommits();
   const joinPage = createJoinPages(store);
 
@@ -90,10 +97,14 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   }
 
   nsp.on('connection', (socket: ChatSocket) => {
-    const { identity } = socket.data;
+    const { identity, address } = socket.data;
     const { user } = identity;
-    const sendBucket = createTokenBucket(config.messageRatePerSec, config.messageRateBurst);
     const typingTimers = new Map<string, NodeJS.Timeout>();
+    /** Rooms with a `typing: true` waiting for its limit, and whether the user still types there. */
+    const typingAsked = new Map<string, boolean>();
+    /** Rooms that had no message when this socket joined them: its first send there may create them. */
+    const emptyAtJoin = new Set<string>();
+    let historyReads = 0;
 
     socket.emit('session', { user, session: deps.identity.sessionFor(user) });
 
@@ -110,7 +121,29 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       socket.to(room).emit('typing:update', { room, user, typing });
     }
 
+    /** Typing flags are relayed at most once per TYPING_INTERVAL_SECONDS per user and room; the rest are dropped. */
+    function askTyping(room: string, typing: boolean): void {
+      if (typingAsked.has(room)) {
+        typingAsked.set(room, typing);
+        return;
+      }
+      if (!typing) {
+        // Only a flag that was relayed needs clearing: at most one `false` per `true` goes out.
+        if (typingTimers.has(room)) setTyping(room, false);
+        return;
+      }
+      typingAsked.set(room, true);
+      void limits.typing.take(`${room}:${user.id}`).then((wait) => {
+        const still = typingAsked.get(room);
+        typingAsked.delete(room);
+        if (!socket.connected || !socket.rooms.has(room)) return;
+        if (still && wait === 0) setTyping(room, true);
+        else if (!still && typingTimers.has(room)) setTyping(room, false);
+      });
+    }
+
     function leave(room: string, disconnecting = false): void {
+      emptyAtJoin.delete(room);
       if (typingTimers.has(room)) setTyping(room, false);
       void socket.leave(room);
       // A draining node keeps the presence of the sockets it sends away and hands it over when
@@ -140,10 +173,17 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       handle('room:join', async (payload) => {
         const req = parse.join(payload);
         mustAccess(req.room);
+        await limits.history.consume(user.id, 'You are reading history too fast.');
+        // Counted and joined in one go (no await between), so joins at once cannot pass the limit together.
+        if (!socket.rooms.has(req.room) && socket.rooms.size - 1 >= config.roomsPerSocket) {
+          throw new AppError('rate_limited', `A connection may be in ${config.roomsPerSocket} rooms at once; leave one first.`, roomsRetryMs);
+        }
         // Join before reading history: a message stored in between arrives twice, never zero times,
         // and clients merge by seq.
         await socket.join(req.room);
         const [members, page] = await Promise.all([enter(req.room), joinPage(req.room, req.after, limitOf(req.limit))]);
+        if (page.lastSeq === 0) emptyAtJoin.add(req.room);
+        else emptyAtJoin.delete(req.room);
         return { room: req.room, messages: page.messages, members, lastSeq: page.lastSeq, hasMore: page.hasMore, epoch: roomEpoch };
       }),
     );
@@ -163,10 +203,17 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         const req = parse.send(payload);
         const text = messageText(req.text, config.maxMessageLength);
         if (!socket.rooms.has(req.room)) throw new AppError('forbidden', `Join ${req.room} before sending to it.`);
-        const retryAfterMs = sendBucket.take();
-        if (retryAfterMs > 0) throw new AppError('rate_limited', 'You are sending too fast.', retryAfterMs);
+        await limits.messages.consume(user.id, 'You are sending too fast.');
+        // Someone else may have written first since the join: the point comes back when seq is not 1.
+        const creates = emptyAtJoin.has(req.room);
+        if (creates) await limits.newRooms.consume(address, 'Too many new rooms from your address; write in an existing one.');
         if (typingTimers.has(req.room)) setTyping(req.room, false);
-        return { message: await post({ room: req.room, text, author: user, clientId: req.clientId }) };
+        const message = await post({ room: req.room, text, author: user, clientId: req.clientId });
+        if (creates) {
+          emptyAtJoin.delete(req.room);
+          if (message.seq !== 1) void limits.newRooms.giveBack(address);
+        }
+        return { message };
       }),
     );
 
@@ -175,8 +222,17 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       handle('message:history', async (payload) => {
         const req = parse.history(payload);
         mustAccess(req.room);
-        const { room, limit, ...range } = req;
-        return { ...(await store.history(room, { ...range, limit: limitOf(limit) })), epoch: roomEpoch };
+        if (historyReads >= config.historyReadsPerSocket) {
+          throw new AppError('rate_limited', 'Too many history reads at once; wait for their answers.', readsRetryMs);
+        }
+        historyReads++;
+        try {
+          await limits.history.consume(user.id, 'You are reading history too fast.');
+          const { room, limit, ...range } = req;
+          return { ...(await store.history(room, { ...range, limit: limitOf(limit) })), epoch: roomEpoch };
+        } finally {
+          historyReads--;
+        }
       }),
     );
 
@@ -187,7 +243,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       } catch {
         return; // Never answered, with or without an ack (protocol 6.1): a bad one is dropped.
       }
-      if (socket.rooms.has(req.room)) setTyping(req.room, req.typing);
+      if (socket.rooms.has(req.room)) askTyping(req.room, req.typing);
     });
 
     socket.on('disconnecting', () => {

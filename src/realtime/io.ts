@@ -2,7 +2,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { Server } from 'socket.io';
 import type { Config } from '../config.js';
-import { toAppError } from '../errors.js';
+import { type AppError, toAppError } from '../errors.js';
 import type { IdentityService } from '../identity.js';
 import { createOriginPolicy } from '../origin.js';
 import type { ChatNamespace } from './chat.js';
@@ -41,6 +41,11 @@ export function createIo(
   return io;
 }
 
+/** A refusal as a namespace middleware passes it on: the client's `connect_error`, with `data: { code, message }`. */
+export function connectError(err: AppError): Error {
+  return Object.assign(new Error(err.code), { data: err.toBody() });
+}
+
 /** Identifies every socket of a namespace at the handshake; refusals reach `connect_error`. */
 export function useIdentity(nsp: ChatNamespace | PushNamespace, identity: IdentityService, log: FastifyBaseLogger) {
   (nsp as ChatNamespace).use((socket, next) => {
@@ -52,7 +57,7 @@ export function useIdentity(nsp: ChatNamespace | PushNamespace, identity: Identi
       (err: unknown) => {
         const appError = toAppError(err);
         if (appError !== err) log.error({ err }, 'handshake failed');
-        next(Object.assign(new Error(appError.code), { data: appError.toBody() }));
+        next(connectError(appError));
       },
     );
   });

@@ -16,8 +16,13 @@ export interface PushDeps {
   pushLog: PushLog;
   bus: Bus;
   identity: IdentityService;
+  /** ROOMS_PER_SOCKET: topics one socket may be subscribed to at once (its own `user:` topic aside). */
+  topicsPerSocket: number;
   log: FastifyBaseLogger;
 }
+
+/** `retryAfterMs` of a subscribe refused for too many topics: a hint, as only leaving one makes room. */
+const topicsRetryMs = 10_000;
 
 /**
  * `user:<id>` belongs to that user alone; `room:<room>` follows the room's own rule; `private-`
@@ -64,6 +69,10 @@ export function registerPush(nsp: PushNamespace, deps: PushDeps) {
       handle('push:subscribe', async (payload): Promise<SubscribeResult> => {
         const { topic, after } = parse.subscribe(payload);
         if (!maySubscribe(identity, topic)) throw new AppError('forbidden', `You may not subscribe to ${topic}.`);
+        // Its own id and its user topic are rooms of the socket too.
+        if (!socket.rooms.has(topic) && socket.rooms.size - 2 >= deps.topicsPerSocket) {
+          throw new AppError('rate_limited', `A connection may follow ${deps.topicsPerSocket} topics at once; leave one first.`, topicsRetryMs);
+        }
         // Subscribe before reading what was missed: a push in between arrives twice, never zero
         // times, and clients drop the repeat by seq.
         await socket.join(topic);
