@@ -499,7 +499,7 @@ async function startGenerators(
     totalSenders,
     client: o.client,
   }));
-  gens.forEach((g, i) => g.send(configs[i] as WorkerConfig));
+  for (const [i, g] of gens.entries()) g.send(configs[i] as WorkerConfig);
   const ready = await Promise.race([Promise.all(gens.map((g) => g.next('ready', 180_000))), died]);
   const failed = ready.reduce((n, r) => n + r.failed, 0);
   if (failed > 0) {
@@ -1073,7 +1073,7 @@ async function main(): Promise<void> {
     } catch (err) {
       const message = (err as Error).message;
       process.stderr.write(`${label} failed: ${message}\n`);
-      (failures[sc.name] ??= {})[target] = message.split('\n')[0] ?? message;
+      failures[sc.name] = { ...failures[sc.name], [target]: message.split('\n')[0] ?? message };
       return undefined;
     } finally {
       await server?.stop();
@@ -1095,7 +1095,9 @@ async function main(): Promise<void> {
             process.stderr.write(`${label}: ${why}; measuring again\n`);
             continue;
           }
-          ((all[sc.name] ??= {})[target] ??= []).push(figures);
+          const byTarget = all[sc.name] ?? {};
+          byTarget[target] = [...(byTarget[target] ?? []), figures];
+          all[sc.name] = byTarget;
           break;
         }
       }

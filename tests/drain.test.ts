@@ -5,7 +5,7 @@ import { SignJWT } from 'jose';
 import { Manager } from 'socket.io-client';
 import type { DrainingEvent } from '../src/protocol.js';
 import { type Node, redisAvailable, startNode, testPrefix, testRedisUrl } from './cluster-helpers.js';
-import { acked, type ChatClient, chatClient, connectChat, createTestDatabase, presenceLog, tempDir, waitFor } from './helpers.js';
+import { acked, type ChatClient, chatClient, connectChat, createTestDatabase, type EventSource, presenceLog, tempDir, waitFor } from './helpers.js';
 
 const jwtSecret = 'drain-jwt-secret-0123456789';
 
@@ -25,7 +25,7 @@ interface Seen {
 }
 
 /** Resolves with what one socket saw of the drain. */
-function watchDrain(socket: { once(event: string, listener: (...args: any[]) => void): unknown }): Promise<Seen> {
+function watchDrain(socket: EventSource): Promise<Seen> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('not drained within 15 s')), 15_000);
     socket.once('server:draining', ({ retryInMs }: DrainingEvent) => {

@@ -55,10 +55,13 @@ export async function startApp(env: Record<string, string> = {}, options: AppOpt
   return { ...app, url: `http://127.0.0.1:${port}`, config, databasePath };
 }
 
+/** What waits listen on: Socket.IO's typed once() and Node's EventEmitter share no narrower listener type than any[]. */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type EventSource = { once(event: string, listener: (...args: any[]) => void): unknown };
+
 /** Resolves with the event's arguments, or rejects after `ms`. */
 export function waitFor<T = unknown>(
-  // Socket.IO's typed once() and Node's EventEmitter share no narrower listener type than any[].
-  target: { once(event: string, listener: (...args: any[]) => void): unknown },
+  target: EventSource,
   event: string,
   ms = 3000,
 ): Promise<T> {

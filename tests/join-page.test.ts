@@ -36,8 +36,14 @@ async function checkJoinPages(store: Store) {
   const calls = { history: 0, lastSeqs: 0 };
   const counted: Store = {
     ...store,
-    history: (...args) => (calls.history++, store.history(...args)),
-    lastSeqs: (...args) => (calls.lastSeqs++, store.lastSeqs(...args)),
+    history: (...args) => {
+      calls.history++;
+      return store.history(...args);
+    },
+    lastSeqs: (...args) => {
+      calls.lastSeqs++;
+      return store.lastSeqs(...args);
+    },
   };
   const joinPage = createJoinPages(counted);
   const resumes = await Promise.all([

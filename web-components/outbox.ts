@@ -93,7 +93,7 @@ export class Outbox {
   /** Sends a failed entry again, with its clientId. */
   retry(clientId: string): void {
     const entry = this.entries.find((e) => e.clientId === clientId);
-    if (!entry || entry.state !== 'failed') return;
+    if (entry?.state !== 'failed') return;
     this.save({ ...entry, state: 'sending', error: undefined });
     this.options.changed();
     void this.flush();

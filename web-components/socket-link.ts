@@ -252,7 +252,10 @@ export class SocketLink<S extends Socket> {
       return handshake();
     }
     let pending = firstSessions.get(storage);
-    if (!pending) firstSessions.set(storage, (pending = new Map()));
+    if (!pending) {
+      pending = new Map();
+      firstSessions.set(storage, pending);
+    }
     const first = pending.get(storageKey);
     if (first) {
       void first.then(handshake);

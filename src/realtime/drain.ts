@@ -32,7 +32,10 @@ export async function drain(namespaces: readonly (ChatNamespace | PushNamespace)
   const due = new Map<Connection, number>();
   for (const socket of sockets) {
     let retryInMs = due.get(socket.conn);
-    if (retryInMs === undefined) due.set(socket.conn, (retryInMs = Math.floor(Math.random() * spreadMs)));
+    if (retryInMs === undefined) {
+      retryInMs = Math.floor(Math.random() * spreadMs);
+      due.set(socket.conn, retryInMs);
+    }
     socket.emit('server:draining', { retryInMs });
   }
   const queue = [...due].sort((a, b) => a[1] - b[1]);

@@ -40,7 +40,8 @@ export function createJoinPages(store: Store) {
 
   function lastSeq(room: string): Promise<number> {
     if (!batch) {
-      const rooms = (batch = new Map());
+      const rooms = new Map();
+      batch = rooms;
       setTimeout(() => {
         batch = undefined;
         void ask(rooms);

@@ -54,7 +54,10 @@ export class LocalRooms {
   /** `first`: the user's first socket in the room here; `more`: another tab; `again`: already counted. */
   add(room: string, member: Member, socketId: string): 'first' | 'more' | 'again' {
     let users = this.rooms.get(room);
-    if (!users) this.rooms.set(room, (users = new Map()));
+    if (!users) {
+      users = new Map();
+      this.rooms.set(room, users);
+    }
     const entry = users.get(member.id);
     if (!entry) {
       users.set(member.id, { member, sockets: new Set([socketId]) });

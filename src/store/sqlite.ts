@@ -141,7 +141,7 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
     if (batch.length === 0) return;
     try {
       const results = appendAll.immediate(batch.map((p) => p.input));
-      batch.forEach((p, i) => p.resolve(results[i] as AppendResult));
+      for (const [i, p] of batch.entries()) p.resolve(results[i] as AppendResult);
     } catch {
       // The batch rolled back as a whole; one at a time, a failing append fails alone.
       for (const p of batch) call(() => appendSingle.immediate(p.input)).then(p.resolve, p.reject);
