@@ -50,7 +50,10 @@ export const ErrorBody = Type.Object({
 });
 
 /** A refused ack, and the body of every HTTP error. */
-export const Failure = Type.Object({ ok: Type.Literal(false), error: ErrorBody });
+export const Failure = Type.Object(
+  { ok: Type.Literal(false), error: ErrorBody },
+  { description: 'Refused: the error code and a sentence, with the status that matches the code.' },
+);
 
 export const Member = Type.Object({
   id: Type.String({ description: 'The user id: a token\'s `sub`, `guest_<random>`, or `system`.' }),
