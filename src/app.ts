@@ -7,6 +7,7 @@ import { createBus } from './bus.js';
 import { createClientAddress } from './client-address.js';
 import { AppError } from './errors.js';
 import { useBoundedJsonParser } from './http/body.js';
+import { registerDocs } from './http/docs.js';
 import { registerPushRoutes } from './http/push.js';
 import { registerRoutes } from './http/routes.js';
 import { registerWidget } from './http/widget.js';
@@ -24,11 +25,11 @@ import { type PushNamespace, registerPush } from './realtime/push.js';
 import { createRedisPresence } from './realtime/redis-presence.js';
 import { connectRedis, redisRateLimitStore } from './redis.js';
 import { createReservedNames } from './reserved-names.js';
+import { roomPattern } from './schemas/common.js';
 import { openPostgresStore } from './store/postgres.js';
 import { createMemoryPushLog } from './store/push-log.js';
 import { createRedisPushLog } from './store/redis-push-log.js';
 import { openSqliteStore } from './store/sqlite.js';
-import { roomPattern } from './validation.js';
 import { startWebhooks } from './webhooks.js';
 
 const roomName = new RegExp(roomPattern);
@@ -205,6 +206,11 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     if (host !== undefined && !validHost(host)) throw new AppError('bad_request', 'The Host header is not a valid host[:port].');
   });
   useBoundedJsonParser(app);
+  // Response schemas are there to be published (OpenAPI), not to shape answers: Fastify's own
+  // serializer would drop any field they do not name, so every reply is JSON.stringify'd as if
+  // the route had none, and tests/schemas.test.ts checks the real answers against the document.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await registerDocs(app);
   const origins = createOriginPolicy(config);
   await app.register(helmet, {
     contentSecurityPolicy: {

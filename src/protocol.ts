@@ -1,155 +1,48 @@
 /**
- * The roomcast wire contract v1 as types (docs/protocol.md is the prose). Type-only: the server
- * uses it with `Namespace<ChatClientToServer, ChatServerToClient>`, the web components with the
- * generics swapped, so the two cannot drift.
+ * The roomcast wire contract as types (docs/protocol.md is the prose). Each payload's type is
+ * `Static` of its schema in `src/schemas/`, the schema Ajv validates with and the OpenAPI and
+ * AsyncAPI documents publish, so the types, the validation and the documents cannot drift.
+ * Type-only, here and in what it imports: the server uses it with `Namespace<ChatClientToServer,
+ * ChatServerToClient>`, the web components with the generics swapped, and no schema reaches the
+ * browser bundle.
  */
 
-/** The closed set of error codes, in acks, HTTP bodies and `connect_error.data`. */
-export type ErrorCode =
-  | 'bad_request'
-  | 'unauthorized'
-  | 'invalid_token'
-  | 'token_expired'
-  | 'guests_disabled'
-  | 'forbidden'
-  | 'not_found'
-  | 'rate_limited'
-  | 'too_large'
-  | 'conflict'
-  | 'unavailable'
-  | 'internal';
+import type { Static } from 'typebox';
+import type * as chat from './schemas/chat.js';
+import type * as common from './schemas/common.js';
+import type * as http from './schemas/http.js';
+import type * as push from './schemas/push.js';
 
-export interface ErrorBody {
-  code: ErrorCode;
-  /** A sentence for people; never parse it. */
-  message: string;
-  /** With `rate_limited`: how long to wait before trying again. */
-  retryAfterMs?: number;
-}
+/** The closed set of error codes, in acks, HTTP bodies and `connect_error.data`. */
+export type ErrorCode = Static<typeof common.ErrorCode>;
+export type ErrorBody = Static<typeof common.ErrorBody>;
 
 /** Every acknowledgement is called exactly once with one of these. */
 export type AckResult<T> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
 export type Ack<T> = (result: AckResult<T>) => void;
 
-export interface Member {
-  id: string;
-  name: string;
-  kind: 'user' | 'guest' | 'system';
-}
-
-export interface Message {
-  /** `<room>:<seq>`, unique across rooms, otherwise opaque. */
-  id: string;
-  /** The room's gap-free sequence number: 1, 2, 3, ... */
-  seq: number;
-  room: string;
-  text: string;
-  author: Member;
-  clientId?: string;
-  /** Server time, ms since the epoch. */
-  ts: number;
-}
-
+export type Member = Static<typeof common.Member>;
+export type Message = Static<typeof common.Message>;
 /** Handshake `auth` object, both namespaces. */
-export interface HandshakeAuth {
-  /** A user JWT; `null` is the same as none (protocol 6.1). */
-  token?: string | null;
-  name?: string;
-  session?: string;
-}
+export type HandshakeAuth = Static<typeof common.HandshakeAuth>;
+export type SessionEvent = Static<typeof common.SessionEvent>;
+export type DrainingEvent = Static<typeof common.DrainingEvent>;
+/** What an ack would have said, to the one socket whose event without an ack failed. */
+export type RequestFailedEvent = Static<typeof common.RequestFailedEvent>;
+/** This node may have missed broadcasts: clients catch up by cursor. */
+export type SyncHintEvent = Static<typeof common.SyncHintEvent>;
 
-export interface SessionEvent {
-  user: Member;
-  session: string;
-}
-
-export interface JoinRequest {
-  room: string;
-  after?: number;
-  limit?: number;
-}
-export interface JoinResult {
-  room: string;
-  messages: Message[];
-  members: Member[];
-  lastSeq: number;
-  hasMore: boolean;
-  /**
-   * The room's epoch (v1.1), shared by every room of the database: it changes exactly when the
-   * numbering restarts (a new database). A client that sees a new epoch drops its cursor and its
-   * de-duplication state for the room and resyncs.
-   */
-  epoch: string;
-}
-
-export interface LeaveRequest {
-  room: string;
-}
-
-export interface SendRequest {
-  room: string;
-  text: string;
-  clientId: string;
-}
-export interface SendResult {
-  message: Message;
-}
-
-export interface HistoryRequest {
-  room: string;
-  before?: number;
-  after?: number;
-  limit?: number;
-}
-export interface HistoryResult {
-  messages: Message[];
-  hasMore: boolean;
-  /** The room's epoch (v1.1), as in `JoinResult`. */
-  epoch: string;
-}
-
-export interface TypingRequest {
-  room: string;
-  typing: boolean;
-}
-export interface TypingEvent {
-  room: string;
-  user: Member;
-  typing: boolean;
-}
-
-/**
- * A room's presence changes since the last event (v1.1: a node sends at most one per room per
- * 200 ms). One change: `joined` or `left`, as in v1. Several: `joins` and `leaves`, both present,
- * each in the order it happened; a user who joined and left within the window is in both.
- */
-export interface PresenceEvent {
-  room: string;
-  joined?: Member;
-  left?: Member;
-  /** Several changes coalesced: who is in now and was not before. */
-  joins?: Member[];
-  /** Several changes coalesced: who was in before and is not now. */
-  leaves?: Member[];
-  /** Distinct users in the room after these changes; several tabs of one user count once. */
-  count: number;
-}
-
-export interface DrainingEvent {
-  retryInMs: number;
-}
-
-/**
- * Sent to the one socket whose event, sent without an ack, failed (protocol 6.1): what an ack
- * would have said. Events with an ack are answered in their ack instead; `typing:update` never.
- */
-export interface RequestFailedEvent {
-  /** The event's name as sent. */
-  event: string;
-  /** The payload's `clientId`, when it had one: which send failed. */
-  clientId?: string;
-  error: ErrorBody;
-}
+export type JoinRequest = Static<typeof chat.JoinRequest>;
+export type JoinResult = Static<typeof chat.JoinResult>;
+export type LeaveRequest = Static<typeof chat.LeaveRequest>;
+export type SendRequest = Static<typeof chat.SendRequest>;
+export type SendResult = Static<typeof chat.SendResult>;
+export type HistoryRequest = Static<typeof chat.HistoryRequest>;
+export type HistoryResult = Static<typeof chat.HistoryResult>;
+export type TypingRequest = Static<typeof chat.TypingRequest>;
+export type TypingEvent = Static<typeof chat.TypingEvent>;
+/** A room's presence changes since the last event: `joined`/`left`, or `joins` and `leaves`. */
+export type PresenceEvent = Static<typeof chat.PresenceEvent>;
 
 export interface ChatClientToServer {
   'room:join': (req: JoinRequest, ack: Ack<JoinResult>) => void;
@@ -158,12 +51,6 @@ export interface ChatClientToServer {
   'message:history': (req: HistoryRequest, ack: Ack<HistoryResult>) => void;
   'typing:update': (req: TypingRequest) => void;
 }
-
-/**
- * Sent when this node may have missed broadcasts from other nodes (its Redis subscription was
- * down): clients catch up by cursor (`message:history` with `after`, `push:subscribe` with `after`).
- */
-export type SyncHintEvent = Record<string, never>;
 
 export interface ChatServerToClient {
   session: (event: SessionEvent) => void;
@@ -175,55 +62,14 @@ export interface ChatServerToClient {
   'request:failed': (event: RequestFailedEvent) => void;
 }
 
-/** `GET /api/rooms` */
-export interface RoomSummary {
-  room: string;
-  /** Distinct users in the room, as `presence:update`'s `count`. */
-  count: number;
-  /**
-   * @deprecated The same number as `count`, kept for v1 clients; read `count`. Everywhere else
-   * `members` is a list of `Member`.
-   */
-  members: number;
-  lastSeq: number;
-}
+/** `GET /api/rooms`, one room. */
+export type RoomSummary = Static<typeof http.RoomSummary>;
 
 /** A push to a topic, numbered 1, 2, 3, ... per topic with no gap. */
-export interface Push {
-  /** `<topic>:<seq>`, otherwise opaque. */
-  id: string;
-  seq: number;
-  topic: string;
-  /** The application's event name, e.g. `message` or `live`. */
-  event: string;
-  data: unknown;
-  /** Server time, ms since the epoch. */
-  ts: number;
-}
-
-export interface SubscribeRequest {
-  topic: string;
-  /** The last seq the client holds: the ack brings the retained pushes after it. */
-  after?: number;
-}
-export interface SubscribeResult {
-  topic: string;
-  missed: Push[];
-  lastSeq: number;
-  /** Some pushes after `after` are no longer retained: the client has a gap it cannot fill. */
-  truncated?: true;
-  /**
-   * The topic's epoch (v1.1): it changes exactly when the topic's numbering restarts (the
-   * in-memory log after a restart, Redis after losing the topic's keys). A client that sees a new
-   * epoch drops its cursor and its de-duplication state for the topic and resyncs (`missed` was
-   * chosen by an `after` of the old numbering).
-   */
-  epoch: string;
-}
-
-export interface UnsubscribeRequest {
-  topic: string;
-}
+export type Push = Static<typeof common.Push>;
+export type SubscribeRequest = Static<typeof push.SubscribeRequest>;
+export type SubscribeResult = Static<typeof push.SubscribeResult>;
+export type UnsubscribeRequest = Static<typeof push.UnsubscribeRequest>;
 
 export interface PushClientToServer {
   'push:subscribe': (req: SubscribeRequest, ack: Ack<SubscribeResult>) => void;
@@ -239,33 +85,10 @@ export interface PushServerToClient {
 }
 
 /** What roomcast itself pushes to `room:<room>` for every new chat message. */
-export interface MessagePushData {
-  room: string;
-  seq: number;
-  author: Member;
-  /** The text's first 100 characters. */
-  preview: string;
-}
-
+export type MessagePushData = Static<typeof push.MessagePushData>;
 /** What the live-data timer pushes (event `live`) to `room:<room>` every 2 s. */
-export interface LivePushData {
-  /** Server time, ISO 8601. */
-  time: string;
-  /** The node's name (NODE_NAME). */
-  node: string;
-  /** Sockets connected to this node. */
-  connections: number;
-}
-
+export type LivePushData = Static<typeof push.LivePushData>;
 /** Pushed once (event `live.end`) to `room:<room>` when live data stops at its deadline. */
-export interface LiveEndData {
-  /** The deadline that passed, ms since the epoch. */
-  until: number;
-}
-
+export type LiveEndData = Static<typeof push.LiveEndData>;
 /** `POST /api/rooms/:room/live` answer (202). */
-export interface LiveResult {
-  ok: true;
-  /** When the pushes stop unless extended, ms since the epoch. */
-  until: number;
-}
+export type LiveResult = Static<typeof http.LiveResult>;

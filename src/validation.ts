@@ -1,26 +1,10 @@
-import { Ajv, type JSONSchemaType, type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { Static, TSchema } from 'typebox';
 import { AppError } from './errors.js';
-import type {
-  HistoryRequest,
-  JoinRequest,
-  LeaveRequest,
-  SendRequest,
-  SubscribeRequest,
-  TypingRequest,
-  UnsubscribeRequest,
-} from './protocol.js';
-
-export const roomPattern = '^[A-Za-z0-9_-]{1,64}$';
+import * as chat from './schemas/chat.js';
+import * as push from './schemas/push.js';
 
 const ajv = new Ajv({ allErrors: false, coerceTypes: false });
-
-const room = { type: 'string', pattern: roomPattern } as const;
-// Bounded where a JavaScript number stops being exact, so no store sees a seq it cannot hold.
-const seq = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
-const limit = { type: 'integer', minimum: 1 } as const;
-// Stored and compared as given: control characters (PostgreSQL refuses NUL) and lone surrogates
-// (stored as U+FFFD, so a retry would not find its first send) are refused.
-const clientId = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^\\p{Cc}\\p{Cs}]+$' } as const;
 
 /** A payload's first problem as a sentence, e.g. "room must match pattern ...". */
 function describe(validate: ValidateFunction): string {
@@ -40,11 +24,11 @@ function withoutNulls(payload: unknown): unknown {
 }
 
 /**
- * Compiles a schema into a parser that returns the typed payload or throws `bad_request`.
- * (JSONSchemaType wants optional fields `nullable`; no null reaches the schema.)
+ * Compiles a payload's schema (src/schemas/, the one the AsyncAPI document publishes) into a
+ * parser that returns the typed payload or throws `bad_request`.
  */
-function parser<T>(schema: JSONSchemaType<T>): (payload: unknown) => T {
-  const validate = ajv.compile(schema);
+function parser<T extends TSchema>(schema: T): (payload: unknown) => Static<T> {
+  const validate = ajv.compile<Static<T>>(schema);
   return (raw) => {
     const payload = withoutNulls(raw);
     if (validate(payload)) return payload;
@@ -54,51 +38,17 @@ function parser<T>(schema: JSONSchemaType<T>): (payload: unknown) => T {
 
 /** `/chat` payload parsers. */
 export const chatParsers = {
-  join: parser<JoinRequest>({
-    type: 'object',
-    properties: { room, after: { ...seq, nullable: true }, limit: { ...limit, nullable: true } },
-    required: ['room'],
-  }),
-  leave: parser<LeaveRequest>({ type: 'object', properties: { room }, required: ['room'] }),
-  send: parser<SendRequest>({
-    type: 'object',
-    properties: {
-      room,
-      // Its length is messageText's to check, after cleaning: too long is `too_large`, as on HTTP.
-      // The Engine.IO packet limit (maxPayload) bounds the raw input.
-      text: { type: 'string', minLength: 1 },
-      clientId,
-    },
-    required: ['room', 'text', 'clientId'],
-  }),
-  history: parser<HistoryRequest>({
-    type: 'object',
-    properties: {
-      room,
-      before: { ...seq, nullable: true },
-      after: { ...seq, nullable: true },
-      limit: { ...limit, nullable: true },
-    },
-    required: ['room'],
-  }),
-  typing: parser<TypingRequest>({
-    type: 'object',
-    properties: { room, typing: { type: 'boolean' } },
-    required: ['room', 'typing'],
-  }),
+  join: parser(chat.JoinRequest),
+  leave: parser(chat.LeaveRequest),
+  send: parser(chat.SendRequest),
+  history: parser(chat.HistoryRequest),
+  typing: parser(chat.TypingRequest),
 };
-
-export const topicPattern = '^[A-Za-z0-9_.:-]{1,128}$';
-const topic = { type: 'string', pattern: topicPattern } as const;
 
 /** `/push` payload parsers. */
 export const pushParsers = {
-  subscribe: parser<SubscribeRequest>({
-    type: 'object',
-    properties: { topic, after: { ...seq, nullable: true } },
-    required: ['topic'],
-  }),
-  unsubscribe: parser<UnsubscribeRequest>({ type: 'object', properties: { topic }, required: ['topic'] }),
+  subscribe: parser(push.SubscribeRequest),
+  unsubscribe: parser(push.UnsubscribeRequest),
 };
 
 // Lone surrogates: a high one not followed by a low one, or a low one not preceded by a high one.

@@ -1,13 +1,13 @@
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Live } from '../live.js';
-import type { LiveResult, Push } from '../protocol.js';
 import type { PushService } from '../realtime/push.js';
-import { topicPattern } from '../validation.js';
+import { LiveResult, maxBatch, PushBody, PushSent, RoomParams } from '../schemas/http.js';
 import { apiKeyHook } from './auth.js';
-import { roomParams } from './routes.js';
+import { failures } from './routes.js';
 
 export interface PushRouteDeps {
   config: Config;
@@ -19,28 +19,12 @@ export interface PushRouteDeps {
 
 /** Largest `data` of one push, as JSON. */
 const maxDataBytes = 64 * 1024;
-const maxBatch = 100;
 /** The live route takes no body; a page's `{}` fits. */
 const liveBodyLimit = 1024;
 
-const pushSchema = {
-  type: 'object',
-  properties: {
-    topic: { type: 'string', pattern: topicPattern },
-    event: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' },
-    data: {},
-  },
-  required: ['topic', 'data'],
-} as const;
-
-interface PushInput {
-  topic: string;
-  event?: string;
-  data: unknown;
-}
-
 /** The push half of the HTTP API: `POST /api/push` and the room page's live data. */
-export async function registerPushRoutes(app: FastifyInstance, deps: PushRouteDeps) {
+export async function registerPushRoutes(fastify: FastifyInstance, deps: PushRouteDeps) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { config, push, live } = deps;
 
   await app.register(rateLimit, {
@@ -53,25 +37,20 @@ export async function registerPushRoutes(app: FastifyInstance, deps: PushRouteDe
       new AppError('rate_limited', 'Too many requests; try again later.', context.ttl) as unknown as object,
   });
 
-  app.post<{ Body: PushInput | { pushes: PushInput[] } }>(
+  app.post(
     '/api/push',
     {
       onRequest: apiKeyHook(config.apiKey),
       bodyLimit: maxBatch * (maxDataBytes + 1024),
       schema: {
-        body: {
-          anyOf: [
-            pushSchema,
-            {
-              type: 'object',
-              properties: { pushes: { type: 'array', items: pushSchema, minItems: 1, maxItems: maxBatch } },
-              required: ['pushes'],
-            },
-          ],
-        },
+        summary: 'A backend pushes to topics: one push, or a batch accepted whole or not at all.',
+        tags: ['push'],
+        security: [{ apiKey: [] }],
+        body: PushBody,
+        response: { 202: PushSent, ...failures },
       },
     },
-    async (req, reply): Promise<{ pushes: Pick<Push, 'id' | 'seq' | 'topic'>[] }> => {
+    async (req, reply) => {
       const inputs = 'pushes' in req.body ? req.body.pushes : [req.body];
       // Check every push before sending any: a batch is accepted whole or not at all.
       for (const [i, input] of inputs.entries()) {
@@ -79,23 +58,28 @@ export async function registerPushRoutes(app: FastifyInstance, deps: PushRouteDe
           throw new AppError('too_large', `Push ${i}: data must be at most ${maxDataBytes} bytes as JSON.`);
         }
       }
-      const sent: Pick<Push, 'id' | 'seq' | 'topic'>[] = [];
+      const sent = [];
       for (const input of inputs) {
         const { id, seq, topic } = await push.publish(input.topic, input.event ?? 'message', input.data);
         sent.push({ id, seq, topic });
       }
-      reply.code(202);
-      return { pushes: sent };
+      return reply.code(202).send({ pushes: sent });
     },
   );
 
-  app.post<{ Params: { room: string } }>(
+  app.post(
     '/api/rooms/:room/live',
     // The limit is counted in onRequest, before the (tiny) body is read.
-    { bodyLimit: liveBodyLimit, schema: { params: roomParams }, config: { rateLimit: { max: 10, timeWindow: 60_000 } } },
-    async (req, reply): Promise<LiveResult> => {
-      reply.code(202);
-      return { ok: true, until: await live.start(req.params.room) };
+    {
+      bodyLimit: liveBodyLimit,
+      schema: {
+        summary: "The room page's live data: pushes `live` to `room:<room>` every 2 s for 60 s; a second call extends it.",
+        tags: ['push'],
+        params: RoomParams,
+        response: { 202: LiveResult, ...failures },
+      },
+      config: { rateLimit: { max: 10, timeWindow: 60_000 } },
     },
+    async (req, reply) => reply.code(202).send({ ok: true as const, until: await live.start(req.params.room) }),
   );
 }

@@ -1,13 +1,16 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { apiKeyHook, bearer } from './auth.js';
 import { cleanName, type IdentityService, mayJoin } from '../identity.js';
-import type { HistoryResult, Message, RoomSummary } from '../protocol.js';
+import { HistoryResult } from '../schemas/chat.js';
+import { Failure } from '../schemas/common.js';
+import { HistoryQuery, Ok, PostMessageBody, PostMessageResult, RoomList, RoomParams } from '../schemas/http.js';
 import type { Chat } from '../realtime/chat.js';
 import type { Presence } from '../realtime/presence.js';
 import type { Store } from '../store/store.js';
-import { messageText, roomPattern } from '../validation.js';
+import { messageText } from '../validation.js';
 
 export interface RouteDeps {
   config: Config;
@@ -22,40 +25,54 @@ export interface RouteDeps {
   checks: Record<string, () => Promise<void>>;
 }
 
-/** PostgreSQL cannot store NUL in text: such strings are refused here, not failed there. */
-const withoutNul = '^[^\\u0000]*$';
-/** The largest seq a client may name: beyond it a JSON number is no longer exact. */
-const seq = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
-
-export const roomParams = {
-  type: 'object',
-  properties: { room: { type: 'string', pattern: roomPattern } },
-  required: ['room'],
-} as const;
+/**
+ * Every error answer's body. Response schemas document the routes (the OpenAPI document) without
+ * shaping what is sent: app.ts serializes every reply with JSON.stringify.
+ */
+export const failures = { '4xx': Failure, '5xx': Failure };
 
 /** The HTTP API of the contract (section 5) that the chat needs. */
-export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
+export function registerRoutes(fastify: FastifyInstance, deps: RouteDeps) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { config, store, presence } = deps;
 
-  app.get('/healthz', async () => ({ ok: true }));
+  app.get(
+    '/healthz',
+    { schema: { summary: 'Liveness: 200 while the process serves.', tags: ['health'], response: { 200: Ok } } },
+    async () => ({ ok: true as const }),
+  );
 
-  app.get('/readyz', async (_req, reply) => {
-    const down: string[] = [];
-    if (deps.isClosing()) down.push('server (shutting down)');
-    await Promise.all(Object.entries(deps.checks).map(([name, check]) => check().catch(() => down.push(name))));
-    if (down.length > 0) {
-      return reply.code(503).send({ ok: false, error: { code: 'unavailable', message: `Down: ${down.join(', ')}.` } });
-    }
-    return { ok: true };
-  });
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Readiness: 200 when the store (and Redis, when configured) answer, else 503 saying what is down.',
+        tags: ['health'],
+        response: { 200: Ok, 503: Failure },
+      },
+    },
+    async (_req, reply) => {
+      const down: string[] = [];
+      if (deps.isClosing()) down.push('server (shutting down)');
+      await Promise.all(Object.entries(deps.checks).map(([name, check]) => check().catch(() => down.push(name))));
+      if (down.length > 0) {
+        return reply.code(503).send({ ok: false, error: { code: 'unavailable', message: `Down: ${down.join(', ')}.` } });
+      }
+      return { ok: true as const };
+    },
+  );
 
-  app.get('/api/rooms', async (): Promise<{ rooms: RoomSummary[] }> => {
-    const busiest = await presence.busiest(100);
-    const lastSeqs = await store.lastSeqs(busiest.map((r) => r.room));
-    return { rooms: busiest.map((r) => ({ ...r, count: r.members, lastSeq: lastSeqs.get(r.room) ?? 0 })) };
-  });
+  app.get(
+    '/api/rooms',
+    { schema: { summary: 'The public rooms with someone in them, busiest first (up to 100).', tags: ['chat'], response: { 200: RoomList, ...failures } } },
+    async () => {
+      const busiest = await presence.busiest(100);
+      const lastSeqs = await store.lastSeqs(busiest.map((r) => r.room));
+      return { rooms: busiest.map((r) => ({ ...r, count: r.members, lastSeq: lastSeqs.get(r.room) ?? 0 })) };
+    },
+  );
 
-  app.get<{ Params: { room: string }; Querystring: { before?: number; after?: number; limit?: number } }>(
+  app.get(
     '/api/rooms/:room/messages',
     {
       onRequest: async (req) => {
@@ -68,14 +85,16 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
         }
       },
       schema: {
-        params: roomParams,
-        querystring: {
-          type: 'object',
-          properties: { before: seq, after: seq, limit: { type: 'integer', minimum: 1 } },
-        },
+        summary: "A room's messages, oldest first; a private room needs a user token that lists it.",
+        tags: ['chat'],
+        // A public room needs no credentials, a private one a user's JWT.
+        security: [{}, { userToken: [] }],
+        params: RoomParams,
+        querystring: HistoryQuery,
+        response: { 200: HistoryResult, ...failures },
       },
     },
-    async (req): Promise<HistoryResult> => {
+    async (req) => {
       const { room } = req.params;
       const { limit, ...range } = req.query;
       const page = await store.history(room, { ...range, limit: Math.min(limit ?? config.historyLimit, config.historyMaxLimit) });
@@ -83,36 +102,22 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
     },
   );
 
-  app.post<{
-    Params: { room: string };
-    Body: { text: string; author?: { id: string; name: string }; clientId?: string };
-  }>(
+  app.post(
     '/api/rooms/:room/messages',
     {
       onRequest: apiKeyHook(config.apiKey),
       // Room for the longest text even if every character arrives as a JSON escape pair.
       bodyLimit: 4096 + config.maxMessageLength * 12,
       schema: {
-        params: roomParams,
-        body: {
-          type: 'object',
-          properties: {
-            text: { type: 'string', minLength: 1 },
-            author: {
-              type: 'object',
-              properties: {
-                id: { type: 'string', minLength: 1, maxLength: 128, pattern: withoutNul },
-                name: { type: 'string', minLength: 1, maxLength: 40 },
-              },
-              required: ['id', 'name'],
-            },
-            clientId: { type: 'string', minLength: 1, maxLength: 64, pattern: withoutNul },
-          },
-          required: ['text'],
-        },
+        summary: 'A backend posts into a room; stored and broadcast like any message.',
+        tags: ['chat'],
+        security: [{ apiKey: [] }],
+        params: RoomParams,
+        body: PostMessageBody,
+        response: { 201: PostMessageResult, ...failures },
       },
     },
-    async (req, reply): Promise<{ message: Message }> => {
+    async (req, reply) => {
       const { author, clientId } = req.body;
       const message = await deps.chat.post({
         room: req.params.room,
@@ -120,8 +125,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps) {
         author: author ? { id: author.id, name: cleanName(author.name) || author.id, kind: 'user' } : { id: 'system', name: 'System', kind: 'system' },
         ...(clientId === undefined ? {} : { clientId }),
       });
-      reply.code(201);
-      return { message };
+      return reply.code(201).send({ message });
     },
   );
 }

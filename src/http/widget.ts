@@ -3,6 +3,8 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { webBuildDir } from '../paths.js';
 import { createOriginPolicy } from '../origin.js';
+import { Failure } from '../schemas/common.js';
+import { Ok } from '../schemas/http.js';
 
 export interface WidgetDeps {
   config: Config;
@@ -28,7 +30,12 @@ export async function registerWidget(app: FastifyInstance, { config }: WidgetDep
   }
 
   const origins = createOriginPolicy(config);
-  app.get('/api/origin', { config: crossOrigin }, (req, reply) => {
+  const schema = {
+    summary: "May a page of this request's Origin connect? (The Engine.IO handshake's 403 is unreadable cross-origin.)",
+    tags: ['widget'],
+    response: { 200: Ok, 403: Failure },
+  };
+  app.get('/api/origin', { config: crossOrigin, schema }, (req, reply) => {
     const { origin } = req.headers;
     reply.header('access-control-allow-origin', '*').header('cache-control', 'no-store');
     if (origins.allowed(origin, req.headers.host)) return { ok: true };
@@ -36,7 +43,7 @@ export async function registerWidget(app: FastifyInstance, { config }: WidgetDep
       'forbidden',
       `This site (${origin}) is not allowed to use this chat server: its origin is not in the server's ALLOWED_ORIGINS.`,
     );
-    return reply.code(error.status).send({ ok: false, error: error.toBody() });
+    return reply.code(403).send({ ok: false, error: error.toBody() });
   });
 
   app.get('/demo', (_req, reply) => reply.sendFile('demo.html'));

@@ -1,0 +1,130 @@
+import { Type } from 'typebox';
+
+/**
+ * What both namespaces and the HTTP API share. Each schema here is the one source of a payload:
+ * Ajv validates with it, `src/protocol.ts` takes its type from it, and the OpenAPI and AsyncAPI
+ * documents publish it.
+ */
+
+export const roomPattern = '^[A-Za-z0-9_-]{1,64}$';
+export const topicPattern = '^[A-Za-z0-9_.:-]{1,128}$';
+
+export const Room = Type.String({ pattern: roomPattern, description: 'A room name.' });
+export const Topic = Type.String({ pattern: topicPattern, description: 'A push topic.' });
+
+/**
+ * A seq a client names or the server reports. Bounded where a JavaScript number stops being exact,
+ * so no store sees a seq it cannot hold. (A function, not a shared schema: TypeBox keeps a
+ * schema's kind in hidden properties that a spread to change its description would lose.)
+ */
+export const seq = (description: string) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description });
+export const limit = (description: string) => Type.Integer({ minimum: 1, description });
+
+/** Server time, ms since the epoch. */
+export const Timestamp = Type.Integer({ minimum: 0, description: 'Server time, ms since the epoch.' });
+
+export const ErrorCode = Type.Enum(
+  [
+    'bad_request',
+    'unauthorized',
+    'invalid_token',
+    'token_expired',
+    'guests_disabled',
+    'forbidden',
+    'not_found',
+    'rate_limited',
+    'too_large',
+    'conflict',
+    'unavailable',
+    'internal',
+  ],
+  { description: 'The closed set of error codes, in acks, HTTP bodies and `connect_error.data`.' },
+);
+
+export const ErrorBody = Type.Object({
+  code: ErrorCode,
+  message: Type.String({ description: 'A sentence for people; never parse it.' }),
+  retryAfterMs: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'With `rate_limited`: how long to wait before trying again.' }),
+  ),
+});
+
+/** A refused ack, and the body of every HTTP error. */
+export const Failure = Type.Object(
+  { ok: Type.Literal(false), error: ErrorBody },
+  { description: 'Refused: the error code and a sentence, with the status that matches the code.' },
+);
+
+export const Member = Type.Object({
+  id: Type.String({ description: 'The user id: a token\'s `sub`, `guest_<random>`, or `system`.' }),
+  name: Type.String({ description: 'The display name, cleaned, 1..40 characters.' }),
+  kind: Type.Enum(['user', 'guest', 'system']),
+});
+
+export const Message = Type.Object({
+  id: Type.String({ description: '`<room>:<seq>`, unique across rooms, otherwise opaque.' }),
+  seq: Type.Integer({ minimum: 1, description: "The room's gap-free sequence number: 1, 2, 3, ..." }),
+  room: Room,
+  text: Type.String({ description: 'Plain text, cleaned and trimmed, 1..MAX_MESSAGE_LENGTH characters.' }),
+  author: Member,
+  clientId: Type.Optional(Type.String({ description: "The sender's idempotency key, when it gave one." })),
+  ts: Timestamp,
+});
+
+export const Push = Type.Object(
+  {
+    id: Type.String({ description: '`<topic>:<seq>`, otherwise opaque.' }),
+    seq: Type.Integer({ minimum: 1, description: "The topic's gap-free sequence number: 1, 2, 3, ..." }),
+    topic: Topic,
+    event: Type.String({ description: "The application's event name, e.g. `message` or `live`." }),
+    data: Type.Unknown({ description: 'Any JSON value, as published.' }),
+    ts: Timestamp,
+  },
+  { description: 'A push to a topic, numbered 1, 2, 3, ... per topic with no gap.' },
+);
+
+export const Epoch = Type.String({
+  description:
+    "The stream's epoch (v1.1): it changes exactly when the stream's numbering restarts. A client that sees a new epoch drops its cursor and its de-duplication state for the stream and resyncs.",
+});
+
+export const SessionEvent = Type.Object({
+  user: Member,
+  session: Type.String({ description: 'A signed token to send back as `auth.session` next time (a guest keeps its id).' }),
+});
+
+/** Handshake `auth` object, both namespaces. Not validated by a schema: identity.ts reads it. */
+export const HandshakeAuth = Type.Object({
+  token: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], { description: 'A user JWT (HS256); `null` is the same as none (protocol 6.1).' }),
+  ),
+  name: Type.Optional(Type.String({ description: "A guest's chosen display name (used only without a token)." })),
+  session: Type.Optional(Type.String({ description: 'The `session` a guest got last time, to keep its id.' })),
+});
+
+export const DrainingEvent = Type.Object({
+  retryInMs: Type.Integer({ minimum: 0, description: 'A jittered delay before reconnecting (to another node where there is one).' }),
+});
+
+export const RequestFailedEvent = Type.Object(
+  {
+    event: Type.String({ description: "The event's name as sent." }),
+    clientId: Type.Optional(Type.String({ description: "The payload's `clientId`, when it had one: which send failed." })),
+    error: ErrorBody,
+  },
+  {
+    description:
+      'Sent to the one socket whose event, sent without an ack, failed (protocol 6.1): what an ack would have said. `typing:update` is never answered.',
+  },
+);
+
+export const SyncHintEvent = Type.Object(
+  {},
+  {
+    description:
+      'This node may have missed broadcasts from other nodes (its Redis subscription was down): catch up by cursor (`message:history` or `push:subscribe` with `after`).',
+  },
+);
+
+/** The `{}` result of `room:leave` and `push:unsubscribe`. */
+export const EmptyResult = Type.Object({});

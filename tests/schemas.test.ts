@@ -1,0 +1,295 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Message, Push, SessionEvent } from '../src/protocol.js';
+import { acked, chatClient, connectChat, connectPush, postPush, startApp, waitFor } from './helpers.js';
+
+const apiKey = 'schemas-test-api-key-0123456789';
+
+type Json = Record<string, unknown>;
+
+/**
+ * A copy of a published schema where every object lists all its fields: a response or event
+ * that gained a field the document does not name fails, as one that lost a required field does.
+ */
+function closed(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closed);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const copy: Json = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, closed(value)]));
+  if (copy.properties !== undefined && copy.additionalProperties === undefined && copy.patternProperties === undefined) {
+    copy.additionalProperties = false;
+  }
+  return copy;
+}
+
+/** Follows a local `$ref` such as `#/channels/chat/messages/RoomJoin` in `document`. */
+function resolve(document: Json, ref: string): Json {
+  const found = ref
+    .slice(2)
+    .split('/')
+    .reduce<unknown>((node, key) => (node as Json)[key.replaceAll('~1', '/').replaceAll('~0', '~')], document);
+  assert.ok(found, `${ref} does not resolve`);
+  return found as Json;
+}
+
+/** Asserts `value` is valid against `schema` (closed), saying which recording failed and why. */
+function check(ajv: Ajv, schema: unknown, value: unknown, what: string): void {
+  const validate = ajv.compile(closed(schema) as object);
+  assert.ok(validate(value), `${what}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(value)}`);
+}
+
+/** The HTTP answers the OpenAPI document describes, by the schema it publishes for that status. */
+function openApiChecker(openapi: Json) {
+  // OpenAPI 3.1 schemas are JSON Schema 2020-12.
+  const ajv = new Ajv2020({ strict: false });
+  return async (method: string, path: string, res: Response) => {
+    const operation = (openapi.paths as Record<string, Record<string, Json>>)[path]?.[method];
+    assert.ok(operation, `${method.toUpperCase()} ${path} is not in the OpenAPI document`);
+    const responses = operation.responses as Record<string, { content: Record<string, { schema: unknown }> }>;
+    const range = `${String(res.status)[0]}XX`;
+    const response = responses[res.status] ?? responses[range] ?? responses[range.toLowerCase()];
+    assert.ok(response, `${method.toUpperCase()} ${path} does not document ${res.status}`);
+    const body: unknown = await res.json();
+    check(ajv, response.content['application/json']?.schema, body, `${method.toUpperCase()} ${path} ${res.status}`);
+    return body;
+  };
+}
+
+/**
+ * Socket events by the AsyncAPI document: `sent` (a client's payload), `ack` (the reply of a
+ * client's event) and `received` (a server event), looked up by their Socket.IO names.
+ */
+function asyncApiChecker(asyncapi: Json) {
+  const ajv = new Ajv({ strict: false });
+  const operations = Object.values(asyncapi.operations as Record<string, Json>);
+  const operation = (channel: string, action: 'send' | 'receive', event: string) => {
+    const found = operations.find(
+      (op) =>
+        op.action === action &&
+        (op.channel as { $ref: string }).$ref === `#/channels/${channel}` &&
+        resolve(asyncapi, (op.messages as { $ref: string }[])[0]!.$ref).name === event,
+    );
+    assert.ok(found, `no ${action} operation for ${event} on ${channel}`);
+    return found;
+  };
+  const payloadOf = (ref: { $ref: string }) => resolve(asyncapi, ref.$ref).payload;
+  return {
+    sent(channel: string, event: string, payload: unknown) {
+      const op = operation(channel, 'send', event);
+      check(ajv, payloadOf((op.messages as { $ref: string }[])[0]!), payload, `${channel} ${event} payload`);
+    },
+    ack(channel: string, event: string, result: unknown) {
+      const reply = operation(channel, 'send', event).reply as { messages: { $ref: string }[] } | undefined;
+      assert.ok(reply, `${event} has no reply in the AsyncAPI document`);
+      check(ajv, payloadOf(reply.messages[0]!), result, `${channel} ${event} ack`);
+    },
+    received(channel: string, event: string, payload: unknown) {
+      const op = operation(channel, 'receive', event);
+      check(ajv, payloadOf((op.messages as { $ref: string }[])[0]!), payload, `${channel} ${event} event`);
+    },
+  };
+}
+
+async function documents(url: string) {
+  const [openapi, asyncapi] = await Promise.all(
+    ['/api/openapi.json', '/api/asyncapi.json'].map(async (path) => {
+      const res = await fetch(`${url}${path}`);
+      assert.equal(res.status, 200, path);
+      return (await res.json()) as Json;
+    }),
+  );
+  return { openapi: openapi!, asyncapi: asyncapi! };
+}
+
+describe('the published documents (protocol 6.1)', () => {
+  test('OpenAPI 3.1 lists every route of the HTTP API, with the bearer schemes, and no page', async () => {
+    const { url } = await startApp();
+    const { openapi } = await documents(url);
+    assert.match(String(openapi.openapi), /^3\.1\.\d+$/);
+    const info = openapi.info as Json;
+    assert.equal(info.title, 'roomcast');
+    assert.match(String(info.version), /^\d+\.\d+\.\d+/);
+    const paths = openapi.paths as Record<string, Record<string, Json>>;
+    const routes = Object.entries(paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    assert.deepEqual(routes.sort(), [
+      'GET /api/asyncapi.json',
+      'GET /api/openapi.json',
+      'GET /api/origin',
+      'GET /api/rooms',
+      'GET /api/rooms/{room}/messages',
+      'GET /healthz',
+      'GET /readyz',
+      'POST /api/push',
+      'POST /api/rooms/{room}/live',
+      'POST /api/rooms/{room}/messages',
+    ]);
+    const schemes = (openapi.components as Json).securitySchemes as Record<string, Json>;
+    assert.deepEqual(schemes.apiKey && { type: schemes.apiKey.type, scheme: schemes.apiKey.scheme }, { type: 'http', scheme: 'bearer' });
+    assert.deepEqual(paths['/api/push']?.post?.security, [{ apiKey: [] }]);
+    assert.deepEqual(paths['/api/rooms/{room}/messages']?.post?.security, [{ apiKey: [] }]);
+    // Every route documents its error answer, the one `{ ok: false, error }` shape.
+    for (const route of ['/api/rooms', '/api/push', '/api/rooms/{room}/messages']) {
+      for (const operation of Object.values(paths[route]!)) {
+        const responses = operation.responses as Json;
+        assert.ok(responses['4XX'] ?? responses['4xx'], `${route} documents no 4XX`);
+      }
+    }
+  });
+
+  test('AsyncAPI 3.0.0 has /chat and /push and every event, each client event with its ack as the reply', async () => {
+    const { url } = await startApp();
+    const { asyncapi } = await documents(url);
+    assert.equal(asyncapi.asyncapi, '3.0.0');
+    const channels = asyncapi.channels as Record<string, Json>;
+    assert.deepEqual(
+      Object.values(channels).map((c) => c.address),
+      ['/chat', '/push'],
+    );
+    const events = (action: string, channel: string) =>
+      Object.values(asyncapi.operations as Record<string, Json>)
+        .filter((op) => op.action === action && (op.channel as { $ref: string }).$ref === `#/channels/${channel}`)
+        .map((op) => resolve(asyncapi, (op.messages as { $ref: string }[])[0]!.$ref).name)
+        .sort();
+    assert.deepEqual(events('send', 'chat'), ['message:history', 'message:send', 'room:join', 'room:leave', 'typing:update']);
+    assert.deepEqual(events('receive', 'chat'), [
+      'message:new',
+      'presence:update',
+      'request:failed',
+      'server:draining',
+      'session',
+      'sync:hint',
+      'typing:update',
+    ]);
+    assert.deepEqual(events('send', 'push'), ['push:subscribe', 'push:unsubscribe']);
+    assert.deepEqual(events('receive', 'push'), ['push:new', 'request:failed', 'server:draining', 'session', 'sync:hint']);
+    for (const op of Object.values(asyncapi.operations as Record<string, Json>)) {
+      const name = resolve(asyncapi, (op.messages as { $ref: string }[])[0]!.$ref).name;
+      if (op.action === 'send') assert.equal(op.reply === undefined, name === 'typing:update', `${String(name)}'s reply`);
+    }
+    assert.match(String((asyncapi.info as Json).description), /auth\.token/);
+  });
+
+  test('real HTTP answers match the OpenAPI document', async () => {
+    const { url } = await startApp({ API_KEY: apiKey, JWT_SECRET: 'schemas-test-jwt-secret-0123456789' });
+    const { openapi } = await documents(url);
+    const answer = openApiChecker(openapi);
+    const auth = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
+
+    await answer('get', '/healthz', await fetch(`${url}/healthz`));
+    await answer('get', '/readyz', await fetch(`${url}/readyz`));
+    await answer('get', '/api/origin', await fetch(`${url}/api/origin`));
+    await answer('get', '/api/origin', await fetch(`${url}/api/origin`, { headers: { origin: 'https://elsewhere.example' } }));
+
+    // Someone in the room, so GET /api/rooms lists it.
+    const { socket } = await connectChat(url);
+    assert.ok((await acked(socket).emitWithAck('room:join', { room: 'lobby' })).ok);
+    const post = (body: unknown) => fetch(`${url}/api/rooms/lobby/messages`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
+    assert.equal((await answer('post', '/api/rooms/{room}/messages', await post({ text: 'from the backend' })) as Json).message !== undefined, true);
+    await answer('post', '/api/rooms/{room}/messages', await post({ text: 'as a user', author: { id: 'u1', name: 'Ann' }, clientId: 'c1' }));
+    await answer('get', '/api/rooms', await fetch(`${url}/api/rooms`));
+    await answer('get', '/api/rooms/{room}/messages', await fetch(`${url}/api/rooms/lobby/messages?limit=1&after=0`));
+
+    const single = await postPush(url, apiKey, { topic: 'news', event: 'headline', data: { title: 'hi' } });
+    assert.equal(single.status, 202);
+    await answer('post', '/api/push', single);
+    await answer('post', '/api/push', await postPush(url, apiKey, { pushes: [{ topic: 'a', data: 1 }, { topic: 'b', data: null }] }));
+    await answer('post', '/api/rooms/{room}/live', await fetch(`${url}/api/rooms/lobby/live`, { method: 'POST' }));
+
+    // Errors: a missing key, a bad room name, a private room without a token, a body too large.
+    const errors: [string, string, Response, number][] = [
+      ['post', '/api/push', await postPush(url, '', { topic: 'news', data: 1 }), 401],
+      ['post', '/api/push', await postPush(url, apiKey, { topic: 'bad topic', data: 1 }), 400],
+      ['get', '/api/rooms/{room}/messages', await fetch(`${url}/api/rooms/bad%20name/messages`), 400],
+      ['get', '/api/rooms/{room}/messages', await fetch(`${url}/api/rooms/private-x/messages`), 401],
+      ['post', '/api/rooms/{room}/messages', await post({ text: 'x'.repeat(5000) }), 413],
+    ];
+    for (const [method, path, res, status] of errors) {
+      assert.equal(res.status, status, `${method} ${path}`);
+      const body = (await answer(method, path, res)) as { ok: boolean };
+      assert.equal(body.ok, false);
+    }
+  });
+
+  test('real socket events and acks match the AsyncAPI document', async () => {
+    const running = await startApp({ API_KEY: apiKey });
+    const { url } = running;
+    const { asyncapi } = await documents(url);
+    const doc = asyncApiChecker(asyncapi);
+
+    // /chat: two users in one room; what each sends and what the other is broadcast.
+    const ann = chatClient(url, { name: 'Ann' });
+    const annSession = waitFor<SessionEvent>(ann, 'session');
+    ann.connect();
+    doc.received('chat', 'session', await annSession);
+    const bob = await connectChat(url, { name: 'Bob' });
+    doc.received('chat', 'session', { user: bob.user, session: bob.session });
+
+    const join = { room: 'lobby', limit: 10 };
+    doc.sent('chat', 'room:join', join);
+    doc.ack('chat', 'room:join', await acked(ann).emitWithAck('room:join', join));
+    const presence = waitFor(ann, 'presence:update');
+    doc.ack('chat', 'room:join', await acked(bob.socket).emitWithAck('room:join', { room: 'lobby' }));
+    doc.received('chat', 'presence:update', await presence);
+
+    const send = { room: 'lobby', text: 'hello', clientId: randomUUID() };
+    doc.sent('chat', 'message:send', send);
+    const broadcast = waitFor<Message>(bob.socket, 'message:new');
+    doc.ack('chat', 'message:send', await acked(ann).emitWithAck('message:send', send));
+    doc.received('chat', 'message:new', await broadcast);
+
+    const history = { room: 'lobby', after: 0, limit: 5 };
+    doc.sent('chat', 'message:history', history);
+    doc.ack('chat', 'message:history', await acked(ann).emitWithAck('message:history', history));
+
+    const typing = { room: 'lobby', typing: true };
+    doc.sent('chat', 'typing:update', typing);
+    const typed = waitFor(bob.socket, 'typing:update');
+    ann.emit('typing:update', typing);
+    doc.received('chat', 'typing:update', await typed);
+
+    // Refusals: in the ack, and as request:failed for an event sent without one.
+    const refused = await acked(ann).emitWithAck('room:join', { room: 'bad name' });
+    assert.equal(refused.ok, false);
+    doc.ack('chat', 'room:join', refused);
+    const failed = waitFor(ann, 'request:failed');
+    // Without an ack, as many clients emit; the typed socket insists on one.
+    (ann as unknown as { emit(event: string, payload: unknown): void }).emit('message:send', {
+      room: 'elsewhere',
+      text: 'not joined',
+      clientId: 'c-failed',
+    });
+    doc.received('chat', 'request:failed', await failed);
+
+    doc.ack('chat', 'room:leave', await acked(bob.socket).emitWithAck('room:leave', { room: 'lobby' }));
+
+    // /push: a subscriber gets what a backend pushes over HTTP, and catches up with `after`.
+    const reader = await connectPush(url);
+    doc.received('push', 'session', { user: reader.user, session: reader.session });
+    const subscribe = { topic: 'news' };
+    doc.sent('push', 'push:subscribe', subscribe);
+    doc.ack('push', 'push:subscribe', await acked(reader.socket).emitWithAck('push:subscribe', subscribe));
+    const pushed = waitFor<Push>(reader.socket, 'push:new');
+    assert.equal((await postPush(url, apiKey, { topic: 'news', data: { deep: [1, { x: 'y' }] } })).status, 202);
+    doc.received('push', 'push:new', await pushed);
+    doc.ack('push', 'push:subscribe', await acked(reader.socket).emitWithAck('push:subscribe', { topic: 'news', after: 0 }));
+    doc.ack('push', 'push:unsubscribe', await acked(reader.socket).emitWithAck('push:unsubscribe', { topic: 'news' }));
+    const badTopic = await acked(reader.socket).emitWithAck('push:subscribe', { topic: 'no spaces' });
+    assert.equal(badTopic.ok, false);
+    doc.ack('push', 'push:subscribe', badTopic);
+
+    // What roomcast itself pushes to a room's topic for a chat message is a push too.
+    assert.ok((await acked(reader.socket).emitWithAck('push:subscribe', { topic: 'room:lobby' })).ok);
+    const roomPush = waitFor<Push>(reader.socket, 'push:new');
+    assert.ok((await acked(ann).emitWithAck('message:send', { room: 'lobby', text: 'again', clientId: randomUUID() })).ok);
+    doc.received('push', 'push:new', await roomPush);
+
+    // Shutting down: every client is told to reconnect elsewhere.
+    const drainingChat = waitFor(ann, 'server:draining');
+    const drainingPush = waitFor(reader.socket, 'server:draining');
+    await running.close();
+    doc.received('chat', 'server:draining', await drainingChat);
+    doc.received('push', 'server:draining', await drainingPush);
+  });
+});
