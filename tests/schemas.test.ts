@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import asyncApiSpecs from '@asyncapi/specs';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import type { Message, Push, SessionEvent } from '../src/protocol.js';
 import { acked, chatClient, connectChat, connectPush, postPush, startApp, waitFor } from './helpers.js';
 
@@ -108,6 +110,9 @@ describe('the published documents (protocol 6.1)', () => {
     const { url } = await startApp();
     const { openapi } = await documents(url);
     assert.match(String(openapi.openapi), /^3\.1\.\d+$/);
+    // The document as a whole is valid OpenAPI 3.1, by the specification's own JSON Schema.
+    const validity = await new Validator().validate(openapi);
+    assert.ok(validity.valid, `not valid OpenAPI: ${JSON.stringify(validity.errors)}`);
     const info = openapi.info as Json;
     assert.equal(info.title, 'roomcast');
     assert.match(String(info.version), /^\d+\.\d+\.\d+/);
@@ -142,6 +147,9 @@ describe('the published documents (protocol 6.1)', () => {
     const { url } = await startApp();
     const { asyncapi } = await documents(url);
     assert.equal(asyncapi.asyncapi, '3.0.0');
+    // The document as a whole is valid AsyncAPI 3.0.0, by the specification's own JSON Schema.
+    const validate = new Ajv({ strict: false, validateFormats: false }).compile(asyncApiSpecs.schemasWithoutId['3.0.0'] as object);
+    assert.ok(validate(asyncapi), `not valid AsyncAPI: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
     const channels = asyncapi.channels as Record<string, Json>;
     assert.deepEqual(
       Object.values(channels).map((c) => c.address),
