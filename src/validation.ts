@@ -55,6 +55,7 @@ export const pushParsers = {
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // C0 and C1 controls but newline and tab; bidi embeddings, overrides (U+202A-U+202E) and isolates
 // (U+2066-U+2069), which make a text display in an order other than the one it was written in.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is its purpose
 const hiddenControl = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 
 /**

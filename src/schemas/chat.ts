@@ -3,7 +3,7 @@ import { Epoch, limit, Member, Message, Room, seq } from './common.js';
 
 /** `/chat` payloads: what clients send (validated) and what the server sends back. */
 
-const ClientId = Type.String({
+export const ClientId = Type.String({
   minLength: 1,
   maxLength: 64,
   // Stored and compared as given: control characters (PostgreSQL refuses NUL) and lone surrogates

@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
+import { ClientId } from './chat.js';
 import { limit, Message, Room, seq, Topic } from './common.js';
 
 /** The HTTP API's params, queries, bodies and answers (errors are `Failure`). */
 
-/** PostgreSQL cannot store NUL in text: such strings are refused here, not failed there. */
-const withoutNul = '^[^\\u0000]*$';
+/** Ids are stored and compared as given: no control characters (PostgreSQL refuses NUL) or lone surrogates. */
+const plainId = '^[^\\p{Cc}\\p{Cs}]+$';
 
 export const Ok = Type.Object({ ok: Type.Literal(true) });
 
@@ -36,15 +37,13 @@ export const PostMessageBody = Type.Object({
   author: Type.Optional(
     Type.Object(
       {
-        id: Type.String({ minLength: 1, maxLength: 128, pattern: withoutNul }),
+        id: Type.String({ minLength: 1, maxLength: 128, pattern: plainId }),
         name: Type.String({ minLength: 1, maxLength: 40 }),
       },
       { description: 'Post as this user (`kind: "user"`); without it the author is `System` (`kind: "system"`).' },
     ),
   ),
-  clientId: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 64, pattern: withoutNul, description: 'Makes the post idempotent, as on the socket.' }),
-  ),
+  clientId: Type.Optional(ClientId),
 });
 
 export const PostMessageResult = Type.Object({ message: Message });
