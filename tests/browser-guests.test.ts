@@ -3,11 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import type { Locator, Page } from 'playwright-core';
-import { hostPage, openPage, openRoom, skipBrowser as skip, useBrowser, useHostSite, widget } from './browser-helpers.js';
+import { hostPage, noSeriousAxeViolation, openPage, openRoom, skipBrowser as skip, useBrowser, useHostSite, widget } from './browser-helpers.js';
 import { acked, connectChat, type Running, startApp } from './helpers.js';
 
 const JWT_SECRET = 'browser-guests-secret-0123456789';
-const axePath = new URL('../node_modules/axe-core/axe.min.js', import.meta.url).pathname;
 
 const browser = useBrowser();
 const host = useHostSite();
@@ -50,17 +49,6 @@ function assertMarked(seen: Awaited<ReturnType<typeof authors>>, viewer: string)
   assert.match(double?.read ?? '', /guest, not signed in/);
   assert.ok(guests.every((g) => g.badge));
   assert.equal(guests.at(-1)?.author, viewer, 'a guest sees the mark on their own messages too');
-}
-
-async function noSeriousAxeViolation(page: Page, what: string): Promise<void> {
-  await page.addScriptTag({ path: axePath });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }).axe;
-    const { violations } = await axe.run();
-    return violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
-  });
-  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(serious, [], `${what}: ${JSON.stringify(serious, null, 2)}`);
 }
 
 describe('guests look like guests in the page and the widget', () => {

@@ -47,6 +47,21 @@ export function useBrowser(): () => Browser {
   };
 }
 
+
+const axePath = new URL('../node_modules/axe-core/axe.min.js', import.meta.url).pathname;
+
+/** Runs axe-core in the page and fails on any serious or critical violation, naming `what`. */
+export async function noSeriousAxeViolation(page: Page, what: string): Promise<void> {
+  await page.addScriptTag({ path: axePath });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }).axe;
+    const { violations } = await axe.run();
+    return violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
+  });
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(serious, [], `${what}: ${JSON.stringify(serious, null, 2)}`);
+}
+
 /** Records what must not happen on a page: uncaught errors and dialogs (alert() from injected HTML). */
 export function watchPage(page: Page): { errors: string[]; dialogs: string[] } {
   const seen = { errors: [] as string[], dialogs: [] as string[] };

@@ -3,13 +3,12 @@ import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import type { BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import type { NotifyDetail, StatusDetail } from '../web-components/roomcast-chat.js';
-import { hostPage, skipBrowser as skip, useBrowser, useHostSite, watchPage, widget } from './browser-helpers.js';
+import { hostPage, noSeriousAxeViolation, skipBrowser as skip, useBrowser, useHostSite, watchPage, widget } from './browser-helpers.js';
 import { acked, connectChat, type Running, startApp } from './helpers.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const NONCE = 'widget-test-nonce';
 const JWT_SECRET = 'widget-test-secret-0123456789abcdef';
-const axePath = new URL('../node_modules/axe-core/axe.min.js', import.meta.url).pathname;
 
 const browser = useBrowser();
 const host = useHostSite();
@@ -239,14 +238,7 @@ describe('<roomcast-chat> on a page of another origin', () => {
       await badge(page).waitFor({ state: 'detached' });
       await launcher(page).click();
       await send(page, `a question, in ${colorScheme}`);
-      await page.addScriptTag({ path: axePath });
-      const violations = await page.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }).axe;
-        const { violations } = await axe.run();
-        return violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
-      });
-      const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-      assert.deepEqual(serious, [], `${colorScheme}: ${JSON.stringify(serious, null, 2)}`);
+      await noSeriousAxeViolation(page, colorScheme);
       assert.deepEqual(errors, []);
     }
   });
