@@ -8,18 +8,20 @@ import { createClientAddress } from './client-address.js';
 import { AppError } from './errors.js';
 import { useBoundedJsonParser } from './http/body.js';
 import { registerDocs } from './http/docs.js';
+import { registerMetricsRoute } from './http/metrics.js';
 import { registerPushRoutes } from './http/push.js';
 import { registerRoutes } from './http/routes.js';
 import { registerWidget } from './http/widget.js';
 import { createIdentity } from './identity.js';
 import { createLimits } from './limits.js';
 import { createLive, createMemoryLiveClock, createRedisLiveClock } from './live.js';
+import { createMetrics } from './metrics.js';
 import { createOriginPolicy, validHost } from './origin.js';
 import { publicDir, webBuildDir } from './paths.js';
 import { createAdmission } from './realtime/admission.js';
 import { type ChatNamespace, registerChat } from './realtime/chat.js';
 import { drain } from './realtime/drain.js';
-import { createIo, useIdentity } from './realtime/io.js';
+import { createIo, logConnections, useIdentity } from './realtime/io.js';
 import { createMemoryPresence } from './realtime/presence.js';
 import { type PushNamespace, registerPush } from './realtime/push.js';
 import { createRedisPresence } from './realtime/redis-presence.js';
@@ -51,9 +53,7 @@ async function openState(config: Config, nodeId: string, log: FastifyBaseLogger)
     return { store, presence: createMemoryPresence(), pushLog: createMemoryPushLog(retention), redis: undefined };
   }
   if (!config.databaseUrl) {
-    log.warn(
-      'REDIS_URL is set but DATABASE_URL is not: each node keeps its own SQLite history, which is unsafe with more than one node',
-    );
+    log.warn('REDIS_URL is set but DATABASE_URL is not: each node keeps its own SQLite history, which is unsafe with more than one node');
   }
   const redis = await connectRedis({
     url: config.redisUrl,
@@ -104,8 +104,11 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   const isClosing = () => closing !== undefined;
 
   const nodeId = `${config.nodeName}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const bus = createBus(app.log);
+  const metrics = createMetrics(bus);
   const state = await openState(config, nodeId, app.log);
-  const { store, presence, pushLog, redis } = state;
+  const { presence, pushLog, redis } = state;
+  const store = metrics.timeStore(state.store);
   // Kept with the database, so it changes exactly when the rooms' numbering starts again.
   const roomEpoch = await store.secret('room-epoch');
   const identity = createIdentity({
@@ -113,15 +116,19 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     jwtMaxAgeSeconds: config.jwtMaxAgeSeconds,
     allowGuests: config.allowGuests,
     sessionSecret: config.sessionSecret ?? (await store.secret('session')),
-    reservedNames: createReservedNames({ configured: config.reservedNames, redis: redis?.client, prefix: config.redisPrefix, log: app.log }),
+    reservedNames: createReservedNames({
+      configured: config.reservedNames,
+      redis: redis?.client,
+      prefix: config.redisPrefix,
+      log: app.log,
+    }),
   });
-  const limits = createLimits(config, redis?.client, app.log);
+  const limits = createLimits(config, redis?.client, app.log, metrics);
   if (!config.jwtSecret) app.log.info('JWT_SECRET is not set: user tokens are refused, only guests can chat');
   if (!config.apiKey) app.log.info('API_KEY is not set: the backend HTTP API (POST routes) is off');
   if (!config.allowGuests && !config.jwtSecret) app.log.warn('ALLOW_GUESTS is off and JWT_SECRET is not set: nobody can connect');
 
-  const bus = createBus(app.log);
-  const io = createIo(app.server, config, app.log, isClosing);
+  const io = createIo(app.server, config, app.log, metrics, isClosing);
   if (redis) io.adapter(redis.adapter);
   // Socket.IO types one Server for all namespaces; each namespace narrows to its own contract.
   const chatNsp = io.of('/chat') as unknown as ChatNamespace;
@@ -132,12 +139,14 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     maxOpen: config.connectionsPerAddress,
     addressOf: createClientAddress(config.trustProxy),
     log: app.log,
+    metrics,
   });
   for (const nsp of [chatNsp, pushNsp]) {
     admission.use(nsp);
-    useIdentity(nsp, identity, app.log);
+    useIdentity(nsp, identity, app.log, metrics);
+    logConnections(nsp, app.log);
   }
-  const chat = registerChat(chatNsp, { config, store, roomEpoch, presence, identity, bus, limits, log: app.log, isClosing });
+  const chat = registerChat(chatNsp, { config, store, roomEpoch, presence, identity, bus, limits, log: app.log, metrics, isClosing });
   presence.onDeparture(chat.announceLeft);
   // After a Redis outage, clients catch up by cursor on what the outage kept from them: every
   // node's clients when our publishes were lost, our own clients when we missed the others'.
@@ -147,14 +156,21 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     chatTargets.emit('sync:hint', {});
     pushTargets.emit('sync:hint', {});
   });
-  const push = registerPush(pushNsp, { pushLog, bus, identity, topicsPerSocket: config.roomsPerSocket, log: app.log });
+  const push = registerPush(pushNsp, { pushLog, bus, identity, topicsPerSocket: config.roomsPerSocket, log: app.log, metrics });
   const live = createLive({
     clock: redis ? createRedisLiveClock(redis.client, config.redisPrefix, nodeId, config.liveIntervalMs) : createMemoryLiveClock(),
     publish: push.publish,
     hasSubscribers: async (topic) => {
       if (!redis) return (pushNsp.adapter.rooms.get(topic)?.size ?? 0) > 0;
       // Once per tick, not per message: the cluster-wide query is affordable here.
-      return (await pushNsp.in(topic).fetchSockets().catch(() => [1])).length > 0;
+      return (
+        (
+          await pushNsp
+            .in(topic)
+            .fetchSockets()
+            .catch(() => [1])
+        ).length > 0
+      );
     },
     connections: () => io.engine.clientsCount,
     nodeName: config.nodeName,
@@ -175,6 +191,12 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
           log: app.log,
         })
       : undefined;
+  metrics.observe({
+    namespaces: { '/chat': chatNsp, '/push': pushNsp },
+    chatRooms: chatNsp.adapter,
+    redisUp: redis ? () => redis.client.isReady && redis.sub.isReady : undefined,
+    webhookQueueDepth: () => webhooks?.depth() ?? 0,
+  });
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     let error: AppError;
@@ -240,6 +262,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   const checks: Record<string, () => Promise<void>> = { store: store.check };
   if (redis) checks.redis = redis.check;
   registerRoutes(app, { config, store, roomEpoch, presence, identity, chat, isClosing, checks });
+  registerMetricsRoute(app, { token: config.metricsToken, metrics });
   await registerPushRoutes(app, {
     config,
     push,

@@ -42,6 +42,11 @@ export interface Config {
   jwtMaxAgeSeconds: number;
   /** API_KEY: bearer key of the backend HTTP API; unset turns that API off. */
   apiKey: string | undefined;
+  /**
+   * METRICS_TOKEN: bearer token of `GET /metrics`; unset: metrics are served to loopback clients
+   * only (the TCP peer and, behind a trusted proxy, the client both on loopback).
+   */
+  metricsToken: string | undefined;
   /** SESSION_SECRET: signs guest session tokens; unset: kept in the store. */
   sessionSecret: string | undefined;
   /** HISTORY_LIMIT: messages sent on join without `limit`. Default 50. */
@@ -392,6 +397,13 @@ const variables: Variables[] = [
     key: 'apiKey',
     default: undefined,
     help: 'bearer key of the backend HTTP API (16+ chars); unset: that API answers 401',
+    parse: optional(secret),
+  },
+  {
+    name: 'METRICS_TOKEN',
+    key: 'metricsToken',
+    default: undefined,
+    help: 'bearer token Prometheus scrapes GET /metrics with (16+ chars); unset: only loopback clients may read it',
     parse: optional(secret),
   },
   {

@@ -1,13 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
-import {
-  type RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-  RLWrapperTimeouts,
-} from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts } from 'rate-limiter-flexible';
 import type { Config } from './config.js';
 import { AppError } from './errors.js';
+import type { Metrics } from './metrics.js';
 import type { Redis } from './redis.js';
 
 /**
@@ -38,8 +33,9 @@ interface LimitOptions {
  * to one allowance per node rather than refusing everyone or letting floods through unlimited.
  * Once a key is over, its node stops asking Redis until the window ends.
  */
-export function createLimits(config: Config, redis: Redis | undefined, log: FastifyBaseLogger) {
+export function createLimits(config: Config, redis: Redis | undefined, log: FastifyBaseLogger, metrics: Metrics) {
   function limit(name: string, { points, seconds }: LimitOptions): Limit {
+    const refused = metrics.rateLimitedBy(name);
     const memory = new RateLimiterMemory({ points, duration: seconds });
     const limiter: RateLimiterAbstract = redis
       ? new RLWrapperTimeouts({
@@ -62,7 +58,10 @@ export function createLimits(config: Config, redis: Redis | undefined, log: Fast
         await limiter.consume(key);
         return 0;
       } catch (res) {
-        if (res instanceof RateLimiterRes) return Math.max(1, res.msBeforeNext);
+        if (res instanceof RateLimiterRes) {
+          refused.inc();
+          return Math.max(1, res.msBeforeNext);
+        }
         // Neither Redis nor the memory fallback could count: a limit is no reason to fail a request.
         log.warn({ err: res, limit: name }, 'rate limit could not count; let through');
         return 0;

@@ -118,6 +118,8 @@ export function startWebhooks(options: WebhookOptions) {
   }
 
   return {
+    /** Events waiting to be sent: queued, or waiting to retry. */
+    depth: () => queue.length + retries.size,
     /** Stops sending; what is still queued or waiting to retry is dropped and counted in the log. */
     close(): void {
       if (closed) return;

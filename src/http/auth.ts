@@ -8,14 +8,17 @@ export function bearer(req: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** Throws `unauthorized` unless the request carries the API key (compared in constant time). */
+/** True when the request's bearer credentials are `expected`, compared in constant time. */
+export function bearerIs(req: FastifyRequest, expected: string): boolean {
+  const given = Buffer.from(bearer(req) ?? '');
+  const wanted = Buffer.from(expected);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+/** Throws `unauthorized` unless the request carries the API key. */
 function requireApiKey(req: FastifyRequest, apiKey: string | undefined): void {
   if (!apiKey) throw new AppError('unauthorized', 'The backend API is off: API_KEY is not set.');
-  const given = Buffer.from(bearer(req) ?? '');
-  const expected = Buffer.from(apiKey);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new AppError('unauthorized', 'A valid API key is required.');
-  }
+  if (!bearerIs(req, apiKey)) throw new AppError('unauthorized', 'A valid API key is required.');
 }
 
 /**

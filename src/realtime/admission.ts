@@ -4,6 +4,7 @@ import type { Server, Socket } from 'socket.io';
 import { addressKey } from '../client-address.js';
 import { AppError } from '../errors.js';
 import type { Limits } from '../limits.js';
+import type { Metrics } from '../metrics.js';
 import type { ChatNamespace } from './chat.js';
 import { connectError } from './io.js';
 import type { PushNamespace } from './push.js';
@@ -30,6 +31,7 @@ export interface AdmissionOptions {
   /** The client's address by the TRUST_PROXY rule. */
   addressOf: (req: IncomingMessage) => string;
   log: FastifyBaseLogger;
+  metrics: Metrics;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface AdmissionOptions {
  * the connection is closed a second later (socket.io-client closes it itself on hearing it).
  */
 export function createAdmission(io: Server, options: AdmissionOptions) {
-  const { limits, maxOpen, addressOf, log } = options;
+  const { limits, maxOpen, addressOf, log, metrics } = options;
   const open = new Map<string, number>();
   const verdicts = new WeakMap<Connection, Promise<Verdict>>();
   const warned = new Map<string, number>();
@@ -86,9 +88,15 @@ export function createAdmission(io: Server, options: AdmissionOptions) {
     use(nsp: ChatNamespace | PushNamespace): void {
       (nsp as ChatNamespace).use((socket, next) => {
         const verdict = verdicts.get(socket.conn);
-        if (!verdict) return next(connectError(new AppError('unavailable', 'The connection was not admitted.')));
+        if (!verdict) {
+          metrics.handshakeRefused('unavailable');
+          return next(connectError(new AppError('unavailable', 'The connection was not admitted.')));
+        }
         void verdict.then(({ address, refusal }) => {
-          if (refusal) return next(connectError(refusal));
+          if (refusal) {
+            metrics.handshakeRefused(refusal.code);
+            return next(connectError(refusal));
+          }
           socket.data.address = address;
           next();
         });

@@ -5,16 +5,12 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { type Identity, type IdentityService, mayJoin } from '../identity.js';
 import type { Limits } from '../limits.js';
-import type {
-  ChatClientToServer,
-  ChatServerToClient,
-  Member,
-  Message,
-  TypingRequest,
-} from '../protocol.js';
+import type { Metrics } from '../metrics.js';
+import type { ChatClientToServer, ChatServerToClient, Member, Message, TypingRequest } from '../protocol.js';
 import type { AppendResult, Store } from '../store/store.js';
 import { chatParsers as parse, type MessageText, messageText } from '../validation.js';
 import { handler } from './handler.js';
+import { socketLog } from './io.js';
 import { createJoinPages } from './join-page.js';
 import { createLateCommits } from './late-commits.js';
 import type { Departure, Presence } from './presence.js';
@@ -39,6 +35,7 @@ export interface ChatDeps {
   bus: Bus;
   limits: Limits;
   log: FastifyBaseLogger;
+  metrics: Metrics;
   /** True once the node is shutting down (draining). */
   isClosing: () => boolean;
 }
@@ -56,7 +53,7 @@ const readsRetryMs = 250;
  * the store committed a send it answered with an error (see late-commits.ts).
  */
 export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
-  const { config, store, roomEpoch, presence, bus, limits, log } = deps;
+  const { config, store, roomEpoch, presence, bus, limits } = deps;
   const lateCommits = createLateCommits();
   const joinPage = createJoinPages(store);
 
@@ -108,7 +105,8 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
 
     socket.emit('session', { user, session: deps.identity.sessionFor(user) });
 
-    const handle = handler(socket, log);
+    const log = socketLog(deps.log, socket);
+    const handle = handler(socket, log, deps.metrics);
 
     function mustAccess(room: string): void {
       if (!mayJoin(identity, room)) throw new AppError('forbidden', `You may not join ${room}.`);
@@ -117,7 +115,11 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     function setTyping(room: string, typing: boolean): void {
       clearTimeout(typingTimers.get(room));
       typingTimers.delete(room);
-      if (typing) typingTimers.set(room, setTimeout(() => setTyping(room, false), typingTtlMs));
+      if (typing)
+        typingTimers.set(
+          room,
+          setTimeout(() => setTyping(room, false), typingTtlMs),
+        );
       socket.to(room).emit('typing:update', { room, user, typing });
     }
 
@@ -176,7 +178,11 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         await limits.history.consume(user.id, 'You are reading history too fast.');
         // Counted and joined in one go (no await between), so joins at once cannot pass the limit together.
         if (!socket.rooms.has(req.room) && socket.rooms.size - 1 >= config.roomsPerSocket) {
-          throw new AppError('rate_limited', `A connection may be in ${config.roomsPerSocket} rooms at once; leave one first.`, roomsRetryMs);
+          throw new AppError(
+            'rate_limited',
+            `A connection may be in ${config.roomsPerSocket} rooms at once; leave one first.`,
+            roomsRetryMs,
+          );
         }
         // Join before reading history: a message stored in between arrives twice, never zero times,
         // and clients merge by seq.

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError, toAppError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
 import type { Ack, AckResult, RequestFailedEvent } from '../protocol.js';
 
 /** What the handlers need of a socket, of either namespace. */
@@ -28,12 +29,16 @@ function clientIdOf(payload: unknown): string | undefined {
  * `bad_request`, thrown by the parsers; an unexpected error is logged and answered `internal`).
  * An event without an ack is processed all the same, and a failure is told to this socket alone
  * as `request:failed`. Exactly one payload, else `bad_request`. An event no handler listens to is
- * `bad_request` too.
+ * `bad_request` too. Every outcome is counted in `roomcast_acks_total`; `log` is the socket's own
+ * (its lines carry the socket and user ids).
  */
-export function handler(socket: ClientSocket, log: FastifyBaseLogger) {
-  function fail(event: string, payload: unknown, ack: Ack<object> | undefined, err: unknown): void {
+export function handler(socket: ClientSocket, log: FastifyBaseLogger, metrics: Metrics) {
+  function fail(event: string, payload: unknown, ack: Ack<object> | undefined, err: unknown, known = true): void {
     const appError = toAppError(err);
+    // Any name a client makes up would be a label of its own: unknown events count as one.
+    metrics.answered(known ? event : 'unknown', appError.code);
     if (appError !== err) log.error({ err, event }, 'socket handler failed');
+    else log.debug({ event, code: appError.code }, 'socket request refused');
     if (ack) return ack({ ok: false, error: appError.toBody() });
     const clientId = clientIdOf(payload);
     socket.emit('request:failed', { event, ...(clientId === undefined ? {} : { clientId }), error: appError.toBody() });
@@ -43,7 +48,7 @@ export function handler(socket: ClientSocket, log: FastifyBaseLogger) {
   socket.onAny((event, ...args) => {
     if (typeof event === 'string' && socket.listenerCount(event) > 0) return;
     const { payloads, ack } = split(args);
-    fail(String(event), payloads[0], ack, new AppError('bad_request', `There is no event ${String(event)}.`));
+    fail(String(event), payloads[0], ack, new AppError('bad_request', `There is no event ${String(event)}.`), false);
   });
 
   return <T extends object>(event: string, run: (payload: unknown) => Promise<T> | T) =>
@@ -57,7 +62,10 @@ export function handler(socket: ClientSocket, log: FastifyBaseLogger) {
       Promise.resolve()
         .then(() => run(payload))
         .then(
-          (result) => ack?.({ ok: true, ...result } as AckResult<object>),
+          (result) => {
+            metrics.answered(event, 'ok');
+            ack?.({ ok: true, ...result } as AckResult<object>);
+          },
           (err: unknown) => fail(event, payload, ack, err),
         );
     };

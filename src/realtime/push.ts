@@ -4,10 +4,12 @@ import type { Bus } from '../bus.js';
 import { AppError } from '../errors.js';
 import { type Identity, type IdentityService, mayJoin } from '../identity.js';
 import type { Push, PushClientToServer, PushServerToClient, SubscribeResult } from '../protocol.js';
+import type { Metrics } from '../metrics.js';
 import type { PushLog } from '../store/push-log.js';
 import { pushParsers as parse } from '../validation.js';
 import type { SocketData } from './chat.js';
 import { handler } from './handler.js';
+import { socketLog } from './io.js';
 
 export type PushNamespace = Namespace<PushClientToServer, PushServerToClient, Record<string, never>, SocketData>;
 type PushSocket = Socket<PushClientToServer, PushServerToClient, Record<string, never>, SocketData>;
@@ -19,6 +21,7 @@ export interface PushDeps {
   /** ROOMS_PER_SOCKET: topics one socket may be subscribed to at once (its own `user:` topic aside). */
   topicsPerSocket: number;
   log: FastifyBaseLogger;
+  metrics: Metrics;
 }
 
 /** `retryAfterMs` of a subscribe refused for too many topics: a hint, as only leaving one makes room. */
@@ -60,7 +63,7 @@ export function registerPush(nsp: PushNamespace, deps: PushDeps) {
 
   nsp.on('connection', (socket: PushSocket) => {
     const { identity } = socket.data;
-    const handle = handler(socket, log);
+    const handle = handler(socket, socketLog(log, socket), deps.metrics);
     socket.emit('session', { user: identity.user, session: deps.identity.sessionFor(identity.user) });
     void socket.join(`user:${identity.user.id}`);
 
@@ -71,7 +74,11 @@ export function registerPush(nsp: PushNamespace, deps: PushDeps) {
         if (!maySubscribe(identity, topic)) throw new AppError('forbidden', `You may not subscribe to ${topic}.`);
         // Its own id and its user topic are rooms of the socket too.
         if (!socket.rooms.has(topic) && socket.rooms.size - 2 >= deps.topicsPerSocket) {
-          throw new AppError('rate_limited', `A connection may follow ${deps.topicsPerSocket} topics at once; leave one first.`, topicsRetryMs);
+          throw new AppError(
+            'rate_limited',
+            `A connection may follow ${deps.topicsPerSocket} topics at once; leave one first.`,
+            topicsRetryMs,
+          );
         }
         // Subscribe before reading what was missed: a push in between arrives twice, never zero
         // times, and clients drop the repeat by seq.
