@@ -42,7 +42,7 @@ describe('structured logs', () => {
       WEBHOOK_MAX_ATTEMPTS: '2',
       DRAIN_MS: '100',
     });
-    const userToken = await token({ sub: 'ada-42', name: 'Ada' });
+    const userToken = await token({ sub: 'ada-42', name: 'Ada', rooms: ['private-logs'] });
     const refusedToken = await token({ sub: 'mallory' }, 'not-the-secret-0123456789');
     const texts = ['whispered-text-one 7c1e', 'whispered-text-two 9b4d', 'backend-text 51aa'];
     const wrongKey = 'wrong-api-key-9876543210';
@@ -77,6 +77,8 @@ describe('structured logs', () => {
     assert.equal((await post(secrets.API_KEY)).status, 201);
     assert.equal((await post(wrongKey)).status, 401);
     assert.equal((await postPush(node.url, secrets.API_KEY, { topic: 'news', data: { text: texts[2] } })).status, 202);
+    const privateRead = await fetch(`${node.url}/api/rooms/private-logs/messages`, { headers: { authorization: `Bearer ${userToken}` } });
+    assert.equal(privateRead.status, 200);
     const metrics = (bearer: string) => fetch(`${node.url}/metrics`, { headers: { authorization: `Bearer ${bearer}` } });
     assert.equal((await metrics(secrets.METRICS_TOKEN)).status, 200);
     assert.equal((await metrics(wrongMetricsToken)).status, 401);
@@ -124,9 +126,18 @@ describe('structured logs', () => {
       assert.equal(typeof line.user, 'string', JSON.stringify(line));
     }
     const http = lines.filter((l) => l.req !== undefined || l.res !== undefined);
-    // Five requests: a line when each comes and one when it is answered.
-    assert.equal(http.length, 10, `${http.length} HTTP lines`);
+    // Six requests: a line when each comes and one when it is answered.
+    assert.equal(http.length, 12, `${http.length} HTTP lines`);
     for (const line of http) assert.equal(typeof line.reqId, 'string', JSON.stringify(line));
+    // Once a request's token is checked, its lines name the user: the answer's line does.
+    const privateLines = http.filter((l) => lines.some((o) => o.reqId === l.reqId && JSON.stringify(o.req ?? '').includes('private-logs')));
+    assert.deepEqual(
+      privateLines.map((l) => [l.msg, l.user]),
+      [
+        ['incoming request', undefined],
+        ['request completed', 'ada-42'],
+      ],
+    );
     assert.ok(
       lines.some((l) => l.msg === 'webhook failed: will retry'),
       'the webhook retry is logged',

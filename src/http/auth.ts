@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AppError } from '../errors.js';
 
 /** The credentials of `Authorization: Bearer <credentials>`; the scheme is case-insensitive (RFC 9110). */
@@ -27,4 +27,10 @@ function requireApiKey(req: FastifyRequest, apiKey: string | undefined): void {
  */
 export function apiKeyHook(apiKey: string | undefined): onRequestAsyncHookHandler {
   return async (req) => requireApiKey(req, apiKey);
+}
+
+/** From here on the request's log lines, the one saying it was answered included, name its user. */
+export function logAs(req: FastifyRequest, reply: FastifyReply, user: string): void {
+  req.log = req.log.child({ user });
+  reply.log = req.log;
 }

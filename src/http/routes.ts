@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { apiKeyHook, bearer } from './auth.js';
+import { apiKeyHook, bearer, logAs } from './auth.js';
 import { cleanName, type IdentityService, mayJoin } from '../identity.js';
 import { HistoryResult } from '../schemas/chat.js';
 import { Failure } from '../schemas/common.js';
@@ -75,14 +75,14 @@ export function registerRoutes(fastify: FastifyInstance, deps: RouteDeps) {
   app.get(
     '/api/rooms/:room/messages',
     {
-      onRequest: async (req) => {
+      onRequest: async (req, reply) => {
         const { room } = req.params;
         if (!room.startsWith('private-')) return;
         const token = bearer(req);
         if (!token) throw new AppError('unauthorized', 'A private room needs a user token.');
-        if (!mayJoin(await deps.identity.verifyToken(token), room)) {
-          throw new AppError('forbidden', `You may not read ${room}.`);
-        }
+        const identity = await deps.identity.verifyToken(token);
+        logAs(req, reply, identity.user.id);
+        if (!mayJoin(identity, room)) throw new AppError('forbidden', `You may not read ${room}.`);
       },
       schema: {
         summary: "A room's messages, oldest first; a private room needs a user token that lists it.",
