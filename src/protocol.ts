@@ -61,6 +61,10 @@ export interface HandshakeAuth {
 export interface SessionEvent {
   user: Member;
   session: string;
+  /** The token's `admin: true`: moderates every room (protocol 6.4). */
+  admin?: true;
+  /** The rooms the token's `moderates` claim lists (`*` for every room). */
+  moderates?: string[];
 }
 
 export interface JoinRequest {
