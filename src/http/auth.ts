@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AppError } from '../errors.js';
+import { apiKeyIdentity, type Identity, type IdentityService, isModerator } from '../identity.js';
 
 /** The credentials of `Authorization: Bearer <credentials>`; the scheme is case-insensitive (RFC 9110). */
 export function bearer(req: FastifyRequest): string | undefined {
@@ -8,14 +9,18 @@ export function bearer(req: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** Throws `unauthorized` unless the request carries the API key (compared in constant time). */
+/** Whether the credentials are the API key (compared in constant time). */
+function isApiKey(credentials: string | undefined, apiKey: string | undefined): boolean {
+  if (!apiKey || credentials === undefined) return false;
+  const given = Buffer.from(credentials);
+  const expected = Buffer.from(apiKey);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Throws `unauthorized` unless the request carries the API key. */
 function requireApiKey(req: FastifyRequest, apiKey: string | undefined): void {
   if (!apiKey) throw new AppError('unauthorized', 'The backend API is off: API_KEY is not set.');
-  const given = Buffer.from(bearer(req) ?? '');
-  const expected = Buffer.from(apiKey);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new AppError('unauthorized', 'A valid API key is required.');
-  }
+  if (!isApiKey(bearer(req), apiKey)) throw new AppError('unauthorized', 'A valid API key is required.');
 }
 
 /**
@@ -24,4 +29,28 @@ function requireApiKey(req: FastifyRequest, apiKey: string | undefined): void {
  */
 export function apiKeyHook(apiKey: string | undefined): onRequestAsyncHookHandler {
   return async (req) => requireApiKey(req, apiKey);
+}
+
+const moderators = new WeakMap<FastifyRequest, Identity>();
+
+/**
+ * The moderation routes' `onRequest` hook (protocol 6.4), before the body is read like the API key's:
+ * the API key acts as an admin; a user JWT must moderate some room (`admin` or `moderates`), else
+ * `forbidden`; without either, `unauthorized`. Each route then checks the room with `mayModerate`.
+ */
+export function moderatorHook(apiKey: string | undefined, identity: IdentityService): onRequestAsyncHookHandler {
+  return async (req) => {
+    const credentials = bearer(req);
+    if (credentials === undefined) throw new AppError('unauthorized', 'The API key or a moderator token is required.');
+    const who = isApiKey(credentials, apiKey) ? apiKeyIdentity : await identity.verifyToken(credentials);
+    if (!isModerator(who)) throw new AppError('forbidden', 'This token moderates no room.');
+    moderators.set(req, who);
+  };
+}
+
+/** Who a request that passed `moderatorHook` acts as. */
+export function moderatorOf(req: FastifyRequest): Identity {
+  const who = moderators.get(req);
+  if (!who) throw new Error('moderatorOf() on a route without moderatorHook');
+  return who;
 }

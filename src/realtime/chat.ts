@@ -5,13 +5,7 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { type Identity, type IdentityService, mayJoin } from '../identity.js';
 import type { Limits } from '../limits.js';
-import type {
-  ChatClientToServer,
-  ChatServerToClient,
-  Member,
-  Message,
-  TypingRequest,
-} from '../protocol.js';
+import type { ChatClientToServer, ChatServerToClient, Member, Message, TypingRequest } from '../protocol.js';
 import type { AppendResult, Store } from '../store/store.js';
 import { chatParsers as parse, type MessageText, messageText } from '../validation.js';
 import { handler } from './handler.js';
@@ -106,7 +100,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     const emptyAtJoin = new Set<string>();
     let historyReads = 0;
 
-    socket.emit('session', { user, session: deps.identity.sessionFor(user) });
+    socket.emit('session', deps.identity.sessionEvent(identity));
 
     const handle = handler(socket, log);
 
@@ -117,7 +111,11 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     function setTyping(room: string, typing: boolean): void {
       clearTimeout(typingTimers.get(room));
       typingTimers.delete(room);
-      if (typing) typingTimers.set(room, setTimeout(() => setTyping(room, false), typingTtlMs));
+      if (typing)
+        typingTimers.set(
+          room,
+          setTimeout(() => setTyping(room, false), typingTtlMs),
+        );
       socket.to(room).emit('typing:update', { room, user, typing });
     }
 
@@ -176,7 +174,11 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         await limits.history.consume(user.id, 'You are reading history too fast.');
         // Counted and joined in one go (no await between), so joins at once cannot pass the limit together.
         if (!socket.rooms.has(req.room) && socket.rooms.size - 1 >= config.roomsPerSocket) {
-          throw new AppError('rate_limited', `A connection may be in ${config.roomsPerSocket} rooms at once; leave one first.`, roomsRetryMs);
+          throw new AppError(
+            'rate_limited',
+            `A connection may be in ${config.roomsPerSocket} rooms at once; leave one first.`,
+            roomsRetryMs,
+          );
         }
         // Join before reading history: a message stored in between arrives twice, never zero times,
         // and clients merge by seq.

@@ -61,7 +61,7 @@ export function registerPush(nsp: PushNamespace, deps: PushDeps) {
   nsp.on('connection', (socket: PushSocket) => {
     const { identity } = socket.data;
     const handle = handler(socket, log);
-    socket.emit('session', { user: identity.user, session: deps.identity.sessionFor(identity.user) });
+    socket.emit('session', deps.identity.sessionEvent(identity));
     void socket.join(`user:${identity.user.id}`);
 
     socket.on(
@@ -71,7 +71,11 @@ export function registerPush(nsp: PushNamespace, deps: PushDeps) {
         if (!maySubscribe(identity, topic)) throw new AppError('forbidden', `You may not subscribe to ${topic}.`);
         // Its own id and its user topic are rooms of the socket too.
         if (!socket.rooms.has(topic) && socket.rooms.size - 2 >= deps.topicsPerSocket) {
-          throw new AppError('rate_limited', `A connection may follow ${deps.topicsPerSocket} topics at once; leave one first.`, topicsRetryMs);
+          throw new AppError(
+            'rate_limited',
+            `A connection may follow ${deps.topicsPerSocket} topics at once; leave one first.`,
+            topicsRetryMs,
+          );
         }
         // Subscribe before reading what was missed: a push in between arrives twice, never zero
         // times, and clients drop the repeat by seq.

@@ -91,6 +91,10 @@ export const Epoch = Type.String({
 export const SessionEvent = Type.Object({
   user: Member,
   session: Type.String({ description: 'A signed token to send back as `auth.session` next time (a guest keeps its id).' }),
+  admin: Type.Optional(Type.Literal(true, { description: "The token's `admin: true`: moderates every room (protocol 6.4)." })),
+  moderates: Type.Optional(
+    Type.Array(Type.String(), { description: "The rooms the token's `moderates` claim lists (`*` for every room)." }),
+  ),
 });
 
 /** Handshake `auth` object, both namespaces. Not validated by a schema: identity.ts reads it. */
