@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { createBus } from './bus.js';
 import { createClientAddress } from './client-address.js';
 import { AppError } from './errors.js';
+import { registerAdmin } from './http/admin.js';
 import { useBoundedJsonParser } from './http/body.js';
 import { registerDocs } from './http/docs.js';
 import { registerPushRoutes } from './http/push.js';
@@ -20,6 +21,8 @@ import { createAdmission } from './realtime/admission.js';
 import { type ChatNamespace, registerChat } from './realtime/chat.js';
 import { drain } from './realtime/drain.js';
 import { createIo, useIdentity } from './realtime/io.js';
+import { createMessageRate } from './realtime/message-rate.js';
+import { createOverview } from './realtime/overview.js';
 import { createMemoryPresence } from './realtime/presence.js';
 import { type PushNamespace, registerPush } from './realtime/push.js';
 import { createRedisPresence } from './realtime/redis-presence.js';
@@ -51,9 +54,7 @@ async function openState(config: Config, nodeId: string, log: FastifyBaseLogger)
     return { store, presence: createMemoryPresence(), pushLog: createMemoryPushLog(retention), redis: undefined };
   }
   if (!config.databaseUrl) {
-    log.warn(
-      'REDIS_URL is set but DATABASE_URL is not: each node keeps its own SQLite history, which is unsafe with more than one node',
-    );
+    log.warn('REDIS_URL is set but DATABASE_URL is not: each node keeps its own SQLite history, which is unsafe with more than one node');
   }
   const redis = await connectRedis({
     url: config.redisUrl,
@@ -113,7 +114,12 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     jwtMaxAgeSeconds: config.jwtMaxAgeSeconds,
     allowGuests: config.allowGuests,
     sessionSecret: config.sessionSecret ?? (await store.secret('session')),
-    reservedNames: createReservedNames({ configured: config.reservedNames, redis: redis?.client, prefix: config.redisPrefix, log: app.log }),
+    reservedNames: createReservedNames({
+      configured: config.reservedNames,
+      redis: redis?.client,
+      prefix: config.redisPrefix,
+      log: app.log,
+    }),
   });
   const limits = createLimits(config, redis?.client, app.log);
   if (!config.jwtSecret) app.log.info('JWT_SECRET is not set: user tokens are refused, only guests can chat');
@@ -147,6 +153,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     chatTargets.emit('sync:hint', {});
     pushTargets.emit('sync:hint', {});
   });
+  const messageRate = createMessageRate();
+  bus.on('message.created', ({ message }) => messageRate.count(message.room));
   const push = registerPush(pushNsp, { pushLog, bus, identity, topicsPerSocket: config.roomsPerSocket, log: app.log });
   const live = createLive({
     clock: redis ? createRedisLiveClock(redis.client, config.redisPrefix, nodeId, config.liveIntervalMs) : createMemoryLiveClock(),
@@ -154,7 +162,14 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     hasSubscribers: async (topic) => {
       if (!redis) return (pushNsp.adapter.rooms.get(topic)?.size ?? 0) > 0;
       // Once per tick, not per message: the cluster-wide query is affordable here.
-      return (await pushNsp.in(topic).fetchSockets().catch(() => [1])).length > 0;
+      return (
+        (
+          await pushNsp
+            .in(topic)
+            .fetchSockets()
+            .catch(() => [1])
+        ).length > 0
+      );
     },
     connections: () => io.engine.clientsCount,
     nodeName: config.nodeName,
@@ -240,6 +255,17 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   const checks: Record<string, () => Promise<void>> = { store: store.check };
   if (redis) checks.redis = redis.check;
   registerRoutes(app, { config, store, roomEpoch, presence, identity, chat, isClosing, checks });
+  const overview = createOverview({
+    chat: chatNsp,
+    push: pushNsp,
+    presence,
+    store,
+    rate: messageRate,
+    nodeName: config.nodeName,
+    clustered: redis !== undefined,
+    log: app.log,
+  });
+  registerAdmin(app, { config, identity, overview });
   await registerPushRoutes(app, {
     config,
     push,

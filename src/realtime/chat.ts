@@ -3,7 +3,7 @@ import type { Namespace, Socket } from 'socket.io';
 import type { Bus } from '../bus.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { type Identity, type IdentityService, mayJoin } from '../identity.js';
+import { type Identity, type IdentityService, mayJoin, mayModerate } from '../identity.js';
 import type { Limits } from '../limits.js';
 import type { ChatClientToServer, ChatServerToClient, Member, Message, TypingRequest } from '../protocol.js';
 import type { AppendResult, Store } from '../store/store.js';
@@ -98,6 +98,8 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     const typingAsked = new Map<string, boolean>();
     /** Rooms that had no message when this socket joined them: its first send there may create them. */
     const emptyAtJoin = new Set<string>();
+    /** Rooms this socket observes (a moderator's `observe: true` join): in them, not in their presence. */
+    const observing = new Set<string>();
     let historyReads = 0;
 
     socket.emit('session', deps.identity.sessionEvent(identity));
@@ -142,6 +144,10 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
 
     function leave(room: string, disconnecting = false): void {
       emptyAtJoin.delete(room);
+      if (observing.delete(room)) {
+        void socket.leave(room);
+        return;
+      }
       if (typingTimers.has(room)) setTyping(room, false);
       void socket.leave(room);
       // A draining node keeps the presence of the sockets it sends away and hands it over when
@@ -171,6 +177,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       handle('room:join', async (payload) => {
         const req = parse.join(payload);
         mustAccess(req.room);
+        if (req.observe && !mayModerate(identity, req.room)) throw new AppError('forbidden', `You do not moderate ${req.room}.`);
         await limits.history.consume(user.id, 'You are reading history too fast.');
         // Counted and joined in one go (no await between), so joins at once cannot pass the limit together.
         if (!socket.rooms.has(req.room) && socket.rooms.size - 1 >= config.roomsPerSocket) {
@@ -182,11 +189,24 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         }
         // Join before reading history: a message stored in between arrives twice, never zero times,
         // and clients merge by seq.
+        if (req.observe && socket.rooms.has(req.room) && !observing.has(req.room)) {
+          throw new AppError('bad_request', `You are in ${req.room}: leave it before observing it.`);
+        }
         await socket.join(req.room);
-        const [members, page] = await Promise.all([enter(req.room), joinPage(req.room, req.after, limitOf(req.limit))]);
+        if (req.observe) observing.add(req.room);
+        else observing.delete(req.room);
+        const members = req.observe ? presence.members(req.room).catch(() => []) : enter(req.room);
+        const [memberList, page] = await Promise.all([members, joinPage(req.room, req.after, limitOf(req.limit))]);
         if (page.lastSeq === 0) emptyAtJoin.add(req.room);
         else emptyAtJoin.delete(req.room);
-        return { room: req.room, messages: page.messages, members, lastSeq: page.lastSeq, hasMore: page.hasMore, epoch: roomEpoch };
+        return {
+          room: req.room,
+          messages: page.messages,
+          members: memberList,
+          lastSeq: page.lastSeq,
+          hasMore: page.hasMore,
+          epoch: roomEpoch,
+        };
       }),
     );
 
@@ -205,6 +225,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         const req = parse.send(payload);
         const text = messageText(req.text, config.maxMessageLength);
         if (!socket.rooms.has(req.room)) throw new AppError('forbidden', `Join ${req.room} before sending to it.`);
+        if (observing.has(req.room)) throw new AppError('forbidden', `You observe ${req.room}: join it to send.`);
         await limits.messages.consume(user.id, 'You are sending too fast.');
         // Someone else may have written first since the join: the point comes back when seq is not 1.
         const creates = emptyAtJoin.has(req.room);
@@ -245,7 +266,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       } catch {
         return; // Never answered, with or without an ack (protocol 6.1): a bad one is dropped.
       }
-      if (socket.rooms.has(req.room)) askTyping(req.room, req.typing);
+      if (socket.rooms.has(req.room) && !observing.has(req.room)) askTyping(req.room, req.typing);
     });
 
     socket.on('disconnecting', () => {

@@ -17,6 +17,12 @@ export const JoinRequest = Type.Object({
   room: Room,
   after: Type.Optional(seq('A seq: return every message after it (up to `limit`).')),
   limit: Type.Optional(limit('How many messages at most (default 50, at most 200).')),
+  observe: Type.Optional(
+    Type.Literal(true, {
+      description:
+        'A moderator of the room watches it (protocol 6.4): gets its broadcasts, is not in its presence, and may not send or type there.',
+    }),
+  ),
 });
 
 export const JoinResult = Type.Object({

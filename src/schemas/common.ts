@@ -44,9 +44,7 @@ export const ErrorCode = Type.Enum(
 export const ErrorBody = Type.Object({
   code: ErrorCode,
   message: Type.String({ description: 'A sentence for people; never parse it.' }),
-  retryAfterMs: Type.Optional(
-    Type.Integer({ minimum: 0, description: 'With `rate_limited`: how long to wait before trying again.' }),
-  ),
+  retryAfterMs: Type.Optional(Type.Integer({ minimum: 0, description: 'With `rate_limited`: how long to wait before trying again.' })),
 });
 
 /** A refused ack, and the body of every HTTP error. */
@@ -56,7 +54,7 @@ export const Failure = Type.Object(
 );
 
 export const Member = Type.Object({
-  id: Type.String({ description: 'The user id: a token\'s `sub`, `guest_<random>`, or `system`.' }),
+  id: Type.String({ description: "The user id: a token's `sub`, `guest_<random>`, or `system`." }),
   name: Type.String({ description: 'The display name, cleaned, 1..40 characters.' }),
   kind: Type.Enum(['user', 'guest', 'system']),
 });
