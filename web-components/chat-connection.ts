@@ -21,6 +21,8 @@ export type ChatSocket = Socket<ChatServerToClient, ChatClientToServer>;
 
 export interface ChatConnectionOptions extends SocketOptions {
   room: string;
+  /** Join as an observing moderator (protocol 6.4): the room's broadcasts, without being in its presence or sending. */
+  observe?: boolean;
   /** Called once for each message that arrives live or while catching up, not for loaded history. */
   onMessage?: (message: Message) => void;
 }
@@ -202,6 +204,7 @@ export class ChatConnection extends SocketController<ChatSocket> {
     const generation = this.generation;
     if (!this.joined) {
       const req: JoinRequest = after === undefined ? { room: this.room } : { room: this.room, after };
+      if (this.options.observe) req.observe = true;
       const res = await this.ask<JoinResult>((s) => s.emitWithAck('room:join', req));
       if (generation === this.generation) {
         this.members = uniqueById(res.members);
@@ -220,9 +223,9 @@ export class ChatConnection extends SocketController<ChatSocket> {
   }
 
   private deliverEntry(entry: OutboxEntry): Promise<Message> {
-    return this.ask<SendResult>((s) =>
-      s.emitWithAck('message:send', { room: this.room, text: entry.text, clientId: entry.clientId }),
-    ).then((res) => res.message);
+    return this.ask<SendResult>((s) => s.emitWithAck('message:send', { room: this.room, text: entry.text, clientId: entry.clientId })).then(
+      (res) => res.message,
+    );
   }
 
   /** Puts messages in their seq places; each new one leaves the outbox, and is announced when `notify`. */
