@@ -12,6 +12,9 @@ import { registerRoutes } from './http/routes.js';
 import { registerWidget } from './http/widget.js';
 import { createIdentity } from './identity.js';
 import { createLimits } from './limits.js';
+import { createModeration } from './moderation/moderation.js';
+import { registerModerationEvents } from './moderation/events.js';
+import { registerModerationRoutes } from './moderation/routes.js';
 import { createLive, createMemoryLiveClock, createRedisLiveClock } from './live.js';
 import { createOriginPolicy, validHost } from './origin.js';
 import { publicDir, webBuildDir } from './paths.js';
@@ -50,9 +53,7 @@ async function openState(config: Config, nodeId: string, log: FastifyBaseLogger)
     return { store, presence: createMemoryPresence(), pushLog: createMemoryPushLog(retention), redis: undefined };
   }
   if (!config.databaseUrl) {
-    log.warn(
-      'REDIS_URL is set but DATABASE_URL is not: each node keeps its own SQLite history, which is unsafe with more than one node',
-    );
+    log.warn('REDIS_URL is set but DATABASE_URL is not: each node keeps its own SQLite history, which is unsafe with more than one node');
   }
   const redis = await connectRedis({
     url: config.redisUrl,
@@ -112,7 +113,12 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     jwtMaxAgeSeconds: config.jwtMaxAgeSeconds,
     allowGuests: config.allowGuests,
     sessionSecret: config.sessionSecret ?? (await store.secret('session')),
-    reservedNames: createReservedNames({ configured: config.reservedNames, redis: redis?.client, prefix: config.redisPrefix, log: app.log }),
+    reservedNames: createReservedNames({
+      configured: config.reservedNames,
+      redis: redis?.client,
+      prefix: config.redisPrefix,
+      log: app.log,
+    }),
   });
   const limits = createLimits(config, redis?.client, app.log);
   if (!config.jwtSecret) app.log.info('JWT_SECRET is not set: user tokens are refused, only guests can chat');
@@ -138,6 +144,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   }
   const chat = registerChat(chatNsp, { config, store, roomEpoch, presence, identity, bus, limits, log: app.log, isClosing });
   presence.onDeparture(chat.announceLeft);
+  const moderation = createModeration({ nsp: chatNsp, store, presence, leave: chat.leaveFor, clustered: redis !== undefined });
+  registerModerationEvents(chatNsp, moderation, app.log);
   // After a Redis outage, clients catch up by cursor on what the outage kept from them: every
   // node's clients when our publishes were lost, our own clients when we missed the others'.
   redis?.onRecovered((connection) => {
@@ -153,7 +161,14 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     hasSubscribers: async (topic) => {
       if (!redis) return (pushNsp.adapter.rooms.get(topic)?.size ?? 0) > 0;
       // Once per tick, not per message: the cluster-wide query is affordable here.
-      return (await pushNsp.in(topic).fetchSockets().catch(() => [1])).length > 0;
+      return (
+        (
+          await pushNsp
+            .in(topic)
+            .fetchSockets()
+            .catch(() => [1])
+        ).length > 0
+      );
     },
     connections: () => io.engine.clientsCount,
     nodeName: config.nodeName,
@@ -234,6 +249,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   const checks: Record<string, () => Promise<void>> = { store: store.check };
   if (redis) checks.redis = redis.check;
   registerRoutes(app, { config, store, roomEpoch, presence, identity, chat, isClosing, checks });
+  registerModerationRoutes(app, { config, identity, moderation });
   await registerPushRoutes(app, {
     config,
     push,

@@ -1,3 +1,5 @@
+import type { DeleteRequest, KickRequest, RoomRemovedEvent } from './moderation/schemas.js';
+
 /**
  * The roomcast wire contract v1 as types (docs/protocol.md is the prose). Type-only: the server
  * uses it with `Namespace<ChatClientToServer, ChatServerToClient>`, the web components with the
@@ -48,6 +50,15 @@ export interface Message {
   clientId?: string;
   /** Server time, ms since the epoch. */
   ts: number;
+  /**
+   * A change entry rather than a message (protocol 6.4): `delete` deletes the message `target`.
+   * A client ignores entries of a type it does not know.
+   */
+  type?: 'delete';
+  /** The seq a change entry changes. */
+  target?: number;
+  /** The message was deleted: its text is empty. */
+  deleted?: true;
 }
 
 /** Handshake `auth` object, both namespaces. */
@@ -161,6 +172,10 @@ export interface ChatClientToServer {
   'message:send': (req: SendRequest, ack: Ack<SendResult>) => void;
   'message:history': (req: HistoryRequest, ack: Ack<HistoryResult>) => void;
   'typing:update': (req: TypingRequest) => void;
+  /** Protocol 6.4: by the author or a moderator of the room; acks the `delete` entry. */
+  'message:delete': (req: DeleteRequest, ack: Ack<SendResult>) => void;
+  /** Protocol 6.4: by a moderator of the room. */
+  'room:kick': (req: KickRequest, ack: Ack<object>) => void;
 }
 
 /**
@@ -177,6 +192,8 @@ export interface ChatServerToClient {
   'presence:update': (event: PresenceEvent) => void;
   'server:draining': (event: DrainingEvent) => void;
   'request:failed': (event: RequestFailedEvent) => void;
+  /** Protocol 6.4: the socket is no longer in the room (kicked, banned). */
+  'room:removed': (event: RoomRemovedEvent) => void;
 }
 
 /** `GET /api/rooms` */

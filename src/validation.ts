@@ -40,16 +40,21 @@ function withoutNulls(payload: unknown): unknown {
 }
 
 /**
- * Compiles a schema into a parser that returns the typed payload or throws `bad_request`.
- * (JSONSchemaType wants optional fields `nullable`; no null reaches the schema.)
+ * Compiles a schema (plain JSON Schema, e.g. TypeBox's) into a parser that returns the typed
+ * payload or throws `bad_request`, with the null-means-absent rule (protocol 6.1).
  */
-function parser<T>(schema: JSONSchemaType<T>): (payload: unknown) => T {
-  const validate = ajv.compile(schema);
+export function schemaParser<T>(schema: object): (payload: unknown) => T {
+  const validate = ajv.compile<T>(schema);
   return (raw) => {
     const payload = withoutNulls(raw);
     if (validate(payload)) return payload;
     throw new AppError('bad_request', describe(validate));
   };
+}
+
+/** `schemaParser` typed by Ajv's JSONSchemaType (which wants optional fields `nullable`; no null reaches the schema). */
+function parser<T>(schema: JSONSchemaType<T>): (payload: unknown) => T {
+  return schemaParser<T>(schema);
 }
 
 /** `/chat` payload parsers. */
