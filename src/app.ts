@@ -14,6 +14,9 @@ import { registerRoutes } from './http/routes.js';
 import { registerWidget } from './http/widget.js';
 import { createIdentity } from './identity.js';
 import { createLimits } from './limits.js';
+import { createModeration } from './moderation/moderation.js';
+import { registerModerationEvents } from './moderation/events.js';
+import { registerModerationRoutes } from './moderation/routes.js';
 import { createLive, createMemoryLiveClock, createRedisLiveClock } from './live.js';
 import { createOriginPolicy, validHost } from './origin.js';
 import { publicDir, webBuildDir } from './paths.js';
@@ -145,6 +148,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   }
   const chat = registerChat(chatNsp, { config, store, roomEpoch, presence, identity, bus, limits, log: app.log, isClosing });
   presence.onDeparture(chat.announceLeft);
+  const moderation = createModeration({ nsp: chatNsp, store, presence, leave: chat.leaveFor, clustered: redis !== undefined });
+  registerModerationEvents(chatNsp, moderation, app.log);
   // After a Redis outage, clients catch up by cursor on what the outage kept from them: every
   // node's clients when our publishes were lost, our own clients when we missed the others'.
   redis?.onRecovered((connection) => {
@@ -266,6 +271,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     log: app.log,
   });
   registerAdmin(app, { config, identity, overview });
+  registerModerationRoutes(app, { config, identity, moderation });
   await registerPushRoutes(app, {
     config,
     push,

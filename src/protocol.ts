@@ -8,6 +8,7 @@
  */
 
 import type { Static } from 'typebox';
+import type { DeleteRequest, KickRequest, RoomRemovedEvent } from './moderation/schemas.js';
 import type * as chat from './schemas/chat.js';
 import type * as common from './schemas/common.js';
 import type * as http from './schemas/http.js';
@@ -50,6 +51,10 @@ export interface ChatClientToServer {
   'message:send': (req: SendRequest, ack: Ack<SendResult>) => void;
   'message:history': (req: HistoryRequest, ack: Ack<HistoryResult>) => void;
   'typing:update': (req: TypingRequest) => void;
+  /** Protocol 6.4: by the author or a moderator of the room; acks the `delete` entry. */
+  'message:delete': (req: DeleteRequest, ack: Ack<SendResult>) => void;
+  /** Protocol 6.4: by a moderator of the room. */
+  'room:kick': (req: KickRequest, ack: Ack<object>) => void;
 }
 
 export interface ChatServerToClient {
@@ -60,6 +65,8 @@ export interface ChatServerToClient {
   'presence:update': (event: PresenceEvent) => void;
   'server:draining': (event: DrainingEvent) => void;
   'request:failed': (event: RequestFailedEvent) => void;
+  /** Protocol 6.4: the socket is no longer in the room (kicked, banned). */
+  'room:removed': (event: RoomRemovedEvent) => void;
 }
 
 /** `GET /api/rooms`, one room. */

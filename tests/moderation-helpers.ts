@@ -1,6 +1,8 @@
+import type { TestContext } from 'node:test';
 import { SignJWT } from 'jose';
 import type { ErrorBody } from '../src/protocol.js';
-import { connectChat } from './helpers.js';
+import { redisAvailable, testPrefix, testRedisUrl } from './cluster-helpers.js';
+import { connectChat, createTestDatabase, startApp } from './helpers.js';
 
 export const secret = 'test-secret-0123456789abcdef';
 export const apiKey = 'test-api-key-0123456789';
@@ -39,4 +41,18 @@ export async function api<T = Record<string, unknown>>(
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as ApiAnswer<T>['body'] };
+}
+
+/**
+ * Two nodes in this process sharing PostgreSQL and Redis, as a cluster of roomcast runs; undefined
+ * (and the test skipped, loudly outside CI) without them.
+ */
+export async function moderationCluster(t: TestContext, env: Record<string, string> = {}) {
+  const databaseUrl = await createTestDatabase();
+  if (!databaseUrl || !(await redisAvailable())) {
+    t.skip('needs Redis and PostgreSQL');
+    return undefined;
+  }
+  const shared = { ...moderationEnv, DATABASE_URL: databaseUrl, REDIS_URL: testRedisUrl, REDIS_PREFIX: testPrefix(), ...env };
+  return Promise.all(['a', 'b'].map((name) => startApp({ ...shared, NODE_NAME: name })));
 }

@@ -11,10 +11,11 @@ import type {
   PresenceEvent,
   SendResult,
 } from '../src/protocol.js';
+import type { RoomRemovedEvent } from '../src/moderation/schemas.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { SeqStream, type StreamPage } from './seq-stream.js';
 import { SocketController } from './socket-controller.js';
-import type { SocketLink, SocketOptions } from './socket-link.js';
+import { ChatError, type SocketLink, type SocketOptions } from './socket-link.js';
 import { Typing } from './typing.js';
 
 export type ChatSocket = Socket<ChatServerToClient, ChatClientToServer>;
@@ -49,6 +50,8 @@ export class ChatConnection extends SocketController<ChatSocket> {
   /** Older history exists on the server. */
   hasMore = false;
   loadingOlder = false;
+  /** A moderator removed the user from the room (kicked, banned): nothing resyncs until `rejoin()`. */
+  removed?: RoomRemovedEvent;
   readonly outbox: Outbox;
   readonly typing: Typing;
 
@@ -156,6 +159,12 @@ export class ChatConnection extends SocketController<ChatSocket> {
     }
   }
 
+  /** After a kick: joins the room again (a ban's refusal then says until when). */
+  rejoin(): Promise<void> {
+    this.removed = undefined;
+    return this.connect();
+  }
+
   /** Call on every keystroke with `true`, and with `false` when the draft is sent or cleared. */
   setTyping(typing: boolean): void {
     this.typing.set(typing);
@@ -170,6 +179,11 @@ export class ChatConnection extends SocketController<ChatSocket> {
     // This node may have missed other nodes' messages: nothing tells how many, so ask.
     socket.on('sync:hint', () => this.stream.hint());
     socket.on('presence:update', (event) => this.presence(event));
+    socket.on('room:removed', (event) => {
+      if (event.room !== this.room) return;
+      this.removed = event;
+      this.fail(new ChatError('forbidden', removedNotice(event)));
+    });
     socket.on('typing:update', ({ room, user, typing }) => {
       if (room !== this.room || user.id === this.user?.id) return;
       if (typing) this.typing.start(user);
@@ -232,15 +246,21 @@ export class ChatConnection extends SocketController<ChatSocket> {
   private add(incoming: readonly Message[], notify: boolean): void {
     const bySeq = new Map(this.messages.map((m) => [m.seq, m]));
     const added: Message[] = [];
+    let deleted = false;
     for (const message of incoming) {
       if (message.room !== this.room || bySeq.has(message.seq)) continue;
+      // A change entry is applied, not shown; one of a type this client does not know is ignored.
+      if (message.type !== undefined) {
+        if (message.type === 'delete' && message.target !== undefined) deleted = markDeleted(bySeq, message.target) || deleted;
+        continue;
+      }
       bySeq.set(message.seq, message);
       added.push(message);
       if (message.clientId !== undefined && message.author.id === this.user?.id) {
         this.outbox.settle(message.clientId, message);
       }
     }
-    if (added.length === 0) return;
+    if (added.length === 0 && !deleted) return;
     this.messages = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
     this.changed();
     if (notify && this.options.onMessage) {
@@ -271,6 +291,22 @@ export class ChatConnection extends SocketController<ChatSocket> {
     window.addEventListener('storage', onStorage);
     return () => window.removeEventListener('storage', onStorage);
   }
+}
+
+/** Shows the message `seq` as deleted (its text gone); false when it is not held or already deleted. */
+function markDeleted(bySeq: Map<number, Message>, seq: number): boolean {
+  const target = bySeq.get(seq);
+  if (!target || target.deleted) return false;
+  bySeq.set(seq, { ...target, text: '', deleted: true });
+  return true;
+}
+
+/** What the room says to a user a moderator removed. */
+export function removedNotice({ reason, message, until }: RoomRemovedEvent): string {
+  const why = message ? `: ${message}` : '.';
+  if (reason === 'kicked') return `You were removed from this room by a moderator${why}`;
+  const end = until === undefined ? 'for good' : `until ${new Date(until).toLocaleString()}`;
+  return `You were banned from this room ${end} by a moderator${why}`;
 }
 
 function uniqueById(members: readonly Member[]): Member[] {

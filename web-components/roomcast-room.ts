@@ -187,11 +187,23 @@ export class RoomcastRoom extends RoomcastElement {
         ${renderStatus(state)}
         <slot name="actions"></slot>
       </header>
-      ${renderBanner(state, chat?.error, this.now, () => chat?.reconnectNow())}
+      ${
+        chat?.removed
+          ? html`<p part="banner removed" class="banner danger" role="alert" data-removed=${chat.removed.reason}>
+            ${state.status === 'failed' ? state.error.message : ''}
+            ${
+              chat.removed.reason === 'kicked'
+                ? html`<button part="rejoin-button" class="chip" type="button" @click=${() => chat.rejoin()}>Join again</button>`
+                : nothing
+            }
+          </p>`
+          : renderBanner(state, chat?.error, this.now, () => chat?.reconnectNow())
+      }
       <div class="body">
         <div class="scroller" part="messages" tabindex="0" @scroll=${this.onScroll}>
-          ${chat?.hasMore
-            ? html`<button
+          ${
+            chat?.hasMore
+              ? html`<button
                 part="load-older"
                 class="load-older"
                 type="button"
@@ -200,10 +212,13 @@ export class RoomcastRoom extends RoomcastElement {
               >
                 ${chat.loadingOlder ? 'Loading…' : 'Load older messages'}
               </button>`
-            : nothing}
-          ${chat && chat.messages.length === 0 && chat.outbox.entries.length === 0 && state.status === 'connected'
-            ? html`<p class="empty">No messages yet. Say hello!</p>`
-            : nothing}
+              : nothing
+          }
+          ${
+            chat && chat.messages.length === 0 && chat.outbox.entries.length === 0 && state.status === 'connected'
+              ? html`<p class="empty">No messages yet. Say hello!</p>`
+              : nothing
+          }
           <div class="log" role="log" aria-live="polite" aria-label="Messages in ${this.heading || this.room}">
             <ol>
               ${renderLog(chat?.log ?? [], chat?.user, {
@@ -214,11 +229,13 @@ export class RoomcastRoom extends RoomcastElement {
             </ol>
           </div>
         </div>
-        ${this.unseen > 0
-          ? html`<button part="new-messages" class="jump" type="button" @click=${this.jumpToNewest}>
+        ${
+          this.unseen > 0
+            ? html`<button part="new-messages" class="jump" type="button" @click=${this.jumpToNewest}>
               ${this.unseen} new ${this.unseen === 1 ? 'message' : 'messages'} <span aria-hidden="true">↓</span>
             </button>`
-          : nothing}
+            : nothing
+        }
       </div>
       <p part="typing" class="typing" aria-live="polite">${typingLine(chat?.typing.members ?? [])}</p>
       <form part="composer" class="composer" @submit=${this.onSubmit}>

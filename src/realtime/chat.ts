@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { type Identity, type IdentityService, mayJoin, mayModerate } from '../identity.js';
 import type { Limits } from '../limits.js';
+import type { ModerationServerEvents } from '../moderation/moderation.js';
 import type { ChatClientToServer, ChatServerToClient, Member, Message, TypingRequest } from '../protocol.js';
 import type { AppendResult, Store } from '../store/store.js';
 import { chatParsers as parse, type MessageText, messageText } from '../validation.js';
@@ -20,8 +21,8 @@ export interface SocketData {
   address: string;
 }
 
-export type ChatNamespace = Namespace<ChatClientToServer, ChatServerToClient, Record<string, never>, SocketData>;
-type ChatSocket = Socket<ChatClientToServer, ChatServerToClient, Record<string, never>, SocketData>;
+export type ChatNamespace = Namespace<ChatClientToServer, ChatServerToClient, ModerationServerEvents, SocketData>;
+type ChatSocket = Socket<ChatClientToServer, ChatServerToClient, ModerationServerEvents, SocketData>;
 
 export interface ChatDeps {
   config: Config;
@@ -52,6 +53,8 @@ const readsRetryMs = 250;
 export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   const { config, store, roomEpoch, presence, bus, limits, log } = deps;
   const lateCommits = createLateCommits();
+  /** Each socket's `leave`, for a moderator's removal (moderation.ts). */
+  const leavers = new Map<string, (room: string) => void>();
   const joinPage = createJoinPages(store);
 
   function announce(message: Message): void {
@@ -269,7 +272,9 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       if (socket.rooms.has(req.room) && !observing.has(req.room)) askTyping(req.room, req.typing);
     });
 
+    leavers.set(socket.id, leave);
     socket.on('disconnecting', () => {
+      leavers.delete(socket.id);
       for (const room of socket.rooms) if (room !== socket.id) leave(room, true);
     });
   });
@@ -277,7 +282,10 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   /** Sends the presence updates still gathered; before the node's Redis connection closes. */
   const flushPresence = () => presenceUpdates.flush();
 
-  return { post, announceLeft, flushPresence };
+  /** One of this node's sockets leaves a room as by `room:leave` (a moderator removed it). */
+  const leaveFor = (socketId: string, room: string) => leavers.get(socketId)?.(room);
+
+  return { post, announceLeft, flushPresence, leaveFor };
 }
 
 export type Chat = ReturnType<typeof registerChat>;

@@ -67,6 +67,13 @@ export const Message = Type.Object({
   author: Member,
   clientId: Type.Optional(Type.String({ description: "The sender's idempotency key, when it gave one." })),
   ts: Timestamp,
+  type: Type.Optional(
+    Type.Literal('delete', {
+      description: 'A change entry rather than a message (protocol 6.4): `delete` deletes the message `target`. A client ignores entries of a type it does not know.',
+    }),
+  ),
+  target: Type.Optional(Type.Integer({ minimum: 1, description: 'The seq a change entry changes.' })),
+  deleted: Type.Optional(Type.Literal(true, { description: 'The message was deleted: its text is empty.' })),
 });
 
 export const Push = Type.Object(

@@ -6,7 +6,6 @@ import { parse, toClientConfig } from 'pg-connection-string';
 import { AppError } from '../errors.js';
 import { type HistoryQuery, type MessageRow, type NewMessage, type Page, type Store, toMessage } from './store.js';
 
-
 /**
  * Each entry moves the schema one version on. Appending is one function call, so one round trip:
  * the room row's lock orders concurrent senders on every node, and a clientId another node stored
@@ -57,8 +56,31 @@ const migrations = [
      END;
      RETURN QUERY SELECT true, m FROM messages m WHERE m.room = p_room AND m.seq = v_seq;
    END $$;`,
+  // Change entries (protocol 6.4): a `delete` entry names its target, which keeps its row, blanked.
+  // The target's row lock orders two deletions of it; the room row's, the seq as for appends.
+  `ALTER TABLE messages ADD COLUMN type text, ADD COLUMN target bigint, ADD COLUMN deleted boolean NOT NULL DEFAULT false;
+   CREATE INDEX messages_target ON messages (room, target) WHERE target IS NOT NULL;
+   CREATE FUNCTION roomcast_delete(p_room text, p_seq bigint, p_author_id text, p_author_name text,
+                                   p_author_kind text, p_ts bigint)
+   RETURNS TABLE (created boolean, message messages)
+   LANGUAGE plpgsql AS $$
+   DECLARE
+     v_target messages;
+     v_seq bigint;
+   BEGIN
+     SELECT * INTO v_target FROM messages m WHERE m.room = p_room AND m.seq = p_seq FOR UPDATE;
+     IF NOT FOUND OR v_target.type IS NOT NULL THEN RETURN; END IF;
+     IF v_target.deleted THEN
+       RETURN QUERY SELECT false, m FROM messages m WHERE m.room = p_room AND m.target = p_seq AND m.type = 'delete';
+       RETURN;
+     END IF;
+     UPDATE messages m SET text = '', deleted = true WHERE m.room = p_room AND m.seq = p_seq;
+     UPDATE rooms r SET last_seq = r.last_seq + 1 WHERE r.name = p_room RETURNING r.last_seq INTO v_seq;
+     INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts, type, target)
+       VALUES (p_room, v_seq, '', p_author_id, p_author_name, p_author_kind, NULL, p_ts, 'delete', p_seq);
+     RETURN QUERY SELECT true, m FROM messages m WHERE m.room = p_room AND m.seq = v_seq;
+   END $$;`,
 ];
-
 
 /** SQLSTATE classes that mean "the database cannot answer now": connection, resources, shutdown. */
 function isUnavailable(err: unknown): boolean {
@@ -82,9 +104,7 @@ function isDataException(err: unknown): boolean {
 export function connectionConfig(url: string): pg.ClientConfig {
   const { sslmode, ...config } = parse(url, {});
   const ssl =
-    sslmode === undefined || sslmode === 'disable'
-      ? false
-      : { rejectUnauthorized: sslmode === 'verify-ca' || sslmode === 'verify-full' };
+    sslmode === undefined || sslmode === 'disable' ? false : { rejectUnauthorized: sslmode === 'verify-ca' || sslmode === 'verify-full' };
   return { ...toClientConfig({ ...config, ssl: false }), user: config.user || userInfo().username, ssl };
 }
 
@@ -164,13 +184,21 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
         if (!row) throw new Error('roomcast_append returned no row');
         return { created: row.created, message: toMessage(row.message) };
       }),
+    deleteMessage: ({ room, seq, author, ts }) =>
+      call(async () => {
+        const { rows } = await pool.query<{ created: boolean; message: MessageRow }>(
+          'SELECT created, to_jsonb(message) AS message FROM roomcast_delete($1, $2, $3, $4, $5, $6)',
+          [room, seq, author.id, author.name, author.kind, ts ?? Date.now()],
+        );
+        const row = rows[0];
+        return row && { created: row.created, message: toMessage(row.message) };
+      }),
     history: (room, query) => call(() => history(room, query)),
     lastSeqs: (rooms) =>
       call(async () => {
-        const { rows } = await pool.query<{ name: string; last_seq: string }>(
-          'SELECT name, last_seq FROM rooms WHERE name = ANY($1)',
-          [rooms],
-        );
+        const { rows } = await pool.query<{ name: string; last_seq: string }>('SELECT name, last_seq FROM rooms WHERE name = ANY($1)', [
+          rooms,
+        ]);
         const found = new Map(rows.map((r) => [r.name, Number(r.last_seq)]));
         return new Map(rooms.map((room) => [room, found.get(room) ?? 0]));
       }),

@@ -6,8 +6,16 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../errors.js';
-import { type AppendResult, type HistoryQuery, type MessageRow, type NewMessage, type Page, type Store, toMessage } from './store.js';
-
+import {
+  type AppendResult,
+  type Deletion,
+  type HistoryQuery,
+  type MessageRow,
+  type NewMessage,
+  type Page,
+  type Store,
+  toMessage,
+} from './store.js';
 
 /** Each entry moves the schema one version on (PRAGMA user_version counts them). */
 export const migrations = [
@@ -37,11 +45,15 @@ export const migrations = [
   // index's last page instead of one page per room, a page less written per message.
   `DROP INDEX messages_client;
    CREATE UNIQUE INDEX messages_client ON messages (client_id, room, author_id) WHERE client_id IS NOT NULL;`,
+  // Change entries (protocol 6.4): a `delete` entry names its target, which keeps its row, blanked.
+  `ALTER TABLE messages ADD COLUMN type TEXT;
+   ALTER TABLE messages ADD COLUMN target INTEGER;
+   ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX messages_target ON messages (room, target) WHERE target IS NOT NULL;`,
 ];
 
 /** SQLite result codes that mean the database cannot answer now, not that the call was wrong. */
 const unavailableCodes = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB)/;
-
 
 /** The most appends one transaction takes, so one commit never holds the event loop for long. */
 const maxBatch = 256;
@@ -87,13 +99,16 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   const byClientId = db.prepare<[string, string, string], MessageRow>(
     'SELECT * FROM messages WHERE room = ? AND author_id = ? AND client_id = ?',
   );
-  // Messages are never deleted, so a room's newest message holds its last seq. Read inside the
+  // Rows are never removed (a deleted message keeps its row, blanked), so a room's newest message holds its last seq. Read inside the
   // write transaction, which excludes every other writer, the next seq is gap-free and unique.
   const lastSeq = db.prepare<[string], number>('SELECT seq FROM messages WHERE room = ? ORDER BY seq DESC LIMIT 1').pluck();
   const insert = db.prepare(
-    `INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts)
-     VALUES (@room, @seq, @text, @author_id, @author_name, @author_kind, @client_id, @ts)`,
+    `INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts, type, target, deleted)
+     VALUES (@room, @seq, @text, @author_id, @author_name, @author_kind, @client_id, @ts, @type, @target, @deleted)`,
   );
+  const bySeq = db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE room = ? AND seq = ?');
+  const deletionOf = db.prepare<[string, number], MessageRow>("SELECT * FROM messages WHERE room = ? AND target = ? AND type = 'delete'");
+  const blank = db.prepare<[string, number]>("UPDATE messages SET text = '', deleted = 1 WHERE room = ? AND seq = ?");
   const newest = db.prepare<[string, number, number], MessageRow>(
     'SELECT * FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
   );
@@ -119,10 +134,25 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
       author_kind: input.author.kind,
       client_id: input.clientId ?? null,
       ts: input.ts ?? Date.now(),
+      type: input.change?.type ?? null,
+      target: input.change?.target ?? null,
+      deleted: 0,
     };
     insert.run(row);
     return { message: toMessage(row), created: true };
   }
+
+  function deleteOne({ room, seq, author, ts }: Deletion): AppendResult | undefined {
+    const target = bySeq.get(room, seq);
+    if (!target || target.type !== null) return undefined;
+    if (target.deleted) {
+      const entry = deletionOf.get(room, seq);
+      return entry && { message: toMessage(entry), created: false };
+    }
+    blank.run(room, seq);
+    return appendOne({ room, text: '', author, ts, change: { type: 'delete', target: seq } });
+  }
+  const deleteInTransaction = db.transaction(deleteOne);
   const appendAll = db.transaction((inputs: NewMessage[]) => inputs.map(appendOne));
   const appendSingle = db.transaction(appendOne);
 
@@ -175,6 +205,7 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
 
   return {
     append,
+    deleteMessage: (deletion) => call(() => deleteInTransaction.immediate(deletion)),
     history: (room, query) => call(() => history(room, query)),
     lastSeqs: (rooms) => call(() => new Map(rooms.map((room) => [room, lastSeq.get(room) ?? 0]))),
     secret: (name) =>

@@ -7,6 +7,16 @@ export interface NewMessage {
   clientId?: string;
   /** The message's ts; default the time of the call. */
   ts?: number;
+  /** A change entry (protocol 6.4): what it changes, e.g. `delete` with the seq it deletes. */
+  change?: { type: 'delete'; target: number };
+}
+
+/** A `delete` entry to store: who deletes which seq of the room. */
+export interface Deletion {
+  room: string;
+  seq: number;
+  author: Member;
+  ts?: number;
 }
 
 export interface AppendResult {
@@ -37,6 +47,13 @@ export interface Page {
 export interface Store {
   /** Stores a message with the room's next seq; a repeated clientId returns the first one. */
   append(input: NewMessage): Promise<AppendResult>;
+  /**
+   * Deletes a message as a change entry (protocol 6.4): blanks the target, marks it deleted and
+   * stores a `delete` entry with the room's next seq, in one transaction. A target deleted before
+   * returns the entry that deleted it (`created: false`); undefined when the seq is no message of
+   * the room (none, or a change entry).
+   */
+  deleteMessage(deletion: Deletion): Promise<AppendResult | undefined>;
   history(room: string, query: HistoryQuery): Promise<Page>;
   /** The newest seq of each room asked for (0 for a room with no message). */
   lastSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
@@ -60,6 +77,11 @@ export interface MessageRow {
   author_kind: Member['kind'];
   client_id: string | null;
   ts: number;
+  /** A change entry's type (`delete`); null for a message. */
+  type: string | null;
+  target: number | null;
+  /** 0 or 1 in SQLite, a boolean in PostgreSQL. */
+  deleted: number | boolean;
 }
 
 export function toMessage(row: MessageRow): Message {
@@ -72,5 +94,10 @@ export function toMessage(row: MessageRow): Message {
     ts: Number(row.ts),
   };
   if (row.client_id !== null) message.clientId = row.client_id;
+  if (row.type === 'delete' && row.target !== null) {
+    message.type = row.type;
+    message.target = Number(row.target);
+  }
+  if (row.deleted) message.deleted = true;
   return message;
 }

@@ -132,7 +132,7 @@ export class AdminRoomLog extends LitElement {
   }
 
   private renderMessage(message: Message) {
-    const deleted = 'deleted' in message && message.deleted === true;
+    const deleted = message.deleted === true;
     const system = message.author.kind === 'system';
     return html`<li class=${deleted ? 'message deleted' : 'message'} data-seq=${message.seq}>
       <div class="meta">

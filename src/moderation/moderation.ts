@@ -1,0 +1,99 @@
+import { AppError } from '../errors.js';
+import { type Identity, mayJoin, mayModerate } from '../identity.js';
+import type { Message } from '../protocol.js';
+import type { ChatNamespace } from '../realtime/chat.js';
+import type { Presence } from '../realtime/presence.js';
+import type { Store } from '../store/store.js';
+import { plainText } from '../validation.js';
+import type { DeleteRequest, KickRequest, RoomRemovedEvent } from './schemas.js';
+
+/** Whose sockets leave which rooms: by user id (a guest id too) or client address. */
+export interface RemoveOrder {
+  user?: string;
+  address?: string;
+  /** Every room the socket is in when absent. */
+  room?: string;
+  event: Omit<RoomRemovedEvent, 'room'>;
+}
+
+/** What the nodes of a cluster tell each other through the adapter (`serverSideEmit`). */
+export interface ModerationServerEvents {
+  'moderation:remove': (order: RemoveOrder) => void;
+}
+
+export interface ModerationDeps {
+  nsp: ChatNamespace;
+  store: Store;
+  presence: Presence;
+  /** Makes one of this node's sockets leave a room as `room:leave` would (presence, typing). */
+  leave(socketId: string, room: string): void;
+  /** Several nodes share the rooms (an adapter over Redis): orders go to the others too. */
+  clustered: boolean;
+}
+
+/** A reason as it is kept and shown: plain text, trimmed; empty is none. */
+function cleanReason(reason: string | undefined): string | undefined {
+  const text = reason === undefined ? '' : plainText(reason).trim();
+  return text === '' ? undefined : text;
+}
+
+function mustModerate(who: Identity, room: string): void {
+  if (!mayModerate(who, room)) throw new AppError('forbidden', `You do not moderate ${room}.`);
+}
+
+/** The moderation actions of protocol 6.4, shared by the socket events and the HTTP routes. */
+export function createModeration(deps: ModerationDeps) {
+  const { nsp, store, presence } = deps;
+
+  /** This node's part of an order: its matching sockets leave and are told why. */
+  function removeLocal(order: RemoveOrder): void {
+    for (const socket of nsp.sockets.values()) {
+      const { identity, address } = socket.data;
+      if (order.user !== undefined ? identity.user.id !== order.user : address !== order.address) continue;
+      for (const room of order.room === undefined ? [...socket.rooms] : [order.room]) {
+        if (room === socket.id || !socket.rooms.has(room)) continue;
+        deps.leave(socket.id, room);
+        socket.emit('room:removed', { room, ...order.event });
+      }
+    }
+  }
+
+  /** Every node's matching sockets leave at once: this one's now, the others' when the adapter delivers. */
+  function remove(order: RemoveOrder): void {
+    removeLocal(order);
+    if (deps.clustered) nsp.serverSideEmit('moderation:remove', order);
+  }
+  nsp.on('moderation:remove', removeLocal);
+
+  /**
+   * Deletes a message by its author or a moderator of the room: a `delete` entry, broadcast as
+   * `message:new` when new; deleting again returns the first entry and broadcasts nothing.
+   */
+  async function deleteMessage(who: Identity, { room, seq }: DeleteRequest): Promise<Message> {
+    const moderator = mayModerate(who, room);
+    if (!moderator && !mayJoin(who, room)) throw new AppError('forbidden', `You may not join ${room}.`);
+    const [target] = (await store.history(room, { after: seq - 1, before: seq + 1, limit: 1 })).messages;
+    if (!target || target.type !== undefined) throw new AppError('not_found', `${room} has no message ${seq}.`);
+    if (!moderator && target.author.id !== who.user.id) {
+      throw new AppError('forbidden', 'Only its author or a moderator of the room may delete a message.');
+    }
+    const result = await store.deleteMessage({ room, seq, author: who.user });
+    if (!result) throw new AppError('not_found', `${room} has no message ${seq}.`);
+    if (result.created) nsp.to(room).emit('message:new', result.message);
+    return result.message;
+  }
+
+  /** Every socket of the user, on every node, leaves the room and gets `room:removed`; they may join again. */
+  async function kick(who: Identity, { room, user, reason }: KickRequest): Promise<void> {
+    mustModerate(who, room);
+    if (!(await presence.members(room)).some((member) => member.id === user)) {
+      throw new AppError('not_found', `${user} is not in ${room}.`);
+    }
+    const message = cleanReason(reason);
+    remove({ user, room, event: { reason: 'kicked', ...(message === undefined ? {} : { message }) } });
+  }
+
+  return { deleteMessage, kick, remove };
+}
+
+export type Moderation = ReturnType<typeof createModeration>;

@@ -1,0 +1,36 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import { moderatorHook, moderatorOf } from '../http/auth.js';
+import type { IdentityService } from '../identity.js';
+import type { Message } from '../protocol.js';
+import type { Moderation } from './moderation.js';
+import { KickBody, MessageParams, ReasonQuery, RoomParams } from './schemas.js';
+
+export interface ModerationRouteDeps {
+  config: Config;
+  identity: IdentityService;
+  moderation: Moderation;
+}
+
+/**
+ * The moderation HTTP API (protocol 6.4), for the API key (an admin) or a moderator's JWT, checked
+ * before the body is read; each action then does what its socket event does.
+ */
+export function registerModerationRoutes(fastify: FastifyInstance, { config, identity, moderation }: ModerationRouteDeps) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const onRequest = moderatorHook(config.apiKey, identity);
+
+  app.delete(
+    '/api/rooms/:room/messages/:seq',
+    { onRequest, schema: { params: MessageParams, querystring: ReasonQuery } },
+    async (req): Promise<{ message: Message }> => ({
+      message: await moderation.deleteMessage(moderatorOf(req), { ...req.params, ...req.query }),
+    }),
+  );
+
+  app.post('/api/rooms/:room/kick', { onRequest, schema: { params: RoomParams, body: KickBody } }, async (req) => {
+    await moderation.kick(moderatorOf(req), { room: req.params.room, ...req.body });
+    return { ok: true as const };
+  });
+}

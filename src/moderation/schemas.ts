@@ -1,0 +1,43 @@
+import { type Static, Type } from 'typebox';
+import { roomPattern, schemaParser } from '../validation.js';
+
+/**
+ * The moderation payloads of protocol 6.4: one TypeBox schema gives the Ajv validation and the
+ * TypeScript type.
+ */
+
+const Room = Type.String({ pattern: roomPattern });
+// Bounded where a JavaScript number stops being exact, as every seq the server takes.
+const Seq = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+/** A user id (a token's `sub`) or a guest id; without control characters, as a token's `sub`. */
+const UserId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\p{Cc}]+$' });
+/** The moderator's reason, for the audit log and the removed user. */
+const Reason = Type.String({ maxLength: 500 });
+
+export const DeleteRequest = Type.Object({ room: Room, seq: Seq, reason: Type.Optional(Reason) });
+export type DeleteRequest = Static<typeof DeleteRequest>;
+
+export const KickRequest = Type.Object({ room: Room, user: UserId, reason: Type.Optional(Reason) });
+export type KickRequest = Static<typeof KickRequest>;
+
+/** HTTP: `:room`, and `:seq` of `DELETE /api/rooms/:room/messages/:seq`. */
+export const RoomParams = Type.Object({ room: Room });
+export const MessageParams = Type.Object({ room: Room, seq: Seq });
+export const ReasonQuery = Type.Object({ reason: Type.Optional(Reason) });
+export const KickBody = Type.Object({ user: UserId, reason: Type.Optional(Reason) });
+
+/** `/chat` moderation payload parsers: the typed payload, or `bad_request`. */
+export const moderationParsers = {
+  delete: schemaParser<DeleteRequest>(DeleteRequest),
+  kick: schemaParser<KickRequest>(KickRequest),
+};
+
+/** Server to client: this socket is no longer in `room` (protocol 6.4). */
+export interface RoomRemovedEvent {
+  room: string;
+  reason: 'kicked' | 'banned';
+  /** The moderator's reason. */
+  message?: string;
+  /** A ban's end, ms since the epoch; absent for a kick or a ban for good. */
+  until?: number;
+}
