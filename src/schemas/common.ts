@@ -69,7 +69,8 @@ export const Message = Type.Object({
   ts: Timestamp,
   type: Type.Optional(
     Type.Literal('delete', {
-      description: 'A change entry rather than a message (protocol 6.4): `delete` deletes the message `target`. A client ignores entries of a type it does not know.',
+      description:
+        'A change entry rather than a message (protocol 6.4): `delete` deletes the message `target`. A client ignores entries of a type it does not know.',
     }),
   ),
   target: Type.Optional(Type.Integer({ minimum: 1, description: 'The seq a change entry changes.' })),
