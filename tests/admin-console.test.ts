@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, type TestContext, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import type { Message } from '../src/protocol.js';
 import { openPage, skipBrowser as skip, useBrowser } from './browser-helpers.js';
 import { redisAvailable, startNode, testPrefix, testRedisUrl } from './cluster-helpers.js';
-import { acked, createTestDatabase, startApp } from './helpers.js';
+import { acked, createTestDatabase, startApp, waitFor } from './helpers.js';
 import { connectAs, moderationEnv, token } from './moderation-helpers.js';
 
 const browser = useBrowser();
@@ -32,6 +33,31 @@ async function cells(page: Page, room: string): Promise<string[]> {
 /** The live log's item of the message `seq`. */
 function logItem(page: Page, seq: number) {
   return page.locator(`admin-room-log li[data-seq="${seq}"]`);
+}
+
+/** The accessible label (or text) of the element that has the focus, through shadow roots. */
+function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    let element = document.activeElement;
+    while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+    return element?.getAttribute('aria-label') ?? element?.textContent?.trim() ?? '';
+  });
+}
+
+/** Presses Tab until the focus is on `label`, at most 60 times; whether it got there. */
+async function tabTo(page: Page, label: string): Promise<boolean> {
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press('Tab');
+    if ((await focused(page)) === label) return true;
+  }
+  return false;
+}
+
+/** In the page: whether the focus is inside the ban dialog. */
+function inDialog(): boolean {
+  let element = document.activeElement;
+  while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+  return element?.closest('dialog') !== null && element?.closest('dialog') !== undefined;
 }
 
 describe('the admin console', { skip }, () => {
@@ -72,6 +98,42 @@ describe('the admin console', { skip }, () => {
     const sent = await acked(ada.socket).emitWithAck('message:send', { room: 'lobby', text: 'live from node B', clientId: 'c2' });
     assert.ok(sent.ok);
     await logItem(page, 2).locator('.text', { hasText: 'live from node B' }).waitFor({ timeout: 5000 });
+
+    // Delete: the user's socket on node B gets the delete entry, the log shows the message as deleted.
+    const deletion = waitFor<Message>(ada.socket, 'message:new');
+    await page.getByRole('button', { name: 'Delete message 2' }).click();
+    const entry = await deletion;
+    assert.deepEqual([entry.type, entry.target], ['delete', 2]);
+    await logItem(page, 2).and(page.locator('.deleted')).waitFor();
+    assert.equal((await logItem(page, 2).locator('.text').textContent())?.trim(), 'Message deleted');
+    assert.equal(await page.getByRole('button', { name: 'Delete message 2' }).isDisabled(), true);
+
+    // Kick: Bob, on node A, is taken out of the room.
+    const bobMessage = await acked(bob.socket).emitWithAck('message:send', { room: 'lobby', text: 'hi from Bob', clientId: 'c3' });
+    assert.ok(bobMessage.ok);
+    const kicked = waitFor<{ room: string; reason: string }>(bob.socket, 'room:removed');
+    await page.getByRole('button', { name: 'Kick Bob (message 4)' }).click();
+    assert.deepEqual(await kicked, { room: 'lobby', reason: 'kicked' });
+    await page.locator('admin-room-log .notice', { hasText: 'Bob was kicked.' }).waitFor();
+
+    // Keyboard: Tab reaches each message's actions; the ban dialog keeps focus in and closes on Esc.
+    await page.getByRole('button', { name: 'Open the live log of lobby' }).focus();
+    assert.ok(await tabTo(page, 'Delete message 1'), 'Tab never reached the Delete button');
+    assert.ok(await tabTo(page, 'Ban Ada (message 1)'), 'Tab never reached the Ban button');
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('admin-ban-dialog dialog');
+    await dialog.and(page.locator('[open]')).waitFor();
+    for (let i = 0; i < 12; i++) {
+      assert.ok(await page.evaluate(inDialog), `Tab ${i} left the dialog`);
+      await page.keyboard.press('Tab');
+    }
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Shift+Tab');
+      assert.ok(await page.evaluate(inDialog), `Shift+Tab ${i} left the dialog`);
+    }
+    await page.keyboard.press('Escape');
+    await dialog.and(page.locator(':not([open])')).waitFor({ state: 'attached' });
+    assert.equal(await focused(page), 'Ban Ada (message 1)');
     assert.deepEqual(errors, []);
   });
 

@@ -13,8 +13,9 @@ const DURATIONS: [string, number][] = [
 ];
 
 /**
- * The ban form, in a modal `<dialog>`: the platform's own modal keeps focus inside it (the rest of
- * the page is inert) and closes it on Esc; focus goes back to the button that opened it.
+ * The ban form, in a modal `<dialog>`: the platform's own modal makes the rest of the page inert
+ * and closes on Esc; Tab and Shift+Tab go round its controls rather than out to the browser; focus
+ * goes back to the button that opened it.
  *
  * @fires admin-changed - after a ban was made; bubbles and is composed.
  */
@@ -94,7 +95,7 @@ export class AdminBanDialog extends LitElement {
 
   override render() {
     const target = this.target;
-    return html`<dialog aria-labelledby="ban-title" @close=${this.closed}>
+    return html`<dialog aria-labelledby="ban-title" @close=${this.closed} @keydown=${this.trap}>
       <form @submit=${this.submit}>
         <h2 id="ban-title">Ban ${target?.user.name ?? ''}</h2>
         <p class="hint">User id ${target?.user.id ?? ''}</p>
@@ -142,6 +143,19 @@ export class AdminBanDialog extends LitElement {
     }
     this.dialog?.close();
     this.dispatchEvent(new CustomEvent('admin-changed', { bubbles: true, composed: true }));
+  }
+
+  /** Tab past the last control comes back to the first, Shift+Tab before the first to the last. */
+  private trap(event: KeyboardEvent): void {
+    if (event.key !== 'Tab' || !this.dialog) return;
+    // One stop per radio group: the checked one.
+    const stops = [...this.dialog.querySelectorAll<HTMLElement>('input:checked, input:not([type="radio"]), select, button')];
+    const active = (this.renderRoot as ShadowRoot).activeElement;
+    const [first, last] = [stops[0], stops.at(-1)];
+    if (event.shiftKey ? active === first : active === last) {
+      event.preventDefault();
+      (event.shiftKey ? last : first)?.focus();
+    }
   }
 
   private closed(): void {
