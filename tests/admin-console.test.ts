@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { projectRoot } from '../src/paths.js';
 import type { Message } from '../src/protocol.js';
 import { openPage, skipBrowser as skip, useBrowser } from './browser-helpers.js';
 import { redisAvailable, startNode, testPrefix, testRedisUrl } from './cluster-helpers.js';
@@ -60,6 +62,15 @@ function inDialog(): boolean {
   return element?.closest('dialog') !== null && element?.closest('dialog') !== undefined;
 }
 
+/** docs/admin-console.png (desktop) and docs/admin-console-phone.png (375 px), of the page as it is. */
+async function screenshots(page: Page): Promise<void> {
+  await page.mouse.move(0, 0);
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  await page.screenshot({ path: join(projectRoot, 'docs', 'admin-console.png') });
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.screenshot({ path: join(projectRoot, 'docs', 'admin-console-phone.png'), fullPage: true });
+}
+
 describe('the admin console', { skip }, () => {
   test('signs in, lists both nodes and the rooms, and shows a message sent on node B live in a log opened on node A', async (t) => {
     const nodes = await twoNodes(t);
@@ -83,7 +94,7 @@ describe('the admin console', { skip }, () => {
       ['node-a', 'node-b'],
     );
     await roomRow(page, 'lobby').waitFor();
-    assert.deepEqual(await cells(page, 'lobby'), ['lobby', '1', '1', '1', 'Open']);
+    assert.deepEqual(await cells(page, 'lobby'), ['lobby', '1', '1', '1']);
 
     // The overview follows without a reload: a second member shows within its 2 s refresh.
     const bob = await connectAs(a.url, { sub: 'bob', name: 'Bob' });
@@ -115,6 +126,18 @@ describe('the admin console', { skip }, () => {
     await page.getByRole('button', { name: 'Kick Bob (message 4)' }).click();
     assert.deepEqual(await kicked, { room: 'lobby', reason: 'kicked' });
     await page.locator('admin-room-log .notice', { hasText: 'Bob was kicked.' }).waitFor();
+    // The overview followed all along: one member left, four entries, three messages this minute.
+    await page.waitForFunction(
+      () => {
+        const row = document
+          .querySelector('roomcast-admin')
+          ?.shadowRoot?.querySelector('admin-overview')
+          ?.shadowRoot?.querySelector('tr[data-room="lobby"]');
+        return [...(row?.querySelectorAll('td') ?? [])].map((td) => td.textContent?.trim()).join(' ') === 'lobby 1 3 4';
+      },
+      undefined,
+      { timeout: 6000 },
+    );
 
     // Keyboard: Tab reaches each message's actions; the ban dialog keeps focus in and closes on Esc.
     await page.getByRole('button', { name: 'Open the live log of lobby' }).focus();
@@ -134,6 +157,8 @@ describe('the admin console', { skip }, () => {
     await page.keyboard.press('Escape');
     await dialog.and(page.locator(':not([open])')).waitFor({ state: 'attached' });
     assert.equal(await focused(page), 'Ban Ada (message 1)');
+
+    if (process.env.SCREENSHOTS) await screenshots(page);
     assert.deepEqual(errors, []);
   });
 

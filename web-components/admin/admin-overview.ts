@@ -1,4 +1,4 @@
-import { html, LitElement, type PropertyValues } from 'lit';
+import { css, html, LitElement, type PropertyValues } from 'lit';
 import { theme } from '../theme.js';
 import { type AdminApi, failure, type Overview } from './admin-api.js';
 import { adminStyles } from './admin-styles.js';
@@ -8,14 +8,38 @@ import { Poller } from './poller.js';
 const REFRESH_MS = 2000;
 
 /**
- * The nodes and the rooms, asked again every 2 s: each room's members and messages per minute,
- * and a button that opens its live log.
+ * The nodes and the rooms, asked again every 2 s: each room's members and messages per minute;
+ * its name is a button that opens its live log.
  *
  * @fires admin-open-room - `CustomEvent<string>`, the room to open; bubbles and is composed.
  */
 export class AdminOverview extends LitElement {
   static override properties = { api: { attribute: false }, overview: { state: true }, error: { state: true } };
-  static override styles = [theme, adminStyles];
+  static override styles = [
+    theme,
+    adminStyles,
+    css`
+      td:first-child {
+        white-space: nowrap;
+      }
+      button.link {
+        padding: 2px 6px;
+        margin: -2px -6px;
+        min-height: 0;
+        border: 0;
+        background: none;
+        color: var(--_accent);
+        font-weight: 600;
+        text-decoration: underline;
+        text-underline-offset: 3px;
+      }
+      @media (max-width: 480px) {
+        .wide {
+          display: none;
+        }
+      }
+    `,
+  ];
 
   declare api: AdminApi | undefined;
   declare private overview: Overview | undefined;
@@ -53,7 +77,7 @@ export class AdminOverview extends LitElement {
         <div class="scroll">
           <table>
             <thead>
-              <tr><th>Node</th><th class="num">Chat</th><th class="num">Push</th><th class="num">Rooms</th><th class="num">Memory</th><th>Up since</th></tr>
+              <tr><th>Node</th><th class="num">Chat</th><th class="num">Push</th><th class="num">Rooms</th><th class="num">Memory</th><th class="wide">Up since</th></tr>
             </thead>
             <tbody>
               ${nodes.map(
@@ -63,7 +87,7 @@ export class AdminOverview extends LitElement {
                   <td class="num">${node.connections.push}</td>
                   <td class="num">${node.rooms}</td>
                   <td class="num">${Math.round(node.rssBytes / 1048576)} MB</td>
-                  <td>${new Date(node.startedAt).toLocaleString()}</td>
+                  <td class="wide">${new Date(node.startedAt).toLocaleString()}</td>
                 </tr>`,
               )}
             </tbody>
@@ -79,18 +103,17 @@ export class AdminOverview extends LitElement {
             : html`<div class="scroll">
               <table>
                 <thead>
-                  <tr><th>Room</th><th class="num">Members</th><th class="num">Msg/min</th><th class="num">Messages</th><th><span class="visually-hidden">Live log</span></th></tr>
+                  <tr><th>Room</th><th class="num">Members</th><th class="num">Msg/min</th><th class="num">Messages</th></tr>
                 </thead>
                 <tbody>
                   ${rooms.map(
                     (room) => html`<tr data-room=${room.room}>
-                      <td>${room.room}</td>
+                      <td>
+                        <button class="link" type="button" aria-label=${`Open the live log of ${room.room}`} @click=${() => this.open(room.room)}>${room.room}</button>
+                      </td>
                       <td class="num">${room.members}</td>
                       <td class="num">${room.messagesPerMinute}</td>
                       <td class="num">${room.lastSeq}</td>
-                      <td class="num">
-                        <button type="button" aria-label=${`Open the live log of ${room.room}`} @click=${() => this.open(room.room)}>Open</button>
-                      </td>
                     </tr>`,
                   )}
                 </tbody>

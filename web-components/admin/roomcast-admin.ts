@@ -63,6 +63,22 @@ export class RoomcastAdmin extends LitElement {
           grid-template-columns: minmax(0, 1fr) minmax(0, 1.2fr);
         }
       }
+      /* One column: the room's log right under the room list, before the bans. */
+      @media (max-width: 899px) {
+        .column,
+        admin-overview {
+          display: contents;
+        }
+        .log {
+          order: 1;
+        }
+        admin-bans {
+          order: 2;
+        }
+        admin-audit {
+          order: 3;
+        }
+      }
       @media (max-width: 480px) {
         main {
           padding: 8px;
@@ -141,7 +157,11 @@ export class RoomcastAdmin extends LitElement {
           <admin-bans .api=${this.api}></admin-bans>
         </div>
         <div class="column">
-          ${this.room ? html`<admin-room-log .api=${this.api} room=${this.room}></admin-room-log>` : html`<section><p class="empty">Open a room to watch its live log.</p></section>`}
+          ${
+            this.room
+              ? html`<admin-room-log class="log" .api=${this.api} room=${this.room}></admin-room-log>`
+              : html`<section class="log"><p class="empty">Open a room (its name) to watch its live log.</p></section>`
+          }
           <admin-audit .api=${this.api}></admin-audit>
         </div>
       </main>`;
