@@ -1,4 +1,11 @@
-import type { DeleteRequest, KickRequest, RoomRemovedEvent } from './moderation/schemas.js';
+import type {
+  ConfigureRequest,
+  DeleteRequest,
+  KickRequest,
+  RoomRemovedEvent,
+  RoomSettings,
+  RoomSettingsEvent,
+} from './moderation/schemas.js';
 
 /**
  * The roomcast wire contract v1 as types (docs/protocol.md is the prose). Type-only: the server
@@ -95,6 +102,8 @@ export interface JoinResult {
    * de-duplication state for the room and resyncs.
    */
   epoch: string;
+  /** The room's slow mode and read-only setting (protocol 6.4). */
+  settings: RoomSettings;
 }
 
 export interface LeaveRequest {
@@ -176,6 +185,8 @@ export interface ChatClientToServer {
   'message:delete': (req: DeleteRequest, ack: Ack<SendResult>) => void;
   /** Protocol 6.4: by a moderator of the room. */
   'room:kick': (req: KickRequest, ack: Ack<object>) => void;
+  /** Protocol 6.4: by a moderator of the room; also broadcast to the room as `room:settings`. */
+  'room:configure': (req: ConfigureRequest, ack: Ack<{ settings: RoomSettings }>) => void;
 }
 
 /**
@@ -194,6 +205,8 @@ export interface ChatServerToClient {
   'request:failed': (event: RequestFailedEvent) => void;
   /** Protocol 6.4: the socket is no longer in the room (kicked, banned). */
   'room:removed': (event: RoomRemovedEvent) => void;
+  /** Protocol 6.4: the room's settings changed. */
+  'room:settings': (event: RoomSettingsEvent) => void;
 }
 
 /** `GET /api/rooms` */

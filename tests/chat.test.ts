@@ -39,7 +39,16 @@ describe('chat', () => {
     const a = await connectChat(url, { name: 'Ana' });
     const first = await acked(a.socket).emitWithAck('room:join', { room: 'r1' });
     assert.ok(first.ok);
-    assert.deepEqual(first, { ok: true, room: 'r1', messages: [], members: [a.user], lastSeq: 0, hasMore: false, epoch: first.epoch });
+    assert.deepEqual(first, {
+      ok: true,
+      room: 'r1',
+      messages: [],
+      members: [a.user],
+      lastSeq: 0,
+      hasMore: false,
+      epoch: first.epoch,
+      settings: { slowModeSeconds: 0, readOnly: false },
+    });
     for (let i = 1; i <= 5; i++) await send(a.socket, 'r1', `m${i}`);
 
     const b = await connectChat(url, { name: 'Bo' });

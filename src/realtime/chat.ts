@@ -3,9 +3,10 @@ import type { Namespace, Socket } from 'socket.io';
 import type { Bus } from '../bus.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { type Identity, type IdentityService, mayJoin } from '../identity.js';
+import { type Identity, type IdentityService, mayJoin, mayModerate } from '../identity.js';
 import type { Limits } from '../limits.js';
 import type { ModerationServerEvents } from '../moderation/moderation.js';
+import type { RoomRules } from '../moderation/room-rules.js';
 import type { ChatClientToServer, ChatServerToClient, Member, Message, TypingRequest } from '../protocol.js';
 import type { AppendResult, Store } from '../store/store.js';
 import { chatParsers as parse, type MessageText, messageText } from '../validation.js';
@@ -33,6 +34,8 @@ export interface ChatDeps {
   identity: IdentityService;
   bus: Bus;
   limits: Limits;
+  /** Slow mode and read-only rooms (protocol 6.4). */
+  rules: RoomRules;
   log: FastifyBaseLogger;
   /** True once the node is shutting down (draining). */
   isClosing: () => boolean;
@@ -186,10 +189,22 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         // Join before reading history: a message stored in between arrives twice, never zero times,
         // and clients merge by seq.
         await socket.join(req.room);
-        const [members, page] = await Promise.all([enter(req.room), joinPage(req.room, req.after, limitOf(req.limit))]);
+        const [members, page, settings] = await Promise.all([
+          enter(req.room),
+          joinPage(req.room, req.after, limitOf(req.limit)),
+          deps.rules.settings(req.room),
+        ]);
         if (page.lastSeq === 0) emptyAtJoin.add(req.room);
         else emptyAtJoin.delete(req.room);
-        return { room: req.room, messages: page.messages, members, lastSeq: page.lastSeq, hasMore: page.hasMore, epoch: roomEpoch };
+        return {
+          room: req.room,
+          messages: page.messages,
+          members,
+          lastSeq: page.lastSeq,
+          hasMore: page.hasMore,
+          epoch: roomEpoch,
+          settings,
+        };
       }),
     );
 
@@ -208,7 +223,11 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         const req = parse.send(payload);
         const text = messageText(req.text, config.maxMessageLength);
         if (!socket.rooms.has(req.room)) throw new AppError('forbidden', `Join ${req.room} before sending to it.`);
-        await limits.messages.consume(user.id, 'You are sending too fast.');
+        // A room's moderators are held by none of its limits (protocol 6.4).
+        if (!mayModerate(identity, req.room)) {
+          await limits.messages.consume(user.id, 'You are sending too fast.');
+          await deps.rules.admitSend(identity, req.room);
+        }
         // Someone else may have written first since the join: the point comes back when seq is not 1.
         const creates = emptyAtJoin.has(req.room);
         if (creates) await limits.newRooms.consume(address, 'Too many new rooms from your address; write in an existing one.');
