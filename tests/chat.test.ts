@@ -20,9 +20,7 @@ describe('chat', () => {
     await acked(b.socket).emitWithAck('room:join', { room: 'lobby' });
     const seenByA = nextMessages(a.socket, 20);
     const seenByB = nextMessages(b.socket, 20);
-    await Promise.all(
-      Array.from({ length: 10 }, (_, i) => [send(a.socket, 'lobby', `a${i}`), send(b.socket, 'lobby', `b${i}`)]).flat(),
-    );
+    await Promise.all(Array.from({ length: 10 }, (_, i) => [send(a.socket, 'lobby', `a${i}`), send(b.socket, 'lobby', `b${i}`)]).flat());
     const [fromA, fromB] = await Promise.all([seenByA, seenByB]);
     assert.deepEqual(
       fromA.map((m) => m.seq),
