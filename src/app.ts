@@ -15,6 +15,7 @@ import { registerWidget } from './http/widget.js';
 import { createIdentity } from './identity.js';
 import { createLimits } from './limits.js';
 import { createModeration } from './moderation/moderation.js';
+import { createRoomRules } from './moderation/room-rules.js';
 import { registerModerationEvents } from './moderation/events.js';
 import { registerModerationRoutes } from './moderation/routes.js';
 import { createLive, createMemoryLiveClock, createRedisLiveClock } from './live.js';
@@ -146,9 +147,17 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     admission.use(nsp);
     useIdentity(nsp, identity, app.log);
   }
-  const chat = registerChat(chatNsp, { config, store, roomEpoch, presence, identity, bus, limits, log: app.log, isClosing });
+  const rules = createRoomRules(store, limits);
+  const chat = registerChat(chatNsp, { config, store, roomEpoch, presence, identity, bus, limits, rules, log: app.log, isClosing });
   presence.onDeparture(chat.announceLeft);
-  const moderation = createModeration({ nsp: chatNsp, store, presence, leave: chat.leaveFor, clustered: redis !== undefined });
+  const moderation = createModeration({
+    nsp: chatNsp,
+    store,
+    presence,
+    rules,
+    leave: chat.leaveFor,
+    clustered: redis !== undefined,
+  });
   registerModerationEvents(chatNsp, moderation, app.log);
   // After a Redis outage, clients catch up by cursor on what the outage kept from them: every
   // node's clients when our publishes were lost, our own clients when we missed the others'.
@@ -271,7 +280,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     log: app.log,
   });
   registerAdmin(app, { config, identity, overview });
-  registerModerationRoutes(app, { config, identity, moderation });
+  registerModerationRoutes(app, { config, identity, moderation, rules });
   await registerPushRoutes(app, {
     config,
     push,

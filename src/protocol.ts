@@ -8,7 +8,14 @@
  */
 
 import type { Static } from 'typebox';
-import type { DeleteRequest, KickRequest, RoomRemovedEvent } from './moderation/schemas.js';
+import type {
+  ConfigureRequest,
+  DeleteRequest,
+  KickRequest,
+  RoomRemovedEvent,
+  RoomSettings,
+  RoomSettingsEvent,
+} from './moderation/schemas.js';
 import type * as chat from './schemas/chat.js';
 import type * as common from './schemas/common.js';
 import type * as http from './schemas/http.js';
@@ -55,6 +62,8 @@ export interface ChatClientToServer {
   'message:delete': (req: DeleteRequest, ack: Ack<SendResult>) => void;
   /** Protocol 6.4: by a moderator of the room. */
   'room:kick': (req: KickRequest, ack: Ack<object>) => void;
+  /** Protocol 6.4: by a moderator of the room; also broadcast to the room as `room:settings`. */
+  'room:configure': (req: ConfigureRequest, ack: Ack<{ settings: RoomSettings }>) => void;
 }
 
 export interface ChatServerToClient {
@@ -67,6 +76,8 @@ export interface ChatServerToClient {
   'request:failed': (event: RequestFailedEvent) => void;
   /** Protocol 6.4: the socket is no longer in the room (kicked, banned). */
   'room:removed': (event: RoomRemovedEvent) => void;
+  /** Protocol 6.4: the room's settings changed. */
+  'room:settings': (event: RoomSettingsEvent) => void;
 }
 
 /** `GET /api/rooms`, one room. */

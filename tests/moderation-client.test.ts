@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ChatConnection } from '../web-components/chat-connection.js';
 import { acked, controllerHost as host, memoryStorage, startApp } from './helpers.js';
-import { connectAs, moderationEnv } from './moderation-helpers.js';
+import { connectAs, moderationEnv, token as tokenFor } from './moderation-helpers.js';
 
 /** A moderator of every room, joined to `room`. */
 async function moderator(url: string, room: string) {
@@ -77,6 +77,31 @@ describe('our client applies moderation (ChatConnection against the real server)
       conn.messages.map((m) => m.text),
       ['after the kick'],
     );
+    conn.close();
+  });
+
+  test('the room settings: read-only for users, not moderators; slow mode says when the user may send again', async () => {
+    const { url } = await startApp(moderationEnv);
+    const mod = await moderator(url, 'lobby');
+    assert.ok((await acked(mod).emitWithAck('message:send', { room: 'lobby', text: 'rules', clientId: 'r1' })).ok);
+    const h = host();
+    const conn = new ChatConnection(h, { url, room: 'lobby', name: 'Bo', storage: memoryStorage() });
+    await conn.connect();
+    assert.equal(conn.readOnly, false);
+    assert.ok((await acked(mod).emitWithAck('room:configure', { room: 'lobby', readOnly: true })).ok);
+    await h.changed(() => conn.readOnly);
+    const token = await tokenFor({ sub: 'mod2', moderates: ['lobby'] });
+    const modConn = new ChatConnection(host(), { url, room: 'lobby', token, storage: memoryStorage() });
+    await modConn.connect();
+    assert.deepEqual([modConn.settings.readOnly, modConn.moderator, modConn.readOnly], [true, true, false]);
+    modConn.close();
+
+    assert.ok((await acked(mod).emitWithAck('room:configure', { room: 'lobby', readOnly: false, slowModeSeconds: 30 })).ok);
+    await h.changed(() => conn.settings.slowModeSeconds === 30);
+    assert.equal(conn.nextSendAt, 0);
+    await conn.send('first');
+    const wait = conn.nextSendAt - Date.now();
+    assert.ok(wait > 25_000 && wait <= 30_000, `next send in ${wait} ms`);
     conn.close();
   });
 });

@@ -42,4 +42,25 @@ describe('moderation across two nodes (PostgreSQL and Redis)', () => {
       ],
     );
   });
+
+  test('settings made on one node hold on the other at once; slow mode is counted across nodes', async (t) => {
+    const nodes = await moderationCluster(t);
+    if (!nodes) return;
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const mod = await connectAs(a.url, { sub: 'mod', moderates: ['lobby'] });
+    const onA = await connectAs(a.url, { sub: 'ada' });
+    const onB = await connectAs(b.url, { sub: 'ada' });
+    for (const socket of [mod.socket, onA.socket, onB.socket]) await join(socket, 'lobby');
+    const send = async (socket: ChatClient, clientId: string) => {
+      const res = await acked(socket).emitWithAck('message:send', { room: 'lobby', text: clientId, clientId });
+      return res.ok ? 'ok' : res.error.code;
+    };
+    // B reads the settings (and keeps them) before they change on A.
+    assert.equal(await send(onB.socket, 'b1'), 'ok');
+    assert.ok((await acked(mod.socket).emitWithAck('room:configure', { room: 'lobby', readOnly: true })).ok);
+    assert.equal(await send(onB.socket, 'b2'), 'forbidden', 'B knew of the change at once');
+    assert.ok((await acked(mod.socket).emitWithAck('room:configure', { room: 'lobby', readOnly: false, slowModeSeconds: 60 })).ok);
+    assert.equal(await send(onA.socket, 'a1'), 'ok');
+    assert.equal(await send(onB.socket, 'b3'), 'rate_limited', 'the same user on the other node waits too');
+  });
 });

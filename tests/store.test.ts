@@ -183,6 +183,21 @@ for (const backend of backends)
       await store.close();
     });
 
+    test('room settings: defaults, a patch changes only what it names, kept across a reopen', async (t) => {
+      const storage = await fresh(t);
+      if (!storage) return;
+      const store = await storage.open();
+      assert.deepEqual(await store.roomSettings('r'), { slowModeSeconds: 0, readOnly: false });
+      assert.deepEqual(await store.configureRoom('r', { readOnly: true }), { slowModeSeconds: 0, readOnly: true });
+      assert.deepEqual(await store.configureRoom('r', { slowModeSeconds: 30 }), { slowModeSeconds: 30, readOnly: true });
+      assert.deepEqual(await store.configureRoom('r', {}), { slowModeSeconds: 30, readOnly: true });
+      assert.deepEqual(await store.configureRoom('other', { slowModeSeconds: 5 }), { slowModeSeconds: 5, readOnly: false });
+      await store.close();
+      const again = await storage.open();
+      assert.deepEqual(await again.roomSettings('r'), { slowModeSeconds: 30, readOnly: true });
+      await again.close();
+    });
+
     test('a closed store answers unavailable', async (t) => {
       const storage = await fresh(t);
       if (!storage) return;

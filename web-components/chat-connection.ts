@@ -11,7 +11,7 @@ import type {
   PresenceEvent,
   SendResult,
 } from '../src/protocol.js';
-import type { RoomRemovedEvent } from '../src/moderation/schemas.js';
+import type { RoomRemovedEvent, RoomSettings } from '../src/moderation/schemas.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { SeqStream, type StreamPage } from './seq-stream.js';
 import { SocketController } from './socket-controller.js';
@@ -52,6 +52,10 @@ export class ChatConnection extends SocketController<ChatSocket> {
   loadingOlder = false;
   /** A moderator removed the user from the room (kicked, banned): nothing resyncs until `rejoin()`. */
   removed?: RoomRemovedEvent;
+  /** The room's slow mode and read-only setting, as the server last said. */
+  settings: RoomSettings = { slowModeSeconds: 0, readOnly: false };
+  /** The token's moderation roles, from `session`. */
+  roles: { admin?: true; moderates?: string[] } = {};
   readonly outbox: Outbox;
   readonly typing: Typing;
 
@@ -60,6 +64,8 @@ export class ChatConnection extends SocketController<ChatSocket> {
   /** Whether `room:join` was acknowledged on the current connection. */
   private joined = false;
   private stopWatchingStorage?: () => void;
+  /** When the server acknowledged the user's latest message. */
+  private lastSentAt = 0;
 
   constructor(host: ReactiveControllerHost, options: ChatConnectionOptions) {
     super(host, '/chat', options);
@@ -109,6 +115,25 @@ export class ChatConnection extends SocketController<ChatSocket> {
   /** Every message up to this seq is held (0 before the first join). */
   get lastSeq(): number {
     return this.stream.cursor ?? 0;
+  }
+
+  /** The user moderates this room: its settings do not hold them. */
+  get moderator(): boolean {
+    const { admin, moderates = [] } = this.roles;
+    return admin === true || moderates.includes('*') || moderates.includes(this.room);
+  }
+
+  /** Only moderators may write here, and the user is not one. */
+  get readOnly(): boolean {
+    return this.settings.readOnly && !this.moderator;
+  }
+
+  /** In slow mode, when the user may send again (ms since the epoch); 0 when they may now. */
+  get nextSendAt(): number {
+    const { slowModeSeconds } = this.settings;
+    if (slowModeSeconds === 0 || this.moderator || this.lastSentAt === 0) return 0;
+    const at = this.lastSentAt + slowModeSeconds * 1000;
+    return at > Date.now() ? at : 0;
   }
 
   /** The log in display order: stored messages by seq, then the outbox in the order typed. */
@@ -179,6 +204,15 @@ export class ChatConnection extends SocketController<ChatSocket> {
     // This node may have missed other nodes' messages: nothing tells how many, so ask.
     socket.on('sync:hint', () => this.stream.hint());
     socket.on('presence:update', (event) => this.presence(event));
+    socket.on('session', ({ admin, moderates }) => {
+      this.roles = { ...(admin ? { admin } : {}), ...(moderates ? { moderates } : {}) };
+      this.changed();
+    });
+    socket.on('room:settings', ({ room, slowModeSeconds, readOnly }) => {
+      if (room !== this.room) return;
+      this.settings = { slowModeSeconds, readOnly };
+      this.changed();
+    });
     socket.on('room:removed', (event) => {
       if (event.room !== this.room) return;
       this.removed = event;
@@ -221,6 +255,8 @@ export class ChatConnection extends SocketController<ChatSocket> {
       if (this.options.observe) req.observe = true;
       const res = await this.ask<JoinResult>((s) => s.emitWithAck('room:join', req));
       if (generation === this.generation) {
+        // A server older than protocol 6.4 has no settings: none hold.
+        this.settings = res.settings ?? { slowModeSeconds: 0, readOnly: false };
         this.members = uniqueById(res.members);
         this.memberCount = this.members.length;
         // A first join's page is the newest: older history may exist before it.
@@ -257,6 +293,8 @@ export class ChatConnection extends SocketController<ChatSocket> {
       bySeq.set(message.seq, message);
       added.push(message);
       if (message.clientId !== undefined && message.author.id === this.user?.id) {
+        // Live, not loaded: the user's message was stored just now (slow mode counts from it).
+        if (notify) this.lastSentAt = Date.now();
         this.outbox.settle(message.clientId, message);
       }
     }

@@ -22,5 +22,10 @@ export function registerModerationEvents(nsp: ChatNamespace, moderation: Moderat
         return {};
       }),
     );
+
+    socket.on(
+      'room:configure',
+      handle('room:configure', async (payload) => ({ settings: await moderation.configure(identity, parse.configure(payload)) })),
+    );
   });
 }

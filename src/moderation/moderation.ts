@@ -5,7 +5,8 @@ import type { ChatNamespace } from '../realtime/chat.js';
 import type { Presence } from '../realtime/presence.js';
 import type { Store } from '../store/store.js';
 import { plainText } from '../validation.js';
-import type { DeleteRequest, KickRequest, RoomRemovedEvent } from './schemas.js';
+import type { RoomRules } from './room-rules.js';
+import type { ConfigureRequest, DeleteRequest, KickRequest, RoomRemovedEvent, RoomSettings } from './schemas.js';
 
 /** Whose sockets leave which rooms: by user id (a guest id too) or client address. */
 export interface RemoveOrder {
@@ -19,12 +20,14 @@ export interface RemoveOrder {
 /** What the nodes of a cluster tell each other through the adapter (`serverSideEmit`). */
 export interface ModerationServerEvents {
   'moderation:remove': (order: RemoveOrder) => void;
+  'moderation:settings': (room: string, settings: RoomSettings) => void;
 }
 
 export interface ModerationDeps {
   nsp: ChatNamespace;
   store: Store;
   presence: Presence;
+  rules: RoomRules;
   /** Makes one of this node's sockets leave a room as `room:leave` would (presence, typing). */
   leave(socketId: string, room: string): void;
   /** Several nodes share the rooms (an adapter over Redis): orders go to the others too. */
@@ -37,13 +40,14 @@ function cleanReason(reason: string | undefined): string | undefined {
   return text === '' ? undefined : text;
 }
 
-function mustModerate(who: Identity, room: string): void {
+/** Throws `forbidden` unless `who` moderates the room. */
+export function mustModerate(who: Identity, room: string): void {
   if (!mayModerate(who, room)) throw new AppError('forbidden', `You do not moderate ${room}.`);
 }
 
 /** The moderation actions of protocol 6.4, shared by the socket events and the HTTP routes. */
 export function createModeration(deps: ModerationDeps) {
-  const { nsp, store, presence } = deps;
+  const { nsp, store, presence, rules } = deps;
 
   /** This node's part of an order: its matching sockets leave and are told why. */
   function removeLocal(order: RemoveOrder): void {
@@ -93,7 +97,19 @@ export function createModeration(deps: ModerationDeps) {
     remove({ user, room, event: { reason: 'kicked', ...(message === undefined ? {} : { message }) } });
   }
 
-  return { deleteMessage, kick, remove };
+  /** Changes a room's settings: stored, known to every node at once, and broadcast to the room. */
+  async function configure(who: Identity, { room, ...patch }: ConfigureRequest): Promise<RoomSettings> {
+    mustModerate(who, room);
+    if ((await store.lastSeqs([room])).get(room) === 0) throw new AppError('not_found', `${room} has no messages.`);
+    const settings = await store.configureRoom(room, patch);
+    rules.remember(room, settings);
+    if (deps.clustered) nsp.serverSideEmit('moderation:settings', room, settings);
+    nsp.to(room).emit('room:settings', { room, ...settings });
+    return settings;
+  }
+  nsp.on('moderation:settings', rules.remember);
+
+  return { deleteMessage, kick, configure, remove };
 }
 
 export type Moderation = ReturnType<typeof createModeration>;

@@ -4,20 +4,22 @@ import type { Config } from '../config.js';
 import { moderatorHook, moderatorOf } from '../http/auth.js';
 import type { IdentityService } from '../identity.js';
 import type { Message } from '../protocol.js';
-import type { Moderation } from './moderation.js';
-import { KickBody, MessageParams, ReasonQuery, RoomParams } from './schemas.js';
+import { type Moderation, mustModerate } from './moderation.js';
+import type { RoomRules } from './room-rules.js';
+import { KickBody, MessageParams, ReasonQuery, RoomParams, SettingsPatch } from './schemas.js';
 
 export interface ModerationRouteDeps {
   config: Config;
   identity: IdentityService;
   moderation: Moderation;
+  rules: RoomRules;
 }
 
 /**
  * The moderation HTTP API (protocol 6.4), for the API key (an admin) or a moderator's JWT, checked
  * before the body is read; each action then does what its socket event does.
  */
-export function registerModerationRoutes(fastify: FastifyInstance, { config, identity, moderation }: ModerationRouteDeps) {
+export function registerModerationRoutes(fastify: FastifyInstance, { config, identity, moderation, rules }: ModerationRouteDeps) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const onRequest = moderatorHook(config.apiKey, identity);
 
@@ -33,4 +35,13 @@ export function registerModerationRoutes(fastify: FastifyInstance, { config, ide
     await moderation.kick(moderatorOf(req), { room: req.params.room, ...req.body });
     return { ok: true as const };
   });
+
+  app.get('/api/rooms/:room/settings', { onRequest, schema: { params: RoomParams } }, async (req) => {
+    mustModerate(moderatorOf(req), req.params.room);
+    return { settings: await rules.settings(req.params.room) };
+  });
+
+  app.put('/api/rooms/:room/settings', { onRequest, schema: { params: RoomParams, body: SettingsPatch } }, async (req) => ({
+    settings: await moderation.configure(moderatorOf(req), { room: req.params.room, ...req.body }),
+  }));
 }

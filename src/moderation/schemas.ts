@@ -20,6 +20,22 @@ export type DeleteRequest = Static<typeof DeleteRequest>;
 export const KickRequest = Type.Object({ room: Room, user: UserId, reason: Type.Optional(Reason) });
 export type KickRequest = Static<typeof KickRequest>;
 
+// In src/schemas/chat.ts with the rest of room:join's answer, which carries it.
+import { RoomSettings } from '../schemas/chat.js';
+export { RoomSettings };
+export type RoomSettings = Static<typeof RoomSettings>;
+export const defaultRoomSettings: RoomSettings = { slowModeSeconds: 0, readOnly: false };
+
+/** What a moderator changes; what is absent stays. */
+export const SettingsPatch = Type.Partial(RoomSettings);
+export type SettingsPatch = Static<typeof SettingsPatch>;
+
+export const ConfigureRequest = Type.Object({ room: Room, ...SettingsPatch.properties });
+export type ConfigureRequest = Static<typeof ConfigureRequest>;
+
+/** Server to client, to the room: its settings changed. */
+export type RoomSettingsEvent = { room: string } & RoomSettings;
+
 /** HTTP: `:room`, and `:seq` of `DELETE /api/rooms/:room/messages/:seq`. */
 export const RoomParams = Type.Object({ room: Room });
 export const MessageParams = Type.Object({ room: Room, seq: Seq });
@@ -30,6 +46,7 @@ export const KickBody = Type.Object({ user: UserId, reason: Type.Optional(Reason
 export const moderationParsers = {
   delete: schemaParser<DeleteRequest>(DeleteRequest),
   kick: schemaParser<KickRequest>(KickRequest),
+  configure: schemaParser<ConfigureRequest>(ConfigureRequest),
 };
 
 /** Server to client: this socket is no longer in `room` (protocol 6.4). */

@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { type Identity, type IdentityService, mayJoin, mayModerate } from '../identity.js';
 import type { Limits } from '../limits.js';
 import type { ModerationServerEvents } from '../moderation/moderation.js';
+import type { RoomRules } from '../moderation/room-rules.js';
 import type { ChatClientToServer, ChatServerToClient, Member, Message, TypingRequest } from '../protocol.js';
 import type { AppendResult, Store } from '../store/store.js';
 import { chatParsers as parse, type MessageText, messageText } from '../validation.js';
@@ -33,6 +34,8 @@ export interface ChatDeps {
   identity: IdentityService;
   bus: Bus;
   limits: Limits;
+  /** Slow mode and read-only rooms (protocol 6.4). */
+  rules: RoomRules;
   log: FastifyBaseLogger;
   /** True once the node is shutting down (draining). */
   isClosing: () => boolean;
@@ -198,17 +201,21 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         await socket.join(req.room);
         if (req.observe) observing.add(req.room);
         else observing.delete(req.room);
-        const members = req.observe ? presence.members(req.room).catch(() => []) : enter(req.room);
-        const [memberList, page] = await Promise.all([members, joinPage(req.room, req.after, limitOf(req.limit))]);
+        const [members, page, settings] = await Promise.all([
+          req.observe ? presence.members(req.room).catch(() => []) : enter(req.room),
+          joinPage(req.room, req.after, limitOf(req.limit)),
+          deps.rules.settings(req.room),
+        ]);
         if (page.lastSeq === 0) emptyAtJoin.add(req.room);
         else emptyAtJoin.delete(req.room);
         return {
           room: req.room,
           messages: page.messages,
-          members: memberList,
+          members,
           lastSeq: page.lastSeq,
           hasMore: page.hasMore,
           epoch: roomEpoch,
+          settings,
         };
       }),
     );
@@ -229,7 +236,11 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         const text = messageText(req.text, config.maxMessageLength);
         if (!socket.rooms.has(req.room)) throw new AppError('forbidden', `Join ${req.room} before sending to it.`);
         if (observing.has(req.room)) throw new AppError('forbidden', `You observe ${req.room}: join it to send.`);
-        await limits.messages.consume(user.id, 'You are sending too fast.');
+        // A room's moderators are held by none of its limits (protocol 6.4).
+        if (!mayModerate(identity, req.room)) {
+          await limits.messages.consume(user.id, 'You are sending too fast.');
+          await deps.rules.admitSend(identity, req.room);
+        }
         // Someone else may have written first since the join: the point comes back when seq is not 1.
         const creates = emptyAtJoin.has(req.room);
         if (creates) await limits.newRooms.consume(address, 'Too many new rooms from your address; write in an existing one.');

@@ -25,6 +25,16 @@ export const JoinRequest = Type.Object({
   ),
 });
 
+/** A room's rules (protocol 6.4); a room never configured has the defaults, 0 and false. */
+export const RoomSettings = Type.Object({
+  slowModeSeconds: Type.Integer({
+    minimum: 0,
+    maximum: 3600,
+    description: 'Each user may send one message per this many seconds (0: no slow mode; at most 3600).',
+  }),
+  readOnly: Type.Boolean({ description: 'Only moderators of the room may send.' }),
+});
+
 export const JoinResult = Type.Object({
   room: Room,
   messages: Type.Array(Message, { description: 'The last `limit` messages, or those after `after`, oldest first.' }),
@@ -32,6 +42,7 @@ export const JoinResult = Type.Object({
   lastSeq: seq("The room's newest seq (0 for an empty room)."),
   hasMore: Type.Boolean({ description: 'More messages remain after those returned (with `after`).' }),
   epoch: Epoch,
+  settings: RoomSettings,
 });
 
 export const LeaveRequest = Type.Object({ room: Room });

@@ -4,7 +4,17 @@ import { userInfo } from 'node:os';
 import pg from 'pg';
 import { parse, toClientConfig } from 'pg-connection-string';
 import { AppError } from '../errors.js';
-import { type HistoryQuery, type MessageRow, type NewMessage, type Page, type Store, toMessage } from './store.js';
+import {
+  configureSql,
+  type HistoryQuery,
+  type MessageRow,
+  type NewMessage,
+  type Page,
+  type SettingsRow,
+  type Store,
+  toMessage,
+  toSettings,
+} from './store.js';
 
 /**
  * Each entry moves the schema one version on. Appending is one function call, so one round trip:
@@ -80,6 +90,11 @@ const migrations = [
        VALUES (p_room, v_seq, '', p_author_id, p_author_name, p_author_kind, NULL, p_ts, 'delete', p_seq);
      RETURN QUERY SELECT true, m FROM messages m WHERE m.room = p_room AND m.seq = v_seq;
    END $$;`,
+  `CREATE TABLE room_settings (
+     room text PRIMARY KEY,
+     slow_mode_seconds integer NOT NULL,
+     read_only boolean NOT NULL
+   );`,
 ];
 
 /** SQLSTATE classes that mean "the database cannot answer now": connection, resources, shutdown. */
@@ -194,6 +209,19 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
         return row && { created: row.created, message: toMessage(row.message) };
       }),
     history: (room, query) => call(() => history(room, query)),
+    roomSettings: (room) =>
+      call(async () => {
+        const { rows } = await pool.query<SettingsRow>('SELECT slow_mode_seconds, read_only FROM room_settings WHERE room = $1', [room]);
+        return toSettings(rows[0]);
+      }),
+    configureRoom: (room, { slowModeSeconds, readOnly }) =>
+      call(async () => {
+        const { rows } = await pool.query<SettingsRow>(
+          configureSql((n) => `$${n}::${['text', 'integer', 'boolean'][n - 1]}`),
+          [room, slowModeSeconds ?? null, readOnly ?? null],
+        );
+        return toSettings(rows[0]);
+      }),
     lastSeqs: (rooms) =>
       call(async () => {
         const { rows } = await pool.query<{ name: string; last_seq: string }>('SELECT name, last_seq FROM rooms WHERE name = ANY($1)', [

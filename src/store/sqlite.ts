@@ -8,13 +8,16 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../errors.js';
 import {
   type AppendResult,
+  configureSql,
   type Deletion,
   type HistoryQuery,
   type MessageRow,
   type NewMessage,
   type Page,
+  type SettingsRow,
   type Store,
   toMessage,
+  toSettings,
 } from './store.js';
 
 /** Each entry moves the schema one version on (PRAGMA user_version counts them). */
@@ -50,6 +53,11 @@ export const migrations = [
    ALTER TABLE messages ADD COLUMN target INTEGER;
    ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
    CREATE INDEX messages_target ON messages (room, target) WHERE target IS NOT NULL;`,
+  `CREATE TABLE room_settings (
+     room TEXT PRIMARY KEY,
+     slow_mode_seconds INTEGER NOT NULL,
+     read_only INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ];
 
 /** SQLite result codes that mean the database cannot answer now, not that the call was wrong. */
@@ -118,6 +126,8 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   const getSecret = db.prepare<[string], { value: string }>('SELECT value FROM secrets WHERE name = ?');
   const putSecret = db.prepare('INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)');
   const ping = db.prepare('SELECT 1');
+  const settingsOf = db.prepare<[string], SettingsRow>('SELECT slow_mode_seconds, read_only FROM room_settings WHERE room = ?');
+  const configure = db.prepare<{ p1: string; p2: number | null; p3: number | null }, SettingsRow>(configureSql((n) => `@p${n}`));
 
   function appendOne(input: NewMessage): AppendResult {
     if (input.clientId !== undefined) {
@@ -207,6 +217,11 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
     append,
     deleteMessage: (deletion) => call(() => deleteInTransaction.immediate(deletion)),
     history: (room, query) => call(() => history(room, query)),
+    roomSettings: (room) => call(() => toSettings(settingsOf.get(room))),
+    configureRoom: (room, { slowModeSeconds, readOnly }) =>
+      call(() =>
+        toSettings(configure.get({ p1: room, p2: slowModeSeconds ?? null, p3: readOnly === undefined ? null : Number(readOnly) })),
+      ),
     lastSeqs: (rooms) => call(() => new Map(rooms.map((room) => [room, lastSeq.get(room) ?? 0]))),
     secret: (name) =>
       call(() => {

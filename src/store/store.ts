@@ -1,3 +1,4 @@
+import { defaultRoomSettings, type RoomSettings, type SettingsPatch } from '../moderation/schemas.js';
 import type { Member, Message } from '../protocol.js';
 
 export interface NewMessage {
@@ -55,6 +56,10 @@ export interface Store {
    */
   deleteMessage(deletion: Deletion): Promise<AppendResult | undefined>;
   history(room: string, query: HistoryQuery): Promise<Page>;
+  /** A room's settings; the defaults for a room never configured. */
+  roomSettings(room: string): Promise<RoomSettings>;
+  /** Changes what the patch names, keeps the rest; returns the settings now. */
+  configureRoom(room: string, patch: SettingsPatch): Promise<RoomSettings>;
   /** The newest seq of each room asked for (0 for a room with no message). */
   lastSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
   /**
@@ -100,4 +105,27 @@ export function toMessage(row: MessageRow): Message {
   }
   if (row.deleted) message.deleted = true;
   return message;
+}
+
+/** Room settings as both SQL stores keep them. */
+export interface SettingsRow {
+  slow_mode_seconds: number;
+  read_only: number | boolean;
+}
+
+export function toSettings(row: SettingsRow | undefined): RoomSettings {
+  return row ? { slowModeSeconds: Number(row.slow_mode_seconds), readOnly: Boolean(row.read_only) } : { ...defaultRoomSettings };
+}
+
+/**
+ * Both stores' upsert of a settings patch: a column the patch leaves out (null) keeps its value,
+ * or takes the default in a new row. Parameters: room, slow_mode_seconds, read_only.
+ */
+export function configureSql(param: (n: number) => string): string {
+  return `INSERT INTO room_settings AS s (room, slow_mode_seconds, read_only)
+     VALUES (${param(1)}, coalesce(${param(2)}, 0), coalesce(${param(3)}, false))
+     ON CONFLICT (room) DO UPDATE SET
+       slow_mode_seconds = coalesce(${param(2)}, s.slow_mode_seconds),
+       read_only = coalesce(${param(3)}, s.read_only)
+     RETURNING slow_mode_seconds, read_only`;
 }
