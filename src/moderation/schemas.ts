@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import * as chatSchemas from '../schemas/chat.js';
 import { roomPattern, schemaParser } from '../validation.js';
 
 /**
@@ -20,9 +21,8 @@ export type DeleteRequest = Static<typeof DeleteRequest>;
 export const KickRequest = Type.Object({ room: Room, user: UserId, reason: Type.Optional(Reason) });
 export type KickRequest = Static<typeof KickRequest>;
 
-// In src/schemas/chat.ts with the rest of room:join's answer, which carries it.
-import { RoomSettings } from '../schemas/chat.js';
-export { RoomSettings };
+/** A room's rules; kept in src/schemas/chat.ts with the rest of room:join's answer, which carries it. */
+export const RoomSettings = chatSchemas.RoomSettings;
 export type RoomSettings = Static<typeof RoomSettings>;
 export const defaultRoomSettings: RoomSettings = { slowModeSeconds: 0, readOnly: false };
 
