@@ -34,6 +34,8 @@ export interface ErrorBody {
   message: string;
   /** With `rate_limited`: how long to wait before trying again. */
   retryAfterMs?: number;
+  /** With a ban's `forbidden`: when the ban ends, ms since the epoch; absent for a ban for good. */
+  until?: number;
 }
 
 /** Every acknowledgement is called exactly once with one of these. */
