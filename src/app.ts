@@ -14,6 +14,7 @@ import { registerRoutes } from './http/routes.js';
 import { registerWidget } from './http/widget.js';
 import { createIdentity } from './identity.js';
 import { createLimits } from './limits.js';
+import { createBans } from './moderation/bans.js';
 import { createModeration } from './moderation/moderation.js';
 import { createRoomRules } from './moderation/room-rules.js';
 import { registerModerationEvents } from './moderation/events.js';
@@ -148,13 +149,28 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     useIdentity(nsp, identity, app.log);
   }
   const rules = createRoomRules(store, limits);
-  const chat = registerChat(chatNsp, { config, store, roomEpoch, presence, identity, bus, limits, rules, log: app.log, isClosing });
+  const bans = createBans(store, app.log);
+  await bans.load();
+  const chat = registerChat(chatNsp, {
+    config,
+    store,
+    roomEpoch,
+    presence,
+    identity,
+    bus,
+    limits,
+    rules,
+    bans,
+    log: app.log,
+    isClosing,
+  });
   presence.onDeparture(chat.announceLeft);
   const moderation = createModeration({
     nsp: chatNsp,
     store,
     presence,
     rules,
+    bans,
     leave: chat.leaveFor,
     clustered: redis !== undefined,
   });
@@ -293,6 +309,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       await drain([chatNsp, pushNsp], { perSecond: config.drainRate, maxMs: options.drainMs ?? config.drainMs });
     }
     live.close();
+    bans.close();
     webhooks?.close();
     io.engine.close();
     await app.close();

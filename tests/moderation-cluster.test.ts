@@ -63,4 +63,22 @@ describe('moderation across two nodes (PostgreSQL and Redis)', () => {
     assert.equal(await send(onA.socket, 'a1'), 'ok');
     assert.equal(await send(onB.socket, 'b3'), 'rate_limited', 'the same user on the other node waits too');
   });
+
+  test('a ban made on node A removes the user on node B at once and refuses their join there with until', async (t) => {
+    const nodes = await moderationCluster(t);
+    if (!nodes) return;
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const onB = await connectAs(b.url, { sub: 'troll' });
+    await join(onB.socket, 'lobby');
+    const until = Date.now() + 600_000;
+    const removed = waitFor<RoomRemovedEvent>(onB.socket, 'room:removed');
+    const made = await api<{ ban: { id: string } }>(a.url, 'POST', '/api/bans', apiKey, { user: 'troll', room: 'lobby', until });
+    assert.equal(made.status, 201);
+    assert.deepEqual(await removed, { room: 'lobby', reason: 'banned', until });
+    const refused = await acked(onB.socket).emitWithAck('room:join', { room: 'lobby' });
+    assert.deepEqual(refused.ok ? 'joined' : [refused.error.code, refused.error.until], ['forbidden', until]);
+    const lifted = await api(b.url, 'DELETE', `/api/bans/${made.body.ban.id}`, apiKey);
+    assert.equal(lifted.status, 200, 'B lifts a ban made on A');
+    await join(onB.socket, 'lobby');
+  });
 });

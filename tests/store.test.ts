@@ -198,6 +198,26 @@ for (const backend of backends)
       await again.close();
     });
 
+    test('bans: in force until lifted or over, newest first, lifted once', async (t) => {
+      const storage = await fresh(t);
+      if (!storage) return;
+      const store = await storage.open();
+      const now = Date.now();
+      const by = ana;
+      const forGood = { id: '00000000-0000-4000-8000-000000000001', user: 'u9', room: 'r', reason: 'spam', by, createdAt: now - 3000 };
+      const over = { id: '00000000-0000-4000-8000-000000000002', ip: '10.0.0.1', until: now - 1000, by, createdAt: now - 2000 };
+      const later = { id: '00000000-0000-4000-8000-000000000003', ip: '2001:db8::/64', until: now + 60_000, by, createdAt: now - 1000 };
+      for (const ban of [forGood, over, later]) await store.addBan(ban);
+      assert.deepEqual(await store.activeBans(now), [later, forGood]);
+      assert.deepEqual(await store.liftBan(forGood.id, now), forGood);
+      assert.equal(await store.liftBan(forGood.id, now), undefined, 'lifted once');
+      assert.equal(await store.liftBan(over.id, now), undefined, 'an ended ban is not in force');
+      await store.close();
+      const again = await storage.open();
+      assert.deepEqual(await again.activeBans(now), [later]);
+      await again.close();
+    });
+
     test('a closed store answers unavailable', async (t) => {
       const storage = await fresh(t);
       if (!storage) return;

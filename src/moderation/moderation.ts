@@ -1,12 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
+import { addressKey } from '../client-address.js';
 import { AppError } from '../errors.js';
 import { type Identity, mayJoin, mayModerate } from '../identity.js';
-import type { Message } from '../protocol.js';
+import type { Member, Message } from '../protocol.js';
 import type { ChatNamespace } from '../realtime/chat.js';
 import type { Presence } from '../realtime/presence.js';
 import type { Store } from '../store/store.js';
 import { plainText } from '../validation.js';
+import type { Bans } from './bans.js';
 import type { RoomRules } from './room-rules.js';
-import type { ConfigureRequest, DeleteRequest, KickRequest, RoomRemovedEvent, RoomSettings } from './schemas.js';
+import type { Ban, BanRequest, ConfigureRequest, DeleteRequest, KickRequest, RoomRemovedEvent, RoomSettings } from './schemas.js';
 
 /** Whose sockets leave which rooms: by user id (a guest id too) or client address. */
 export interface RemoveOrder {
@@ -21,6 +25,8 @@ export interface RemoveOrder {
 export interface ModerationServerEvents {
   'moderation:remove': (order: RemoveOrder) => void;
   'moderation:settings': (room: string, settings: RoomSettings) => void;
+  'moderation:ban': (ban: Ban) => void;
+  'moderation:lift': (id: string) => void;
 }
 
 export interface ModerationDeps {
@@ -28,6 +34,7 @@ export interface ModerationDeps {
   store: Store;
   presence: Presence;
   rules: RoomRules;
+  bans: Bans;
   /** Makes one of this node's sockets leave a room as `room:leave` would (presence, typing). */
   leave(socketId: string, room: string): void;
   /** Several nodes share the rooms (an adapter over Redis): orders go to the others too. */
@@ -47,7 +54,7 @@ export function mustModerate(who: Identity, room: string): void {
 
 /** The moderation actions of protocol 6.4, shared by the socket events and the HTTP routes. */
 export function createModeration(deps: ModerationDeps) {
-  const { nsp, store, presence, rules } = deps;
+  const { nsp, store, presence, rules, bans } = deps;
 
   /** This node's part of an order: its matching sockets leave and are told why. */
   function removeLocal(order: RemoveOrder): void {
@@ -109,7 +116,80 @@ export function createModeration(deps: ModerationDeps) {
   }
   nsp.on('moderation:settings', rules.remember);
 
-  return { deleteMessage, kick, configure, remove };
+  /**
+   * Bans a user id or an address, from a room or every room, for a time or for good: stored, in
+   * force on every node at once, and the sockets it covers leave those rooms with `room:removed`.
+   * A room's moderator bans users from that room; an address or every room needs an admin.
+   */
+  async function ban(who: Identity, { user, ip, room, until, reason }: BanRequest): Promise<Ban> {
+    if ((user === undefined) === (ip === undefined)) throw new AppError('bad_request', 'Give exactly one of user and ip.');
+    if (ip !== undefined && isIP(ip.replace(/%.*$/, '')) === 0) throw new AppError('bad_request', 'ip must be an IPv4 or IPv6 address.');
+    if (until !== undefined && until <= Date.now()) throw new AppError('bad_request', 'until must be in the future.');
+    if (room === undefined || ip !== undefined) {
+      if (!who.admin) throw new AppError('forbidden', 'Only an admin may ban an address or from every room.');
+    } else {
+      mustModerate(who, room);
+    }
+    const message = cleanReason(reason);
+    const made: Ban = {
+      id: randomUUID(),
+      ...(user === undefined ? {} : { user }),
+      // Counted like the limits count it: an IPv6 address's whole /64.
+      ...(ip === undefined ? {} : { ip: addressKey(ip) }),
+      ...(room === undefined ? {} : { room }),
+      ...(until === undefined ? {} : { until }),
+      ...(message === undefined ? {} : { reason: message }),
+      by: who.user,
+      createdAt: Date.now(),
+    };
+    await store.addBan(made);
+    bans.add(made);
+    if (deps.clustered) nsp.serverSideEmit('moderation:ban', made);
+    const event = { reason: 'banned' as const, ...(message === undefined ? {} : { message }), ...(until === undefined ? {} : { until }) };
+    remove({ ...(made.user === undefined ? { address: made.ip } : { user: made.user }), ...(room === undefined ? {} : { room }), event });
+    return made;
+  }
+  nsp.on('moderation:ban', bans.add);
+
+  /** Whether `who` may see and lift the ban: an admin any, a moderator those of their rooms. */
+  function oversees(who: Identity, ban: Ban): boolean {
+    return who.admin || (ban.room !== undefined && mayModerate(who, ban.room));
+  }
+
+  /** Lifts a ban in force, on every node at once; an unknown or lifted one is `not_found`. */
+  async function lift(who: Identity, id: string): Promise<Ban> {
+    // Made on another node a moment ago, its adapter message may not be here yet: the store knows.
+    const held = bans.get(id) ?? (await store.activeBans(Date.now())).find((ban) => ban.id === id);
+    if (!held) throw new AppError('not_found', `No ban ${id} is in force.`);
+    if (!oversees(who, held)) throw new AppError('forbidden', 'You may lift only the bans of rooms you moderate.');
+    const lifted = await store.liftBan(id, Date.now());
+    if (!lifted) throw new AppError('not_found', `No ban ${id} is in force.`);
+    bans.drop(id);
+    if (deps.clustered) nsp.serverSideEmit('moderation:lift', id);
+    return lifted;
+  }
+  nsp.on('moderation:lift', bans.drop);
+
+  /** The bans in force that `who` oversees, newest first; with `room`, those that cover it. */
+  function listBans(who: Identity, room: string | undefined): Ban[] {
+    if (room !== undefined) mustModerate(who, room);
+    return bans.list().filter((ban) => oversees(who, ban) && (room === undefined || ban.room === undefined || ban.room === room));
+  }
+
+  /** Who is in the room on every node, with the addresses they connect from (admin only). */
+  async function members(who: Identity, room: string): Promise<(Member & { addresses: string[] })[]> {
+    if (!who.admin) throw new AppError('forbidden', "Only an admin may see members' addresses.");
+    const found = new Map<string, Member & { addresses: string[] }>();
+    for (const socket of await nsp.in(room).fetchSockets()) {
+      const { identity, address } = socket.data;
+      const entry = found.get(identity.user.id) ?? { ...identity.user, addresses: [] };
+      if (!entry.addresses.includes(address)) entry.addresses.push(address);
+      found.set(identity.user.id, entry);
+    }
+    return [...found.values()];
+  }
+
+  return { deleteMessage, kick, configure, ban, lift, listBans, members, remove };
 }
 
 export type Moderation = ReturnType<typeof createModeration>;

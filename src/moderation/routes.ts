@@ -6,7 +6,7 @@ import type { IdentityService } from '../identity.js';
 import type { Message } from '../protocol.js';
 import { type Moderation, mustModerate } from './moderation.js';
 import type { RoomRules } from './room-rules.js';
-import { KickBody, MessageParams, ReasonQuery, RoomParams, SettingsPatch } from './schemas.js';
+import { BanParams, BanRequest, BansQuery, KickBody, MessageParams, ReasonQuery, RoomParams, SettingsPatch } from './schemas.js';
 
 export interface ModerationRouteDeps {
   config: Config;
@@ -43,5 +43,23 @@ export function registerModerationRoutes(fastify: FastifyInstance, { config, ide
 
   app.put('/api/rooms/:room/settings', { onRequest, schema: { params: RoomParams, body: SettingsPatch } }, async (req) => ({
     settings: await moderation.configure(moderatorOf(req), { room: req.params.room, ...req.body }),
+  }));
+
+  app.post('/api/bans', { onRequest, schema: { body: BanRequest } }, async (req, reply) => {
+    const ban = await moderation.ban(moderatorOf(req), req.body);
+    reply.code(201);
+    return { ban };
+  });
+
+  app.get('/api/bans', { onRequest, schema: { querystring: BansQuery } }, async (req) => ({
+    bans: moderation.listBans(moderatorOf(req), req.query.room),
+  }));
+
+  app.delete('/api/bans/:id', { onRequest, schema: { params: BanParams } }, async (req) => ({
+    ban: await moderation.lift(moderatorOf(req), req.params.id),
+  }));
+
+  app.get('/api/rooms/:room/members', { onRequest, schema: { params: RoomParams } }, async (req) => ({
+    members: await moderation.members(moderatorOf(req), req.params.room),
   }));
 }

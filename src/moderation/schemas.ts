@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import type { Member } from '../protocol.js';
 import * as chatSchemas from '../schemas/chat.js';
 import { roomPattern, schemaParser } from '../validation.js';
 
@@ -48,6 +49,36 @@ export const moderationParsers = {
   kick: schemaParser<KickRequest>(KickRequest),
   configure: schemaParser<ConfigureRequest>(ConfigureRequest),
 };
+
+/** A time, ms since the epoch, as exact as a JavaScript number is. */
+const Time = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
+/** `POST /api/bans`: exactly one of `user` and `ip` (checked by the action, with the address's syntax). */
+export const BanRequest = Type.Object({
+  user: Type.Optional(UserId),
+  ip: Type.Optional(Type.String({ minLength: 2, maxLength: 64 })),
+  room: Type.Optional(Room),
+  until: Type.Optional(Time),
+  reason: Type.Optional(Reason),
+});
+export type BanRequest = Static<typeof BanRequest>;
+export const BansQuery = Type.Object({ room: Type.Optional(Room) });
+export const BanParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
+
+/** A ban (protocol 6.4): of a user id (or guest id) or an address, from one room or all, for a time or for good. */
+export interface Ban {
+  id: string;
+  user?: string;
+  /** An address as the limits count it: IPv4, or an IPv6 address's /64 (`2001:db8:1:2::/64`). */
+  ip?: string;
+  /** Every room when absent. */
+  room?: string;
+  /** The ban's end, ms since the epoch; for good when absent. */
+  until?: number;
+  reason?: string;
+  by: Member;
+  createdAt: number;
+}
 
 /** Server to client: this socket is no longer in `room` (protocol 6.4). */
 export interface RoomRemovedEvent {

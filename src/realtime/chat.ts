@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { type Identity, type IdentityService, mayJoin, mayModerate } from '../identity.js';
 import type { Limits } from '../limits.js';
+import type { Bans } from '../moderation/bans.js';
 import type { ModerationServerEvents } from '../moderation/moderation.js';
 import type { RoomRules } from '../moderation/room-rules.js';
 import type { ChatClientToServer, ChatServerToClient, Member, Message, TypingRequest } from '../protocol.js';
@@ -36,6 +37,8 @@ export interface ChatDeps {
   limits: Limits;
   /** Slow mode and read-only rooms (protocol 6.4). */
   rules: RoomRules;
+  /** Bans in force (protocol 6.4): a banned socket may not join or send. */
+  bans: Bans;
   log: FastifyBaseLogger;
   /** True once the node is shutting down (draining). */
   isClosing: () => boolean;
@@ -183,6 +186,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       handle('room:join', async (payload) => {
         const req = parse.join(payload);
         mustAccess(req.room);
+        deps.bans.check(identity, address, req.room);
         if (req.observe && !mayModerate(identity, req.room)) throw new AppError('forbidden', `You do not moderate ${req.room}.`);
         await limits.history.consume(user.id, 'You are reading history too fast.');
         // Counted and joined in one go (no await between), so joins at once cannot pass the limit together.
@@ -235,6 +239,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         const req = parse.send(payload);
         const text = messageText(req.text, config.maxMessageLength);
         if (!socket.rooms.has(req.room)) throw new AppError('forbidden', `Join ${req.room} before sending to it.`);
+        deps.bans.check(identity, address, req.room);
         if (observing.has(req.room)) throw new AppError('forbidden', `You observe ${req.room}: join it to send.`);
         // A room's moderators are held by none of its limits (protocol 6.4).
         if (!mayModerate(identity, req.room)) {

@@ -45,6 +45,9 @@ export const ErrorBody = Type.Object({
   code: ErrorCode,
   message: Type.String({ description: 'A sentence for people; never parse it.' }),
   retryAfterMs: Type.Optional(Type.Integer({ minimum: 0, description: 'With `rate_limited`: how long to wait before trying again.' })),
+  until: Type.Optional(
+    Type.Integer({ description: "With a ban's `forbidden`: when the ban ends, ms since the epoch; absent for a ban for good." }),
+  ),
 });
 
 /** A refused ack, and the body of every HTTP error. */

@@ -5,6 +5,8 @@ import pg from 'pg';
 import { parse, toClientConfig } from 'pg-connection-string';
 import { AppError } from '../errors.js';
 import {
+  type BanRow,
+  banSql,
   configureSql,
   type HistoryQuery,
   type MessageRow,
@@ -12,6 +14,8 @@ import {
   type Page,
   type SettingsRow,
   type Store,
+  toBan,
+  toBanRow,
   toMessage,
   toSettings,
 } from './store.js';
@@ -95,6 +99,19 @@ const migrations = [
      slow_mode_seconds integer NOT NULL,
      read_only boolean NOT NULL
    );`,
+  `CREATE TABLE bans (
+     id text PRIMARY KEY,
+     user_id text,
+     ip text,
+     room text,
+     until bigint,
+     reason text,
+     by_id text NOT NULL,
+     by_name text NOT NULL,
+     by_kind text NOT NULL,
+     created_at bigint NOT NULL,
+     lifted_at bigint
+   );`,
 ];
 
 /** SQLSTATE classes that mean "the database cannot answer now": connection, resources, shutdown. */
@@ -169,6 +186,7 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
   }
 
   await migrate(pool);
+  const bans = banSql((n) => `$${n}`);
 
   async function history(room: string, query: HistoryQuery): Promise<Page> {
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
@@ -221,6 +239,13 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
           [room, slowModeSeconds ?? null, readOnly ?? null],
         );
         return toSettings(rows[0]);
+      }),
+    addBan: (ban) => call(async () => void (await pool.query(bans.insert, Object.values(toBanRow(ban))))),
+    activeBans: (now) => call(async () => (await pool.query<BanRow>(bans.active, [now])).rows.map(toBan)),
+    liftBan: (id, now) =>
+      call(async () => {
+        const [row] = (await pool.query<BanRow>(bans.lift, [id, now])).rows;
+        return row && toBan(row);
       }),
     lastSeqs: (rooms) =>
       call(async () => {

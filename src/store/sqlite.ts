@@ -8,6 +8,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../errors.js';
 import {
   type AppendResult,
+  type BanRow,
+  banSql,
   configureSql,
   type Deletion,
   type HistoryQuery,
@@ -16,6 +18,8 @@ import {
   type Page,
   type SettingsRow,
   type Store,
+  toBan,
+  toBanRow,
   toMessage,
   toSettings,
 } from './store.js';
@@ -57,6 +61,19 @@ export const migrations = [
      room TEXT PRIMARY KEY,
      slow_mode_seconds INTEGER NOT NULL,
      read_only INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
+  `CREATE TABLE bans (
+     id TEXT PRIMARY KEY,
+     user_id TEXT,
+     ip TEXT,
+     room TEXT,
+     until INTEGER,
+     reason TEXT,
+     by_id TEXT NOT NULL,
+     by_name TEXT NOT NULL,
+     by_kind TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     lifted_at INTEGER
    ) WITHOUT ROWID;`,
 ];
 
@@ -127,6 +144,10 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   const putSecret = db.prepare('INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)');
   const ping = db.prepare('SELECT 1');
   const settingsOf = db.prepare<[string], SettingsRow>('SELECT slow_mode_seconds, read_only FROM room_settings WHERE room = ?');
+  const bans = banSql((n) => `@p${n}`);
+  const insertBan = db.prepare<Record<string, unknown>>(bans.insert);
+  const activeBans = db.prepare<{ p1: number }, BanRow>(bans.active);
+  const liftBan = db.prepare<{ p1: string; p2: number }, BanRow>(bans.lift);
   const configure = db.prepare<{ p1: string; p2: number | null; p3: number | null }, SettingsRow>(configureSql((n) => `@p${n}`));
 
   function appendOne(input: NewMessage): AppendResult {
@@ -222,6 +243,13 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
       call(() =>
         toSettings(configure.get({ p1: room, p2: slowModeSeconds ?? null, p3: readOnly === undefined ? null : Number(readOnly) })),
       ),
+    addBan: (ban) => call(() => void insertBan.run(Object.fromEntries(Object.values(toBanRow(ban)).map((v, i) => [`p${i + 1}`, v])))),
+    activeBans: (now) => call(() => activeBans.all({ p1: now }).map(toBan)),
+    liftBan: (id, now) =>
+      call(() => {
+        const row = liftBan.get({ p1: id, p2: now });
+        return row && toBan(row);
+      }),
     lastSeqs: (rooms) => call(() => new Map(rooms.map((room) => [room, lastSeq.get(room) ?? 0]))),
     secret: (name) =>
       call(() => {

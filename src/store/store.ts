@@ -1,4 +1,4 @@
-import { defaultRoomSettings, type RoomSettings, type SettingsPatch } from '../moderation/schemas.js';
+import { type Ban, defaultRoomSettings, type RoomSettings, type SettingsPatch } from '../moderation/schemas.js';
 import type { Member, Message } from '../protocol.js';
 
 export interface NewMessage {
@@ -60,6 +60,11 @@ export interface Store {
   roomSettings(room: string): Promise<RoomSettings>;
   /** Changes what the patch names, keeps the rest; returns the settings now. */
   configureRoom(room: string, patch: SettingsPatch): Promise<RoomSettings>;
+  addBan(ban: Ban): Promise<void>;
+  /** The bans in force at `now`, newest first. */
+  activeBans(now: number): Promise<Ban[]>;
+  /** Lifts a ban in force; undefined when there is none with that id (unknown, lifted, over). */
+  liftBan(id: string, now: number): Promise<Ban | undefined>;
   /** The newest seq of each room asked for (0 for a room with no message). */
   lastSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
   /**
@@ -128,4 +133,59 @@ export function configureSql(param: (n: number) => string): string {
        slow_mode_seconds = coalesce(${param(2)}, s.slow_mode_seconds),
        read_only = coalesce(${param(3)}, s.read_only)
      RETURNING slow_mode_seconds, read_only`;
+}
+
+/** A ban as both SQL stores keep it. */
+export interface BanRow {
+  id: string;
+  user_id: string | null;
+  ip: string | null;
+  room: string | null;
+  until: number | string | null;
+  reason: string | null;
+  by_id: string;
+  by_name: string;
+  by_kind: Member['kind'];
+  created_at: number | string;
+}
+
+export function toBan(row: BanRow): Ban {
+  const ban: Ban = {
+    id: row.id,
+    by: { id: row.by_id, name: row.by_name, kind: row.by_kind },
+    createdAt: Number(row.created_at),
+  };
+  if (row.user_id !== null) ban.user = row.user_id;
+  if (row.ip !== null) ban.ip = row.ip;
+  if (row.room !== null) ban.room = row.room;
+  if (row.until !== null) ban.until = Number(row.until);
+  if (row.reason !== null) ban.reason = row.reason;
+  return ban;
+}
+
+/** A ban's row, its columns in the order of `banSql().insert`'s parameters. */
+export function toBanRow(ban: Ban): BanRow {
+  return {
+    id: ban.id,
+    user_id: ban.user ?? null,
+    ip: ban.ip ?? null,
+    room: ban.room ?? null,
+    until: ban.until ?? null,
+    reason: ban.reason ?? null,
+    by_id: ban.by.id,
+    by_name: ban.by.name,
+    by_kind: ban.by.kind,
+    created_at: ban.createdAt,
+  };
+}
+
+/** Both stores' queries of bans; `param(n)` writes the n-th parameter. */
+export function banSql(param: (n: number) => string) {
+  return {
+    insert: `INSERT INTO bans (id, user_id, ip, room, until, reason, by_id, by_name, by_kind, created_at)
+      VALUES (${[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(param).join(', ')})`,
+    active: `SELECT * FROM bans WHERE lifted_at IS NULL AND (until IS NULL OR until > ${param(1)}) ORDER BY created_at DESC, id`,
+    lift: `UPDATE bans SET lifted_at = ${param(2)}
+      WHERE id = ${param(1)} AND lifted_at IS NULL AND (until IS NULL OR until > ${param(2)}) RETURNING *`,
+  };
 }
