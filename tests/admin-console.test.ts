@@ -69,10 +69,11 @@ async function screenshots(page: Page): Promise<void> {
   await page.screenshot({ path: join(projectRoot, 'docs', 'admin-console.png') });
   await page.setViewportSize({ width: 375, height: 812 });
   await page.screenshot({ path: join(projectRoot, 'docs', 'admin-console-phone.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 720 });
 }
 
 describe('the admin console', { skip }, () => {
-  test('signs in, lists both nodes and the rooms, and shows a message sent on node B live in a log opened on node A', async (t) => {
+  test('on two nodes: sign in, overview, a live log across nodes, Delete, Kick, Ban, Lift, the audit log, the keyboard', async (t) => {
     const nodes = await twoNodes(t);
     if (!nodes) return;
     const [a, b] = nodes;
@@ -158,7 +159,29 @@ describe('the admin console', { skip }, () => {
     await dialog.and(page.locator(':not([open])')).waitFor({ state: 'attached' });
     assert.equal(await focused(page), 'Ban Ada (message 1)');
 
+    // Ban, from the dialog: Ada leaves the room on node B at once, and the ban is listed.
+    const banned = waitFor<{ room: string; reason: string; message?: string; until?: number }>(ada.socket, 'room:removed');
+    await page.keyboard.press('Enter');
+    await page.getByLabel('How long').selectOption({ label: '1 day' });
+    await page.getByLabel('Reason').fill('spam');
+    await page.getByLabel('Reason').press('Enter');
+    const removed = await banned;
+    assert.deepEqual([removed.room, removed.reason, removed.message], ['lobby', 'banned', 'spam']);
+    assert.ok(removed.until && removed.until > Date.now() + 23 * 3600_000, 'a ban of a day');
+    await dialog.and(page.locator(':not([open])')).waitFor({ state: 'attached' });
+    const banRow = page.locator('admin-bans tr[data-ban]');
+    await banRow.waitFor();
+    const banCells = (await banRow.locator('td').allTextContents()).map((text) => text.replace(/\s+/g, ' ').trim());
+    assert.deepEqual([banCells[0], banCells[1], banCells[3], banCells[4]], ['ada', 'lobby', 'spam by Root', 'Lift']);
+    const refused = await acked(ada.socket).emitWithAck('room:join', { room: 'lobby' });
+    assert.equal(refused.ok ? 'ok' : refused.error.code, 'forbidden');
     if (process.env.SCREENSHOTS) await screenshots(page);
+
+    // Lift: the list empties and Ada may join again.
+    await page.getByRole('button', { name: 'Lift the ban of ada' }).click();
+    await page.locator('admin-bans .empty').waitFor();
+    assert.ok((await acked(ada.socket).emitWithAck('room:join', { room: 'lobby' })).ok);
+
     assert.deepEqual(errors, []);
   });
 
