@@ -171,6 +171,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     presence,
     rules,
     bans,
+    bus,
+    log: app.log,
     leave: chat.leaveFor,
     clustered: redis !== undefined,
   });

@@ -218,6 +218,22 @@ for (const backend of backends)
       await again.close();
     });
 
+    test('the audit log: increasing ids, pages after an id, one room or all', async (t) => {
+      const storage = await fresh(t);
+      if (!storage) return;
+      const store = await storage.open();
+      const actor = ana;
+      const kick = await store.addAudit({ ts: 1, actor, action: 'room.kick', room: 'r', target: { user: 'u2' }, reason: 'calm' });
+      const ban = await store.addAudit({ ts: 2, actor, action: 'ban.create', target: { ban: 'b1', ip: '10.0.0.1' } });
+      const other = await store.addAudit({ ts: 3, actor, action: 'message.delete', room: 'o', target: { seq: 4 } });
+      assert.deepEqual(kick, { id: kick.id, ts: 1, actor, action: 'room.kick', room: 'r', target: { user: 'u2' }, reason: 'calm' });
+      assert.ok(kick.id < ban.id && ban.id < other.id);
+      assert.deepEqual(await store.audit({ limit: 2 }), { entries: [kick, ban], hasMore: true });
+      assert.deepEqual(await store.audit({ after: ban.id, limit: 2 }), { entries: [other], hasMore: false });
+      assert.deepEqual(await store.audit({ room: 'r', limit: 10 }), { entries: [kick], hasMore: false });
+      await store.close();
+    });
+
     test('a closed store answers unavailable', async (t) => {
       const storage = await fresh(t);
       if (!storage) return;

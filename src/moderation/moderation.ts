@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Bus } from '../bus.js';
 import { addressKey } from '../client-address.js';
 import { AppError } from '../errors.js';
 import { type Identity, mayJoin, mayModerate } from '../identity.js';
@@ -10,7 +12,18 @@ import type { Store } from '../store/store.js';
 import { plainText } from '../validation.js';
 import type { Bans } from './bans.js';
 import type { RoomRules } from './room-rules.js';
-import type { Ban, BanRequest, ConfigureRequest, DeleteRequest, KickRequest, RoomRemovedEvent, RoomSettings } from './schemas.js';
+import type {
+  AuditAction,
+  AuditEntry,
+  AuditQuery,
+  Ban,
+  BanRequest,
+  ConfigureRequest,
+  DeleteRequest,
+  KickRequest,
+  RoomRemovedEvent,
+  RoomSettings,
+} from './schemas.js';
 
 /** Whose sockets leave which rooms: by user id (a guest id too) or client address. */
 export interface RemoveOrder {
@@ -35,6 +48,8 @@ export interface ModerationDeps {
   presence: Presence;
   rules: RoomRules;
   bans: Bans;
+  bus: Bus;
+  log: FastifyBaseLogger;
   /** Makes one of this node's sockets leave a room as `room:leave` would (presence, typing). */
   leave(socketId: string, room: string): void;
   /** Several nodes share the rooms (an adapter over Redis): orders go to the others too. */
@@ -55,6 +70,32 @@ export function mustModerate(who: Identity, room: string): void {
 /** The moderation actions of protocol 6.4, shared by the socket events and the HTTP routes. */
 export function createModeration(deps: ModerationDeps) {
   const { nsp, store, presence, rules, bans } = deps;
+
+  /**
+   * Records an action in the audit log and sends it as the webhook `moderation.<action>`. The action
+   * is done already: an audit log that cannot be written is logged, and does not undo or fail it.
+   */
+  async function audit(
+    who: Identity,
+    action: AuditAction,
+    room: string | undefined,
+    target: AuditEntry['target'],
+    reason: string | undefined,
+  ): Promise<void> {
+    const entry = {
+      ts: Date.now(),
+      actor: who.user,
+      action,
+      ...(room === undefined ? {} : { room }),
+      target,
+      ...(reason === undefined ? {} : { reason }),
+    };
+    try {
+      deps.bus.emit(`moderation.${action}`, await store.addAudit(entry));
+    } catch (err) {
+      deps.log.error({ err, action, room }, 'audit entry not stored');
+    }
+  }
 
   /** This node's part of an order: its matching sockets leave and are told why. */
   function removeLocal(order: RemoveOrder): void {
@@ -80,7 +121,7 @@ export function createModeration(deps: ModerationDeps) {
    * Deletes a message by its author or a moderator of the room: a `delete` entry, broadcast as
    * `message:new` when new; deleting again returns the first entry and broadcasts nothing.
    */
-  async function deleteMessage(who: Identity, { room, seq }: DeleteRequest): Promise<Message> {
+  async function deleteMessage(who: Identity, { room, seq, reason }: DeleteRequest): Promise<Message> {
     const moderator = mayModerate(who, room);
     if (!moderator && !mayJoin(who, room)) throw new AppError('forbidden', `You may not join ${room}.`);
     const [target] = (await store.history(room, { after: seq - 1, before: seq + 1, limit: 1 })).messages;
@@ -90,7 +131,11 @@ export function createModeration(deps: ModerationDeps) {
     }
     const result = await store.deleteMessage({ room, seq, author: who.user });
     if (!result) throw new AppError('not_found', `${room} has no message ${seq}.`);
-    if (result.created) nsp.to(room).emit('message:new', result.message);
+    if (result.created) {
+      nsp.to(room).emit('message:new', result.message);
+      // An author deleting their own message is no moderation.
+      if (target.author.id !== who.user.id) await audit(who, 'message.delete', room, { seq }, cleanReason(reason));
+    }
     return result.message;
   }
 
@@ -102,6 +147,7 @@ export function createModeration(deps: ModerationDeps) {
     }
     const message = cleanReason(reason);
     remove({ user, room, event: { reason: 'kicked', ...(message === undefined ? {} : { message }) } });
+    await audit(who, 'room.kick', room, { user }, message);
   }
 
   /** Changes a room's settings: stored, known to every node at once, and broadcast to the room. */
@@ -112,6 +158,7 @@ export function createModeration(deps: ModerationDeps) {
     rules.remember(room, settings);
     if (deps.clustered) nsp.serverSideEmit('moderation:settings', room, settings);
     nsp.to(room).emit('room:settings', { room, ...settings });
+    await audit(who, 'room.configure', room, { settings }, undefined);
     return settings;
   }
   nsp.on('moderation:settings', rules.remember);
@@ -147,6 +194,8 @@ export function createModeration(deps: ModerationDeps) {
     if (deps.clustered) nsp.serverSideEmit('moderation:ban', made);
     const event = { reason: 'banned' as const, ...(message === undefined ? {} : { message }), ...(until === undefined ? {} : { until }) };
     remove({ ...(made.user === undefined ? { address: made.ip } : { user: made.user }), ...(room === undefined ? {} : { room }), event });
+    const target = { ban: made.id, ...(made.user === undefined ? { ip: made.ip } : { user: made.user }) };
+    await audit(who, 'ban.create', room, target, message);
     return made;
   }
   nsp.on('moderation:ban', bans.add);
@@ -166,6 +215,13 @@ export function createModeration(deps: ModerationDeps) {
     if (!lifted) throw new AppError('not_found', `No ban ${id} is in force.`);
     bans.drop(id);
     if (deps.clustered) nsp.serverSideEmit('moderation:lift', id);
+    await audit(
+      who,
+      'ban.lift',
+      lifted.room,
+      { ban: id, ...(lifted.user === undefined ? { ip: lifted.ip } : { user: lifted.user }) },
+      undefined,
+    );
     return lifted;
   }
   nsp.on('moderation:lift', bans.drop);
@@ -189,7 +245,17 @@ export function createModeration(deps: ModerationDeps) {
     return [...found.values()];
   }
 
-  return { deleteMessage, kick, configure, ban, lift, listBans, members, remove };
+  /** The audit log, oldest first after `after`: an admin's whole, a moderator's of one room they moderate. */
+  function auditLog(who: Identity, { after, limit, room }: AuditQuery) {
+    if (room === undefined) {
+      if (!who.admin) throw new AppError('forbidden', 'Name a room you moderate: only an admin reads the whole audit log.');
+    } else {
+      mustModerate(who, room);
+    }
+    return store.audit({ after, room, limit: limit ?? 50 });
+  }
+
+  return { deleteMessage, kick, configure, ban, lift, listBans, members, auditLog, remove };
 }
 
 export type Moderation = ReturnType<typeof createModeration>;

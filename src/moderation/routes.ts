@@ -6,7 +6,17 @@ import type { IdentityService } from '../identity.js';
 import type { Message } from '../protocol.js';
 import { type Moderation, mustModerate } from './moderation.js';
 import type { RoomRules } from './room-rules.js';
-import { BanParams, BanRequest, BansQuery, KickBody, MessageParams, ReasonQuery, RoomParams, SettingsPatch } from './schemas.js';
+import {
+  AuditQuery,
+  BanParams,
+  BanRequest,
+  BansQuery,
+  KickBody,
+  MessageParams,
+  ReasonQuery,
+  RoomParams,
+  SettingsPatch,
+} from './schemas.js';
 
 export interface ModerationRouteDeps {
   config: Config;
@@ -62,4 +72,6 @@ export function registerModerationRoutes(fastify: FastifyInstance, { config, ide
   app.get('/api/rooms/:room/members', { onRequest, schema: { params: RoomParams } }, async (req) => ({
     members: await moderation.members(moderatorOf(req), req.params.room),
   }));
+
+  app.get('/api/audit', { onRequest, schema: { querystring: AuditQuery } }, (req) => moderation.auditLog(moderatorOf(req), req.query));
 }

@@ -80,6 +80,29 @@ export interface Ban {
   createdAt: number;
 }
 
+/** What the audit log records (protocol 6.4); each is also the webhook event `moderation.<action>`. */
+export const auditActions = ['message.delete', 'room.kick', 'ban.create', 'ban.lift', 'room.configure'] as const;
+export type AuditAction = (typeof auditActions)[number];
+
+/** One moderation action, as stored and as the data of its webhook. */
+export interface AuditEntry {
+  /** Increasing: `GET /api/audit?after=` pages by it. */
+  id: number;
+  ts: number;
+  actor: Member;
+  action: AuditAction;
+  room?: string;
+  target: { seq?: number; user?: string; ip?: string; ban?: string; settings?: RoomSettings };
+  reason?: string;
+}
+
+export const AuditQuery = Type.Object({
+  after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  room: Type.Optional(Room),
+});
+export type AuditQuery = Static<typeof AuditQuery>;
+
 /** Server to client: this socket is no longer in `room` (protocol 6.4). */
 export interface RoomRemovedEvent {
   room: string;

@@ -5,6 +5,9 @@ import pg from 'pg';
 import { parse, toClientConfig } from 'pg-connection-string';
 import { AppError } from '../errors.js';
 import {
+  type AuditRow,
+  auditSql,
+  auditValues,
   type BanRow,
   banSql,
   configureSql,
@@ -14,6 +17,7 @@ import {
   type Page,
   type SettingsRow,
   type Store,
+  toAuditEntry,
   toBan,
   toBanRow,
   toMessage,
@@ -112,6 +116,18 @@ const migrations = [
      created_at bigint NOT NULL,
      lifted_at bigint
    );`,
+  `CREATE TABLE audit (
+     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     ts bigint NOT NULL,
+     actor_id text NOT NULL,
+     actor_name text NOT NULL,
+     actor_kind text NOT NULL,
+     action text NOT NULL,
+     room text,
+     target text NOT NULL,
+     reason text
+   );
+   CREATE INDEX audit_room ON audit (room, id);`,
 ];
 
 /** SQLSTATE classes that mean "the database cannot answer now": connection, resources, shutdown. */
@@ -187,6 +203,9 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
 
   await migrate(pool);
   const bans = banSql((n) => `$${n}`);
+  const auditInsert = auditSql((n) => `$${n}`).insert;
+  // Typed, so `$2 IS NULL` knows its type.
+  const auditPage = auditSql((n) => `$${n}::${['bigint', 'text', 'integer'][n - 1]}`).page;
 
   async function history(room: string, query: HistoryQuery): Promise<Page> {
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
@@ -246,6 +265,12 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
       call(async () => {
         const [row] = (await pool.query<BanRow>(bans.lift, [id, now])).rows;
         return row && toBan(row);
+      }),
+    addAudit: (entry) => call(async () => toAuditEntry((await pool.query<AuditRow>(auditInsert, auditValues(entry))).rows[0] as AuditRow)),
+    audit: ({ after, limit, room }) =>
+      call(async () => {
+        const { rows } = await pool.query<AuditRow>(auditPage, [after ?? 0, room ?? null, limit + 1]);
+        return { entries: rows.slice(0, limit).map(toAuditEntry), hasMore: rows.length > limit };
       }),
     lastSeqs: (rooms) =>
       call(async () => {

@@ -8,6 +8,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../errors.js';
 import {
   type AppendResult,
+  type AuditRow,
+  auditSql,
+  auditValues,
   type BanRow,
   banSql,
   configureSql,
@@ -18,6 +21,7 @@ import {
   type Page,
   type SettingsRow,
   type Store,
+  toAuditEntry,
   toBan,
   toBanRow,
   toMessage,
@@ -75,6 +79,18 @@ export const migrations = [
      created_at INTEGER NOT NULL,
      lifted_at INTEGER
    ) WITHOUT ROWID;`,
+  `CREATE TABLE audit (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     ts INTEGER NOT NULL,
+     actor_id TEXT NOT NULL,
+     actor_name TEXT NOT NULL,
+     actor_kind TEXT NOT NULL,
+     action TEXT NOT NULL,
+     room TEXT,
+     target TEXT NOT NULL,
+     reason TEXT
+   );
+   CREATE INDEX audit_room ON audit (room, id);`,
 ];
 
 /** SQLite result codes that mean the database cannot answer now, not that the call was wrong. */
@@ -148,6 +164,9 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   const insertBan = db.prepare<Record<string, unknown>>(bans.insert);
   const activeBans = db.prepare<{ p1: number }, BanRow>(bans.active);
   const liftBan = db.prepare<{ p1: string; p2: number }, BanRow>(bans.lift);
+  const audits = auditSql((n) => `@p${n}`);
+  const insertAudit = db.prepare<Record<string, unknown>, AuditRow>(audits.insert);
+  const auditPage = db.prepare<{ p1: number; p2: string | null; p3: number }, AuditRow>(audits.page);
   const configure = db.prepare<{ p1: string; p2: number | null; p3: number | null }, SettingsRow>(configureSql((n) => `@p${n}`));
 
   function appendOne(input: NewMessage): AppendResult {
@@ -249,6 +268,13 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
       call(() => {
         const row = liftBan.get({ p1: id, p2: now });
         return row && toBan(row);
+      }),
+    addAudit: (entry) =>
+      call(() => toAuditEntry(insertAudit.get(Object.fromEntries(auditValues(entry).map((v, i) => [`p${i + 1}`, v]))) as AuditRow)),
+    audit: ({ after, limit, room }) =>
+      call(() => {
+        const rows = auditPage.all({ p1: after ?? 0, p2: room ?? null, p3: limit + 1 });
+        return { entries: rows.slice(0, limit).map(toAuditEntry), hasMore: rows.length > limit };
       }),
     lastSeqs: (rooms) => call(() => new Map(rooms.map((room) => [room, lastSeq.get(room) ?? 0]))),
     secret: (name) =>

@@ -1,4 +1,11 @@
-import { type Ban, defaultRoomSettings, type RoomSettings, type SettingsPatch } from '../moderation/schemas.js';
+import {
+  type AuditEntry,
+  type AuditQuery,
+  type Ban,
+  defaultRoomSettings,
+  type RoomSettings,
+  type SettingsPatch,
+} from '../moderation/schemas.js';
 import type { Member, Message } from '../protocol.js';
 
 export interface NewMessage {
@@ -65,6 +72,10 @@ export interface Store {
   activeBans(now: number): Promise<Ban[]>;
   /** Lifts a ban in force; undefined when there is none with that id (unknown, lifted, over). */
   liftBan(id: string, now: number): Promise<Ban | undefined>;
+  /** Records a moderation action; returns it with its id. */
+  addAudit(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry>;
+  /** The audit log oldest first after the entry `after`, at most `limit`, of one room or all. */
+  audit(query: AuditQuery & { limit: number }): Promise<{ entries: AuditEntry[]; hasMore: boolean }>;
   /** The newest seq of each room asked for (0 for a room with no message). */
   lastSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
   /**
@@ -188,4 +199,45 @@ export function banSql(param: (n: number) => string) {
     lift: `UPDATE bans SET lifted_at = ${param(2)}
       WHERE id = ${param(1)} AND lifted_at IS NULL AND (until IS NULL OR until > ${param(2)}) RETURNING *`,
   };
+}
+
+/** An audit entry as both SQL stores keep it (`target` as JSON text). */
+export interface AuditRow {
+  id: number | string;
+  ts: number | string;
+  actor_id: string;
+  actor_name: string;
+  actor_kind: Member['kind'];
+  action: AuditEntry['action'];
+  room: string | null;
+  target: string;
+  reason: string | null;
+}
+
+export function toAuditEntry(row: AuditRow): AuditEntry {
+  const entry: AuditEntry = {
+    id: Number(row.id),
+    ts: Number(row.ts),
+    actor: { id: row.actor_id, name: row.actor_name, kind: row.actor_kind },
+    action: row.action,
+    target: JSON.parse(row.target) as AuditEntry['target'],
+  };
+  if (row.room !== null) entry.room = row.room;
+  if (row.reason !== null) entry.reason = row.reason;
+  return entry;
+}
+
+/** Both stores' audit queries; parameters in the order of `auditValues` and (room?, after, limit). */
+export function auditSql(param: (n: number) => string) {
+  return {
+    insert: `INSERT INTO audit (ts, actor_id, actor_name, actor_kind, action, room, target, reason)
+      VALUES (${[1, 2, 3, 4, 5, 6, 7, 8].map(param).join(', ')}) RETURNING *`,
+    page: `SELECT * FROM audit WHERE id > ${param(1)} AND (${param(2)} IS NULL OR room = ${param(2)}) ORDER BY id LIMIT ${param(3)}`,
+  };
+}
+
+/** An entry's values in the order of `auditSql().insert`'s parameters. */
+export function auditValues(entry: Omit<AuditEntry, 'id'>): unknown[] {
+  const { ts, actor, action, room, target, reason } = entry;
+  return [ts, actor.id, actor.name, actor.kind, action, room ?? null, JSON.stringify(target), reason ?? null];
 }
