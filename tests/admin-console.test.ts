@@ -182,6 +182,18 @@ describe('the admin console', { skip }, () => {
     await page.locator('admin-bans .empty').waitFor();
     assert.ok((await acked(ada.socket).emitWithAck('room:join', { room: 'lobby' })).ok);
 
+    // The audit log lists each action, oldest first, by the console's admin.
+    await page.locator('admin-audit tr[data-action="ban.lift"]').waitFor();
+    const audit = await page
+      .locator('admin-audit tr[data-action]')
+      .evaluateAll((rows) => rows.map((row) => [row.getAttribute('data-action'), row.children[1]?.textContent?.trim()]));
+    assert.deepEqual(audit, [
+      ['message.delete', 'Root'],
+      ['room.kick', 'Root'],
+      ['ban.create', 'Root'],
+      ['ban.lift', 'Root'],
+    ]);
+
     assert.deepEqual(errors, []);
   });
 

@@ -1,33 +1,13 @@
-import type { ErrorBody, Member } from '../../src/protocol.js';
+import type { AuditEntry, Ban } from '../../src/moderation/schemas.js';
+import type { ErrorBody } from '../../src/protocol.js';
 import { ChatError } from '../socket-link.js';
+
+export type { AuditEntry, Ban };
 
 /** `GET /api/admin/overview` (protocol 6.4). */
 export interface Overview {
   nodes: { name: string; connections: { chat: number; push: number }; rooms: number; startedAt: number; rssBytes: number }[];
   rooms: { room: string; members: number; messagesPerMinute: number; lastSeq: number }[];
-}
-
-/** A ban as `GET /api/bans` lists it (protocol 6.4). */
-export interface Ban {
-  id: string;
-  user?: string;
-  ip?: string;
-  room?: string;
-  until?: number;
-  reason?: string;
-  by: Member;
-  createdAt: number;
-}
-
-/** One moderation action as `GET /api/audit` lists it (protocol 6.4). */
-export interface AuditEntry {
-  id: number;
-  ts: number;
-  actor: Member;
-  action: string;
-  room?: string;
-  target: { seq?: number; user?: string; ip?: string; ban?: string };
-  reason?: string;
 }
 
 /** The admin HTTP API with the console's token; every failure is a `ChatError` with the server's code. */
@@ -56,4 +36,11 @@ export class AdminApi {
 /** A failed action's message, for the line that says so. */
 export function failure(err: unknown): string {
   return err instanceof Error ? err.message : 'Something went wrong.';
+}
+
+const shortTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' });
+
+/** A moment as the console's tables show it: short, so they fit a phone. */
+export function when(ms: number): string {
+  return shortTime.format(ms);
 }

@@ -1,6 +1,6 @@
 import { html, LitElement, type PropertyValues } from 'lit';
 import { theme } from '../theme.js';
-import { type AdminApi, type AuditEntry, failure } from './admin-api.js';
+import { type AdminApi, type AuditEntry, failure, when } from './admin-api.js';
 import { adminStyles } from './admin-styles.js';
 import { Poller } from './poller.js';
 
@@ -73,7 +73,7 @@ export class AdminAudit extends LitElement {
             <tbody>
               ${this.entries.map(
                 (entry) => html`<tr data-audit=${entry.id} data-action=${entry.action}>
-                  <td>${new Date(entry.ts).toLocaleString()}</td>
+                  <td>${when(entry.ts)}</td>
                   <td>${entry.actor.name}</td>
                   <td>${entry.action}</td>
                   <td>${entry.room ?? ''}</td>

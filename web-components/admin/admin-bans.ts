@@ -1,6 +1,6 @@
 import { html, LitElement, type PropertyValues } from 'lit';
 import { theme } from '../theme.js';
-import { type AdminApi, type Ban, failure } from './admin-api.js';
+import { type AdminApi, type Ban, failure, when } from './admin-api.js';
 import { adminStyles } from './admin-styles.js';
 import { Poller } from './poller.js';
 
@@ -68,7 +68,7 @@ export class AdminBans extends LitElement {
                 (ban) => html`<tr data-ban=${ban.id}>
                   <td>${ban.user ?? ban.ip}</td>
                   <td>${ban.room ?? 'every room'}</td>
-                  <td>${ban.until === undefined ? 'for good' : new Date(ban.until).toLocaleString()}</td>
+                  <td>${ban.until === undefined ? 'for good' : when(ban.until)}</td>
                   <td>${ban.reason ?? ''} <span class="hint">by ${ban.by.name}</span></td>
                   <td class="num"><button type="button" aria-label=${`Lift the ban of ${ban.user ?? ban.ip}`} @click=${() => this.lift(ban)}>Lift</button></td>
                 </tr>`,

@@ -1,6 +1,6 @@
 import { css, html, LitElement, type PropertyValues } from 'lit';
 import { theme } from '../theme.js';
-import { type AdminApi, failure, type Overview } from './admin-api.js';
+import { type AdminApi, failure, type Overview, when } from './admin-api.js';
 import { adminStyles } from './admin-styles.js';
 import { Poller } from './poller.js';
 
@@ -87,7 +87,7 @@ export class AdminOverview extends LitElement {
                   <td class="num">${node.connections.push}</td>
                   <td class="num">${node.rooms}</td>
                   <td class="num">${Math.round(node.rssBytes / 1048576)} MB</td>
-                  <td class="wide">${new Date(node.startedAt).toLocaleString()}</td>
+                  <td class="wide">${when(node.startedAt)}</td>
                 </tr>`,
               )}
             </tbody>

@@ -43,6 +43,7 @@ export class RoomcastAdmin extends LitElement {
       }
       main {
         display: grid;
+        grid-template-columns: minmax(0, 1fr);
         gap: 14px;
         padding: 14px;
         max-width: 1280px;
