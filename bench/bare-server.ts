@@ -43,7 +43,16 @@ chat.on('connection', (socket) => {
 
   socket.on('room:join', (req, ack) => {
     void socket.join(req.room);
-    ack({ ok: true, room: req.room, messages: [], members: [], lastSeq: seqByRoom.get(req.room) ?? 0, hasMore: false, epoch: 'bare' });
+    ack({
+      ok: true,
+      room: req.room,
+      messages: [],
+      members: [],
+      lastSeq: seqByRoom.get(req.room) ?? 0,
+      hasMore: false,
+      epoch: 'bare',
+      settings: { slowModeSeconds: 0, readOnly: false },
+    });
   });
 
   socket.on('message:send', (req, ack) => {

@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { createBus } from './bus.js';
 import { createClientAddress } from './client-address.js';
 import { AppError } from './errors.js';
+import { registerAdmin } from './http/admin.js';
 import { useBoundedJsonParser } from './http/body.js';
 import { registerDocs } from './http/docs.js';
 import { registerMetricsRoute } from './http/metrics.js';
@@ -14,6 +15,11 @@ import { registerRoutes } from './http/routes.js';
 import { registerWidget } from './http/widget.js';
 import { createIdentity } from './identity.js';
 import { createLimits } from './limits.js';
+import { createBans } from './moderation/bans.js';
+import { createModeration } from './moderation/moderation.js';
+import { createRoomRules } from './moderation/room-rules.js';
+import { registerModerationEvents } from './moderation/events.js';
+import { registerModerationRoutes } from './moderation/routes.js';
 import { createLive, createMemoryLiveClock, createRedisLiveClock } from './live.js';
 import { createMetrics } from './metrics.js';
 import { createOriginPolicy, validHost } from './origin.js';
@@ -22,6 +28,8 @@ import { createAdmission } from './realtime/admission.js';
 import { type ChatNamespace, registerChat } from './realtime/chat.js';
 import { drain } from './realtime/drain.js';
 import { createIo, logConnections, useIdentity } from './realtime/io.js';
+import { createMessageRate } from './realtime/message-rate.js';
+import { createOverview } from './realtime/overview.js';
 import { createMemoryPresence } from './realtime/presence.js';
 import { type PushNamespace, registerPush } from './realtime/push.js';
 import { createRedisPresence } from './realtime/redis-presence.js';
@@ -146,8 +154,36 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     useIdentity(nsp, identity, app.log, metrics);
     logConnections(nsp, app.log);
   }
-  const chat = registerChat(chatNsp, { config, store, roomEpoch, presence, identity, bus, limits, log: app.log, metrics, isClosing });
+  const rules = createRoomRules(store, limits);
+  const bans = createBans(store, app.log);
+  await bans.load();
+  const chat = registerChat(chatNsp, {
+    config,
+    store,
+    roomEpoch,
+    presence,
+    identity,
+    bus,
+    limits,
+    rules,
+    bans,
+    log: app.log,
+    metrics,
+    isClosing,
+  });
   presence.onDeparture(chat.announceLeft);
+  const moderation = createModeration({
+    nsp: chatNsp,
+    store,
+    presence,
+    rules,
+    bans,
+    bus,
+    log: app.log,
+    leave: chat.leaveFor,
+    clustered: redis !== undefined,
+  });
+  registerModerationEvents(chatNsp, moderation, app.log, metrics);
   // After a Redis outage, clients catch up by cursor on what the outage kept from them: every
   // node's clients when our publishes were lost, our own clients when we missed the others'.
   redis?.onRecovered((connection) => {
@@ -156,6 +192,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     chatTargets.emit('sync:hint', {});
     pushTargets.emit('sync:hint', {});
   });
+  const messageRate = createMessageRate();
+  bus.on('message.created', ({ message }) => messageRate.count(message.room));
   const push = registerPush(pushNsp, { pushLog, bus, identity, topicsPerSocket: config.roomsPerSocket, log: app.log, metrics });
   const live = createLive({
     clock: redis ? createRedisLiveClock(redis.client, config.redisPrefix, nodeId, config.liveIntervalMs) : createMemoryLiveClock(),
@@ -263,6 +301,18 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   if (redis) checks.redis = redis.check;
   registerRoutes(app, { config, store, roomEpoch, presence, identity, chat, isClosing, checks });
   registerMetricsRoute(app, { token: config.metricsToken, metrics });
+  const overview = createOverview({
+    chat: chatNsp,
+    push: pushNsp,
+    presence,
+    store,
+    rate: messageRate,
+    nodeName: config.nodeName,
+    clustered: redis !== undefined,
+    log: app.log,
+  });
+  registerAdmin(app, { config, identity, overview });
+  registerModerationRoutes(app, { config, identity, moderation, rules });
   await registerPushRoutes(app, {
     config,
     push,
@@ -275,6 +325,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       await drain([chatNsp, pushNsp], { perSecond: config.drainRate, maxMs: options.drainMs ?? config.drainMs });
     }
     live.close();
+    bans.close();
     webhooks?.close();
     io.engine.close();
     await app.close();

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { AuditEntry } from './moderation/schemas.js';
 import type { Member, Message, Push } from './protocol.js';
 
 /**
@@ -10,6 +11,12 @@ export interface DomainEvents {
   'member.joined': { room: string; member: Member; count: number };
   'member.left': { room: string; member: Member; count: number };
   'push.sent': { push: Push };
+  /** Moderation actions (protocol 6.4), each with its audit entry. */
+  'moderation.message.delete': AuditEntry;
+  'moderation.room.kick': AuditEntry;
+  'moderation.ban.create': AuditEntry;
+  'moderation.ban.lift': AuditEntry;
+  'moderation.room.configure': AuditEntry;
 }
 
 export type DomainEventName = keyof DomainEvents;
@@ -19,6 +26,11 @@ export const domainEventNames = [
   'member.joined',
   'member.left',
   'push.sent',
+  'moderation.message.delete',
+  'moderation.room.kick',
+  'moderation.ban.create',
+  'moderation.ban.lift',
+  'moderation.room.configure',
 ] as const satisfies readonly DomainEventName[];
 
 type Listener<K extends DomainEventName> = (payload: DomainEvents[K]) => void;

@@ -19,12 +19,15 @@ const httpStatus: Record<ErrorCode, number> = {
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly retryAfterMs: number | undefined;
+  /** With a ban's `forbidden`: the ban's end (protocol 6.4). */
+  readonly until: number | undefined;
 
-  constructor(code: ErrorCode, message: string, retryAfterMs?: number) {
+  constructor(code: ErrorCode, message: string, retryAfterMs?: number, until?: number) {
     super(message);
     this.name = 'AppError';
     this.code = code;
     this.retryAfterMs = retryAfterMs;
+    this.until = until;
   }
 
   get status(): number {
@@ -32,9 +35,10 @@ export class AppError extends Error {
   }
 
   toBody(): ErrorBody {
-    return this.retryAfterMs === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, retryAfterMs: this.retryAfterMs };
+    const body: ErrorBody = { code: this.code, message: this.message };
+    if (this.retryAfterMs !== undefined) body.retryAfterMs = this.retryAfterMs;
+    if (this.until !== undefined) body.until = this.until;
+    return body;
   }
 }
 

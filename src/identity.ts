@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, type JWTPayload, jwtVerify } from 'jose';
 import { AppError } from './errors.js';
-import type { HandshakeAuth, Member } from './protocol.js';
+import type { HandshakeAuth, Member, SessionEvent } from './protocol.js';
 import type { ReservedNames } from './reserved-names.js';
 import { plainText } from './validation.js';
 
@@ -12,7 +12,10 @@ export interface Identity {
   rooms: string[];
   /** Private push topics the token lists. */
   topics: string[];
+  /** Moderates every room (the token's `admin: true`, or the API key). */
   admin: boolean;
+  /** Rooms the token's `moderates` claim lists (`*` for every room). */
+  moderates: string[];
 }
 
 export interface IdentityOptions {
@@ -35,7 +38,11 @@ const clockToleranceSeconds = 30;
  */
 export function cleanName(raw: unknown): string {
   if (typeof raw !== 'string') return '';
-  const chars = [...plainText(raw).replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '').trim()];
+  const chars = [
+    ...plainText(raw)
+      .replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '')
+      .trim(),
+  ];
   return chars.slice(0, maxNameLength).join('').trim();
 }
 
@@ -119,6 +126,7 @@ export function createIdentity(options: IdentityOptions) {
       rooms: stringList(claims.rooms),
       topics: stringList(claims.topics),
       admin: claims.admin === true,
+      moderates: stringList(claims.moderates),
     };
   }
 
@@ -141,10 +149,20 @@ export function createIdentity(options: IdentityOptions) {
       asked && !(await options.reservedNames.isReserved(asked))
         ? asked
         : `Guest ${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
-    return { user: { id, name, kind: 'guest' }, rooms: [], topics: [], admin: false };
+    return { user: { id, name, kind: 'guest' }, rooms: [], topics: [], admin: false, moderates: [] };
   }
 
-  return { identify, verifyToken, sessionFor };
+  /** The `session` event: who the socket is, its session, and its roles, so a client knows which actions to offer. */
+  function sessionEvent({ user, admin, moderates }: Identity): SessionEvent {
+    return {
+      user,
+      session: sessionFor(user),
+      ...(admin ? { admin: true as const } : {}),
+      ...(moderates.length > 0 ? { moderates } : {}),
+    };
+  }
+
+  return { identify, verifyToken, sessionFor, sessionEvent };
 }
 
 export type IdentityService = ReturnType<typeof createIdentity>;
@@ -154,3 +172,22 @@ export function mayJoin(identity: Identity, room: string): boolean {
   if (!room.startsWith('private-')) return true;
   return identity.admin || identity.rooms.includes('*') || identity.rooms.includes(room);
 }
+
+/** `admin`, or the room (or `*`) in `moderates`: who may delete, kick and configure in a room. */
+export function mayModerate(identity: Identity, room: string): boolean {
+  return identity.admin || identity.moderates.includes('*') || identity.moderates.includes(room);
+}
+
+/** Moderates some room: may use the moderation HTTP routes (each still checks the room). */
+export function isModerator(identity: Identity): boolean {
+  return identity.admin || identity.moderates.length > 0;
+}
+
+/** Who the backend's API key acts as: an admin named System. */
+export const apiKeyIdentity: Identity = {
+  user: { id: 'system', name: 'System', kind: 'system' },
+  rooms: ['*'],
+  topics: [],
+  admin: true,
+  moderates: [],
+};

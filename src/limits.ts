@@ -80,6 +80,17 @@ export function createLimits(config: Config, redis: Redis | undefined, log: Fast
     };
   }
 
+  const slowModes = new Map<number, Limit>();
+  /** A room's slow mode of `seconds`: one `message:send` per user and room per window (key `<room>:<user>`). */
+  function slowMode(seconds: number): Limit {
+    let found = slowModes.get(seconds);
+    if (!found) {
+      found = limit(`slow-${seconds}`, { points: 1, seconds });
+      slowModes.set(seconds, found);
+    }
+    return found;
+  }
+
   // Counted in windows of burst/rate seconds (at least one): `burst` at once, `rate` a second on average.
   const messageWindow = Math.max(1, Math.ceil(config.messageRateBurst / config.messageRatePerSec));
   return {
@@ -97,6 +108,7 @@ export function createLimits(config: Config, redis: Redis | undefined, log: Fast
     history: limit('history', { points: config.historyRatePerSec * 5, seconds: 5 }),
     /** New rooms per client address, per hour. */
     newRooms: limit('new-rooms', { points: config.newRoomsPerAddress, seconds: 3600 }),
+    slowMode,
   };
 }
 

@@ -8,6 +8,14 @@
  */
 
 import type { Static } from 'typebox';
+import type {
+  ConfigureRequest,
+  DeleteRequest,
+  KickRequest,
+  RoomRemovedEvent,
+  RoomSettings,
+  RoomSettingsEvent,
+} from './moderation/schemas.js';
 import type * as chat from './schemas/chat.js';
 import type * as common from './schemas/common.js';
 import type * as http from './schemas/http.js';
@@ -50,6 +58,12 @@ export interface ChatClientToServer {
   'message:send': (req: SendRequest, ack: Ack<SendResult>) => void;
   'message:history': (req: HistoryRequest, ack: Ack<HistoryResult>) => void;
   'typing:update': (req: TypingRequest) => void;
+  /** Protocol 6.4: by the author or a moderator of the room; acks the `delete` entry. */
+  'message:delete': (req: DeleteRequest, ack: Ack<SendResult>) => void;
+  /** Protocol 6.4: by a moderator of the room. */
+  'room:kick': (req: KickRequest, ack: Ack<object>) => void;
+  /** Protocol 6.4: by a moderator of the room; also broadcast to the room as `room:settings`. */
+  'room:configure': (req: ConfigureRequest, ack: Ack<{ settings: RoomSettings }>) => void;
 }
 
 export interface ChatServerToClient {
@@ -60,6 +74,10 @@ export interface ChatServerToClient {
   'presence:update': (event: PresenceEvent) => void;
   'server:draining': (event: DrainingEvent) => void;
   'request:failed': (event: RequestFailedEvent) => void;
+  /** Protocol 6.4: the socket is no longer in the room (kicked, banned). */
+  'room:removed': (event: RoomRemovedEvent) => void;
+  /** Protocol 6.4: the room's settings changed. */
+  'room:settings': (event: RoomSettingsEvent) => void;
 }
 
 /** `GET /api/rooms`, one room. */

@@ -36,6 +36,13 @@ function parser<T extends TSchema>(schema: T): (payload: unknown) => Static<T> {
   };
 }
 
+/** `parser` for a schema kept beside its feature (src/moderation/schemas.ts), typed by the caller. */
+export function schemaParser<T>(schema: TSchema): (payload: unknown) => T {
+  return parser(schema) as (payload: unknown) => T;
+}
+
+export { roomPattern } from './schemas/common.js';
+
 /** `/chat` payload parsers. */
 export const chatParsers = {
   join: parser(chat.JoinRequest),

@@ -20,9 +20,7 @@ describe('chat', () => {
     await acked(b.socket).emitWithAck('room:join', { room: 'lobby' });
     const seenByA = nextMessages(a.socket, 20);
     const seenByB = nextMessages(b.socket, 20);
-    await Promise.all(
-      Array.from({ length: 10 }, (_, i) => [send(a.socket, 'lobby', `a${i}`), send(b.socket, 'lobby', `b${i}`)]).flat(),
-    );
+    await Promise.all(Array.from({ length: 10 }, (_, i) => [send(a.socket, 'lobby', `a${i}`), send(b.socket, 'lobby', `b${i}`)]).flat());
     const [fromA, fromB] = await Promise.all([seenByA, seenByB]);
     assert.deepEqual(
       fromA.map((m) => m.seq),
@@ -39,7 +37,16 @@ describe('chat', () => {
     const a = await connectChat(url, { name: 'Ana' });
     const first = await acked(a.socket).emitWithAck('room:join', { room: 'r1' });
     assert.ok(first.ok);
-    assert.deepEqual(first, { ok: true, room: 'r1', messages: [], members: [a.user], lastSeq: 0, hasMore: false, epoch: first.epoch });
+    assert.deepEqual(first, {
+      ok: true,
+      room: 'r1',
+      messages: [],
+      members: [a.user],
+      lastSeq: 0,
+      hasMore: false,
+      epoch: first.epoch,
+      settings: { slowModeSeconds: 0, readOnly: false },
+    });
     for (let i = 1; i <= 5; i++) await send(a.socket, 'r1', `m${i}`);
 
     const b = await connectChat(url, { name: 'Bo' });

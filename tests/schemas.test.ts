@@ -119,6 +119,7 @@ describe('the published documents (protocol 6.1)', () => {
     const paths = openapi.paths as Record<string, Record<string, Json>>;
     const routes = Object.entries(paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
     assert.deepEqual(routes.sort(), [
+      'GET /api/admin/overview',
       'GET /api/asyncapi.json',
       'GET /api/openapi.json',
       'GET /api/origin',
@@ -194,15 +195,31 @@ describe('the published documents (protocol 6.1)', () => {
     const { socket } = await connectChat(url);
     assert.ok((await acked(socket).emitWithAck('room:join', { room: 'lobby' })).ok);
     const post = (body: unknown) => fetch(`${url}/api/rooms/lobby/messages`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
-    assert.equal((await answer('post', '/api/rooms/{room}/messages', await post({ text: 'from the backend' })) as Json).message !== undefined, true);
-    await answer('post', '/api/rooms/{room}/messages', await post({ text: 'as a user', author: { id: 'u1', name: 'Ann' }, clientId: 'c1' }));
+    assert.equal(
+      ((await answer('post', '/api/rooms/{room}/messages', await post({ text: 'from the backend' }))) as Json).message !== undefined,
+      true,
+    );
+    await answer(
+      'post',
+      '/api/rooms/{room}/messages',
+      await post({ text: 'as a user', author: { id: 'u1', name: 'Ann' }, clientId: 'c1' }),
+    );
     await answer('get', '/api/rooms', await fetch(`${url}/api/rooms`));
     await answer('get', '/api/rooms/{room}/messages', await fetch(`${url}/api/rooms/lobby/messages?limit=1&after=0`));
 
     const single = await postPush(url, apiKey, { topic: 'news', event: 'headline', data: { title: 'hi' } });
     assert.equal(single.status, 202);
     await answer('post', '/api/push', single);
-    await answer('post', '/api/push', await postPush(url, apiKey, { pushes: [{ topic: 'a', data: 1 }, { topic: 'b', data: null }] }));
+    await answer(
+      'post',
+      '/api/push',
+      await postPush(url, apiKey, {
+        pushes: [
+          { topic: 'a', data: 1 },
+          { topic: 'b', data: null },
+        ],
+      }),
+    );
     await answer('post', '/api/rooms/{room}/live', await fetch(`${url}/api/rooms/lobby/live`, { method: 'POST' }));
 
     // Errors: a missing key, a bad room name, a private room without a token, a body too large.

@@ -11,16 +11,19 @@ import type {
   PresenceEvent,
   SendResult,
 } from '../src/protocol.js';
+import type { RoomRemovedEvent, RoomSettings } from '../src/moderation/schemas.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { SeqStream, type StreamPage } from './seq-stream.js';
 import { SocketController } from './socket-controller.js';
-import type { SocketLink, SocketOptions } from './socket-link.js';
+import { ChatError, type SocketLink, type SocketOptions } from './socket-link.js';
 import { Typing } from './typing.js';
 
 export type ChatSocket = Socket<ChatServerToClient, ChatClientToServer>;
 
 export interface ChatConnectionOptions extends SocketOptions {
   room: string;
+  /** Join as an observing moderator (protocol 6.4): the room's broadcasts, without being in its presence or sending. */
+  observe?: boolean;
   /** Called once for each message that arrives live or while catching up, not for loaded history. */
   onMessage?: (message: Message) => void;
 }
@@ -47,6 +50,12 @@ export class ChatConnection extends SocketController<ChatSocket> {
   /** Older history exists on the server. */
   hasMore = false;
   loadingOlder = false;
+  /** A moderator removed the user from the room (kicked, banned): nothing resyncs until `rejoin()`. */
+  removed?: RoomRemovedEvent;
+  /** The room's slow mode and read-only setting, as the server last said. */
+  settings: RoomSettings = { slowModeSeconds: 0, readOnly: false };
+  /** The token's moderation roles, from `session`. */
+  roles: { admin?: true; moderates?: string[] } = {};
   readonly outbox: Outbox;
   readonly typing: Typing;
 
@@ -55,6 +64,8 @@ export class ChatConnection extends SocketController<ChatSocket> {
   /** Whether `room:join` was acknowledged on the current connection. */
   private joined = false;
   private stopWatchingStorage?: () => void;
+  /** When the server acknowledged the user's latest message. */
+  private lastSentAt = 0;
 
   constructor(host: ReactiveControllerHost, options: ChatConnectionOptions) {
     super(host, '/chat', options);
@@ -106,6 +117,25 @@ export class ChatConnection extends SocketController<ChatSocket> {
     return this.stream.cursor ?? 0;
   }
 
+  /** The user moderates this room: its settings do not hold them. */
+  get moderator(): boolean {
+    const { admin, moderates = [] } = this.roles;
+    return admin === true || moderates.includes('*') || moderates.includes(this.room);
+  }
+
+  /** Only moderators may write here, and the user is not one. */
+  get readOnly(): boolean {
+    return this.settings.readOnly && !this.moderator;
+  }
+
+  /** In slow mode, when the user may send again (ms since the epoch); 0 when they may now. */
+  get nextSendAt(): number {
+    const { slowModeSeconds } = this.settings;
+    if (slowModeSeconds === 0 || this.moderator || this.lastSentAt === 0) return 0;
+    const at = this.lastSentAt + slowModeSeconds * 1000;
+    return at > Date.now() ? at : 0;
+  }
+
   /** The log in display order: stored messages by seq, then the outbox in the order typed. */
   get log(): LogItem[] {
     const pending = this.outbox.entries.map((entry) => ({ pending: entry }));
@@ -154,6 +184,12 @@ export class ChatConnection extends SocketController<ChatSocket> {
     }
   }
 
+  /** After a kick: joins the room again (a ban's refusal then says until when). */
+  rejoin(): Promise<void> {
+    this.removed = undefined;
+    return this.connect();
+  }
+
   /** Call on every keystroke with `true`, and with `false` when the draft is sent or cleared. */
   setTyping(typing: boolean): void {
     this.typing.set(typing);
@@ -168,6 +204,20 @@ export class ChatConnection extends SocketController<ChatSocket> {
     // This node may have missed other nodes' messages: nothing tells how many, so ask.
     socket.on('sync:hint', () => this.stream.hint());
     socket.on('presence:update', (event) => this.presence(event));
+    socket.on('session', ({ admin, moderates }) => {
+      this.roles = { ...(admin ? { admin } : {}), ...(moderates ? { moderates } : {}) };
+      this.changed();
+    });
+    socket.on('room:settings', ({ room, slowModeSeconds, readOnly }) => {
+      if (room !== this.room) return;
+      this.settings = { slowModeSeconds, readOnly };
+      this.changed();
+    });
+    socket.on('room:removed', (event) => {
+      if (event.room !== this.room) return;
+      this.removed = event;
+      this.fail(new ChatError('forbidden', removedNotice(event)));
+    });
     socket.on('typing:update', ({ room, user, typing }) => {
       if (room !== this.room || user.id === this.user?.id) return;
       if (typing) this.typing.start(user);
@@ -202,8 +252,11 @@ export class ChatConnection extends SocketController<ChatSocket> {
     const generation = this.generation;
     if (!this.joined) {
       const req: JoinRequest = after === undefined ? { room: this.room } : { room: this.room, after };
+      if (this.options.observe) req.observe = true;
       const res = await this.ask<JoinResult>((s) => s.emitWithAck('room:join', req));
       if (generation === this.generation) {
+        // A server older than protocol 6.4 has no settings: none hold.
+        this.settings = res.settings ?? { slowModeSeconds: 0, readOnly: false };
         this.members = uniqueById(res.members);
         this.memberCount = this.members.length;
         // A first join's page is the newest: older history may exist before it.
@@ -220,24 +273,32 @@ export class ChatConnection extends SocketController<ChatSocket> {
   }
 
   private deliverEntry(entry: OutboxEntry): Promise<Message> {
-    return this.ask<SendResult>((s) =>
-      s.emitWithAck('message:send', { room: this.room, text: entry.text, clientId: entry.clientId }),
-    ).then((res) => res.message);
+    return this.ask<SendResult>((s) => s.emitWithAck('message:send', { room: this.room, text: entry.text, clientId: entry.clientId })).then(
+      (res) => res.message,
+    );
   }
 
   /** Puts messages in their seq places; each new one leaves the outbox, and is announced when `notify`. */
   private add(incoming: readonly Message[], notify: boolean): void {
     const bySeq = new Map(this.messages.map((m) => [m.seq, m]));
     const added: Message[] = [];
+    let deleted = false;
     for (const message of incoming) {
       if (message.room !== this.room || bySeq.has(message.seq)) continue;
+      // A change entry is applied, not shown; one of a type this client does not know is ignored.
+      if (message.type !== undefined) {
+        if (message.type === 'delete' && message.target !== undefined) deleted = markDeleted(bySeq, message.target) || deleted;
+        continue;
+      }
       bySeq.set(message.seq, message);
       added.push(message);
       if (message.clientId !== undefined && message.author.id === this.user?.id) {
+        // Live, not loaded: the user's message was stored just now (slow mode counts from it).
+        if (notify) this.lastSentAt = Date.now();
         this.outbox.settle(message.clientId, message);
       }
     }
-    if (added.length === 0) return;
+    if (added.length === 0 && !deleted) return;
     this.messages = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
     this.changed();
     if (notify && this.options.onMessage) {
@@ -268,6 +329,22 @@ export class ChatConnection extends SocketController<ChatSocket> {
     window.addEventListener('storage', onStorage);
     return () => window.removeEventListener('storage', onStorage);
   }
+}
+
+/** Shows the message `seq` as deleted (its text gone); false when it is not held or already deleted. */
+function markDeleted(bySeq: Map<number, Message>, seq: number): boolean {
+  const target = bySeq.get(seq);
+  if (!target || target.deleted) return false;
+  bySeq.set(seq, { ...target, text: '', deleted: true });
+  return true;
+}
+
+/** What the room says to a user a moderator removed. */
+export function removedNotice({ reason, message, until }: RoomRemovedEvent): string {
+  const why = message ? `: ${message}` : '.';
+  if (reason === 'kicked') return `You were removed from this room by a moderator${why}`;
+  const end = until === undefined ? 'for good' : `until ${new Date(until).toLocaleString()}`;
+  return `You were banned from this room ${end} by a moderator${why}`;
 }
 
 function uniqueById(members: readonly Member[]): Member[] {

@@ -18,9 +18,9 @@ export interface LogActions {
 /**
  * The room's log: stored messages in seq order, then the user's own not yet acknowledged, each
  * saying so ("Sending…", "Will send when connected", or "Not sent" with the reason and Retry and
- * Delete). Every item carries
- * `data-state` (`sent`, `sending`, `failed`), and `data-seq` or `data-client-id`, for styling
- * and tests.
+ * Delete). A deleted message says "Message deleted" instead of its text. Every item carries
+ * `data-state` (`sent`, `sending`, `failed`), `data-deleted` when deleted, and `data-seq` or
+ * `data-client-id`, for styling and tests.
  */
 export function renderLog(items: readonly LogItem[], me: Member | undefined, actions: LogActions): TemplateResult {
   return html`${repeat(
@@ -46,6 +46,7 @@ const YOU: Member = { id: '', name: 'You', kind: 'guest' };
 
 function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | undefined, actions: LogActions): TemplateResult {
   const { author, ts, text } = view(item, me);
+  const deleted = item.message?.deleted === true;
   const prev = previous && view(previous, me);
   const mine = item.pending !== undefined || author.id === me?.id;
   const continued = prev !== undefined && prev.author.id === author.id && ts - prev.ts < GROUP_MS;
@@ -56,25 +57,30 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
   return html`
     <li
       part="message ${mine ? 'message-mine' : ''} ${state === 'sent' ? '' : `message-${state}`}"
-      class="message ${continued ? 'continued' : ''} ${mine ? 'mine' : ''} ${author.kind} ${state}"
+      class="message ${continued ? 'continued' : ''} ${mine ? 'mine' : ''} ${author.kind} ${state} ${deleted ? 'deleted' : ''}"
       data-state=${state}
+      data-deleted=${deleted ? '' : nothing}
       data-seq=${item.message?.seq ?? nothing}
       data-client-id=${(item.message?.clientId ?? item.pending?.clientId) || nothing}
     >
-      ${continued
-        ? html`<span class="visually-hidden">${author.name}${guest ? ' (guest)' : ''}:</span>`
-        : html`<span class="avatar hue-${hue(author.id)}" aria-hidden="true">${initial(author.name)}</span>
+      ${
+        continued
+          ? html`<span class="visually-hidden">${author.name}${guest ? ' (guest)' : ''}:</span>`
+          : html`<span class="avatar hue-${hue(author.id)}" aria-hidden="true">${initial(author.name)}</span>
             <div class="meta">
               <span part="author" class="author">${author.name}</span>
-              ${guest
-                ? html`<span part="guest-badge" class="guest-badge" title="Not signed in: any visitor can take this name"
+              ${
+                guest
+                  ? html`<span part="guest-badge" class="guest-badge" title="Not signed in: any visitor can take this name"
                     ><span aria-hidden="true">guest</span><span class="visually-hidden">(guest, not signed in)</span></span
                   >`
-                : nothing}
+                  : nothing
+              }
               ${mine ? html`<span class="you">you</span>` : nothing}
               <time part="time" class="time" datetime=${date.toISOString()} title=${FULL.format(date)}>${formatTime(date)}</time>
-            </div>`}
-      <div part="text" class="text">${text}</div>
+            </div>`
+      }
+      <div part="text" class="text">${deleted ? 'Message deleted' : text}</div>
       ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error?.message, actions) : nothing}
     </li>
   `;
@@ -190,6 +196,10 @@ export const logStyles = css`
     overflow-wrap: anywhere;
   }
   .system .text {
+    color: var(--_muted);
+    font-style: italic;
+  }
+  .deleted .text {
     color: var(--_muted);
     font-style: italic;
   }

@@ -124,6 +124,12 @@ export const roomStyles = css`
     font-style: italic;
     color: var(--_muted);
   }
+  .rules {
+    margin: 0;
+    padding: 0 16px 8px;
+    font-size: 12px;
+    color: var(--_muted);
+  }
   .composer {
     display: flex;
     align-items: flex-end;

@@ -116,6 +116,7 @@ export class RoomcastRoom extends RoomcastElement {
   }
 
   protected override updated(): void {
+    this.keepTicking();
     const list = this.list;
     if (!list) return;
     if (this.atBottom) {
@@ -158,24 +159,30 @@ export class RoomcastRoom extends RoomcastElement {
     this.chat.addEventListener('statechange', this.stateChanged);
   }
 
-  /** A new connection clears old errors; a countdown to the next attempt ticks while there is one. */
+  /** A new connection clears old errors. */
   private readonly stateChanged = (): void => {
-    const state = this.chat?.state;
-    if (state?.status === 'connected') this.notice = '';
-    const counting = state?.status === 'reconnecting' && state.nextAttemptAt !== undefined;
+    if (this.chat?.state.status === 'connected') this.notice = '';
     this.now = Date.now();
+    this.keepTicking();
+  };
+
+  /** The clock ticks while a countdown shows: to the next connection attempt, or to the end of a slow-mode wait. */
+  private keepTicking(): void {
+    const state = this.chat?.state;
+    const counting = (state?.status === 'reconnecting' && state.nextAttemptAt !== undefined) || (this.chat?.nextSendAt ?? 0) > 0;
     if (counting && !this.ticker) this.ticker = setInterval(() => (this.now = Date.now()), 1000);
     if (!counting && this.ticker) {
       clearInterval(this.ticker);
       this.ticker = undefined;
     }
-  };
+  }
 
   override render(): TemplateResult {
     const chat = this.chat;
     const state = chat?.state ?? { status: 'offline' };
     const count = chat?.memberCount ?? 0;
     const draft = chat?.outbox.draft ?? '';
+    const readOnly = chat?.readOnly ?? false;
     return html`
       <header part="header">
         <div class="heading">
@@ -187,11 +194,23 @@ export class RoomcastRoom extends RoomcastElement {
         ${renderStatus(state)}
         <slot name="actions"></slot>
       </header>
-      ${renderBanner(state, chat?.error, this.now, () => chat?.reconnectNow())}
+      ${
+        chat?.removed
+          ? html`<p part="banner removed" class="banner danger" role="alert" data-removed=${chat.removed.reason}>
+            ${state.status === 'failed' ? state.error.message : ''}
+            ${
+              chat.removed.reason === 'kicked'
+                ? html`<button part="rejoin-button" class="chip" type="button" @click=${() => chat.rejoin()}>Join again</button>`
+                : nothing
+            }
+          </p>`
+          : renderBanner(state, chat?.error, this.now, () => chat?.reconnectNow())
+      }
       <div class="body">
         <div class="scroller" part="messages" tabindex="0" @scroll=${this.onScroll}>
-          ${chat?.hasMore
-            ? html`<button
+          ${
+            chat?.hasMore
+              ? html`<button
                 part="load-older"
                 class="load-older"
                 type="button"
@@ -200,10 +219,13 @@ export class RoomcastRoom extends RoomcastElement {
               >
                 ${chat.loadingOlder ? 'Loading…' : 'Load older messages'}
               </button>`
-            : nothing}
-          ${chat && chat.messages.length === 0 && chat.outbox.entries.length === 0 && state.status === 'connected'
-            ? html`<p class="empty">No messages yet. Say hello!</p>`
-            : nothing}
+              : nothing
+          }
+          ${
+            chat && chat.messages.length === 0 && chat.outbox.entries.length === 0 && state.status === 'connected'
+              ? html`<p class="empty">No messages yet. Say hello!</p>`
+              : nothing
+          }
           <div class="log" role="log" aria-live="polite" aria-label="Messages in ${this.heading || this.room}">
             <ol>
               ${renderLog(chat?.log ?? [], chat?.user, {
@@ -214,11 +236,13 @@ export class RoomcastRoom extends RoomcastElement {
             </ol>
           </div>
         </div>
-        ${this.unseen > 0
-          ? html`<button part="new-messages" class="jump" type="button" @click=${this.jumpToNewest}>
+        ${
+          this.unseen > 0
+            ? html`<button part="new-messages" class="jump" type="button" @click=${this.jumpToNewest}>
               ${this.unseen} new ${this.unseen === 1 ? 'message' : 'messages'} <span aria-hidden="true">↓</span>
             </button>`
-          : nothing}
+            : nothing
+        }
       </div>
       <p part="typing" class="typing" aria-live="polite">${typingLine(chat?.typing.members ?? [])}</p>
       <form part="composer" class="composer" @submit=${this.onSubmit}>
@@ -227,7 +251,8 @@ export class RoomcastRoom extends RoomcastElement {
           id="input"
           part="input"
           rows="1"
-          placeholder="Message #${this.room}"
+          placeholder=${readOnly ? 'Read-only room' : `Message #${this.room}`}
+          ?disabled=${readOnly}
           enterkeyhint="send"
           autocomplete="off"
           .value=${live(draft)}
@@ -235,10 +260,11 @@ export class RoomcastRoom extends RoomcastElement {
           @keydown=${this.onKeydown}
           @blur=${this.onBlur}
         ></textarea>
-        <button part="send-button" class="send" type="submit" ?disabled=${!chat || state.status === 'failed' || draft.trim() === ''}>
+        <button part="send-button" class="send" type="submit" ?disabled=${!chat || readOnly || state.status === 'failed' || draft.trim() === ''}>
           Send
         </button>
       </form>
+      ${renderRules(chat, this.now)}
       ${this.notice ? html`<p part="error" class="error" role="alert">${this.notice}</p>` : nothing}
     `;
   }
@@ -312,6 +338,18 @@ declare global {
   interface HTMLElementTagNameMap {
     'roomcast-room': RoomcastRoom;
   }
+}
+
+/** What the room's settings ask of the user: read-only, or slow mode and when they may send again. */
+function renderRules(chat: ChatConnection | undefined, now: number): TemplateResult | typeof nothing {
+  if (!chat || chat.moderator) return nothing;
+  if (chat.readOnly) return html`<p part="room-rules" class="rules">Read-only room: only moderators can write here.</p>`;
+  const { slowModeSeconds } = chat.settings;
+  if (slowModeSeconds === 0) return nothing;
+  const wait = Math.ceil((chat.nextSendAt - now) / 1000);
+  return html`<p part="room-rules" class="rules">
+    Slow mode: one message every ${slowModeSeconds} s.${wait > 0 ? ` You can send again in ${wait} s.` : ''}
+  </p>`;
 }
 
 function typingLine(typing: readonly Member[]): string {

@@ -82,6 +82,8 @@ export abstract class SocketController<S extends Socket> extends EventTarget imp
     promise.catch(() => undefined);
     this.ready = { promise, ...settle };
     this.error = undefined;
+    // Connecting again after a refusal (a kicked user joining again): the refusal no longer holds.
+    if (this.state.status === 'failed') this.setState({ status: 'connecting' });
     const link = new SocketLink<S>(this.namespace, this.socketOptions, {
       connected: () => {
         this.generation++;

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AppError } from '../errors.js';
+import { apiKeyIdentity, type Identity, type IdentityService, isModerator } from '../identity.js';
 
 /** The credentials of `Authorization: Bearer <credentials>`; the scheme is case-insensitive (RFC 9110). */
 export function bearer(req: FastifyRequest): string | undefined {
@@ -33,4 +34,29 @@ export function apiKeyHook(apiKey: string | undefined): onRequestAsyncHookHandle
 export function logAs(req: FastifyRequest, reply: FastifyReply, user: string): void {
   req.log = req.log.child({ user });
   reply.log = req.log;
+}
+
+const moderators = new WeakMap<FastifyRequest, Identity>();
+
+/**
+ * The moderation routes' `onRequest` hook (protocol 6.4), before the body is read like the API key's:
+ * the API key acts as an admin; a user JWT must moderate some room (`admin` or `moderates`), else
+ * `forbidden`; without either, `unauthorized`. Each route then checks the room with `mayModerate`.
+ */
+export function moderatorHook(apiKey: string | undefined, identity: IdentityService): onRequestAsyncHookHandler {
+  return async (req, reply) => {
+    const credentials = bearer(req);
+    if (credentials === undefined) throw new AppError('unauthorized', 'The API key or a moderator token is required.');
+    const who = apiKey && bearerIs(req, apiKey) ? apiKeyIdentity : await identity.verifyToken(credentials);
+    logAs(req, reply, who.user.id);
+    if (!isModerator(who)) throw new AppError('forbidden', 'This token moderates no room.');
+    moderators.set(req, who);
+  };
+}
+
+/** Who a request that passed `moderatorHook` acts as. */
+export function moderatorOf(req: FastifyRequest): Identity {
+  const who = moderators.get(req);
+  if (!who) throw new Error('moderatorOf() on a route without moderatorHook');
+  return who;
 }

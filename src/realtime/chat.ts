@@ -3,9 +3,12 @@ import type { Namespace, Socket } from 'socket.io';
 import type { Bus } from '../bus.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { type Identity, type IdentityService, mayJoin } from '../identity.js';
+import { type Identity, type IdentityService, mayJoin, mayModerate } from '../identity.js';
 import type { Limits } from '../limits.js';
 import type { Metrics } from '../metrics.js';
+import type { Bans } from '../moderation/bans.js';
+import type { ModerationServerEvents } from '../moderation/moderation.js';
+import type { RoomRules } from '../moderation/room-rules.js';
 import type { ChatClientToServer, ChatServerToClient, Member, Message, TypingRequest } from '../protocol.js';
 import type { AppendResult, Store } from '../store/store.js';
 import { chatParsers as parse, type MessageText, messageText } from '../validation.js';
@@ -22,8 +25,8 @@ export interface SocketData {
   address: string;
 }
 
-export type ChatNamespace = Namespace<ChatClientToServer, ChatServerToClient, Record<string, never>, SocketData>;
-type ChatSocket = Socket<ChatClientToServer, ChatServerToClient, Record<string, never>, SocketData>;
+export type ChatNamespace = Namespace<ChatClientToServer, ChatServerToClient, ModerationServerEvents, SocketData>;
+type ChatSocket = Socket<ChatClientToServer, ChatServerToClient, ModerationServerEvents, SocketData>;
 
 export interface ChatDeps {
   config: Config;
@@ -34,6 +37,10 @@ export interface ChatDeps {
   identity: IdentityService;
   bus: Bus;
   limits: Limits;
+  /** Slow mode and read-only rooms (protocol 6.4). */
+  rules: RoomRules;
+  /** Bans in force (protocol 6.4): a banned socket may not join or send. */
+  bans: Bans;
   log: FastifyBaseLogger;
   metrics: Metrics;
   /** True once the node is shutting down (draining). */
@@ -55,6 +62,8 @@ const readsRetryMs = 250;
 export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   const { config, store, roomEpoch, presence, bus, limits } = deps;
   const lateCommits = createLateCommits();
+  /** Each socket's `leave`, for a moderator's removal (moderation.ts). */
+  const leavers = new Map<string, (room: string) => void>();
   const joinPage = createJoinPages(store);
 
   function announce(message: Message): void {
@@ -101,9 +110,11 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     const typingAsked = new Map<string, boolean>();
     /** Rooms that had no message when this socket joined them: its first send there may create them. */
     const emptyAtJoin = new Set<string>();
+    /** Rooms this socket observes (a moderator's `observe: true` join): in them, not in their presence. */
+    const observing = new Set<string>();
     let historyReads = 0;
 
-    socket.emit('session', { user, session: deps.identity.sessionFor(user) });
+    socket.emit('session', deps.identity.sessionEvent(identity));
 
     const log = socketLog(deps.log, socket);
     const handle = handler(socket, log, deps.metrics);
@@ -146,6 +157,10 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
 
     function leave(room: string, disconnecting = false): void {
       emptyAtJoin.delete(room);
+      if (observing.delete(room)) {
+        void socket.leave(room);
+        return;
+      }
       if (typingTimers.has(room)) setTyping(room, false);
       void socket.leave(room);
       // A draining node keeps the presence of the sockets it sends away and hands it over when
@@ -175,6 +190,8 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       handle('room:join', async (payload) => {
         const req = parse.join(payload);
         mustAccess(req.room);
+        deps.bans.check(identity, address, req.room);
+        if (req.observe && !mayModerate(identity, req.room)) throw new AppError('forbidden', `You do not moderate ${req.room}.`);
         await limits.history.consume(user.id, 'You are reading history too fast.');
         // Counted and joined in one go (no await between), so joins at once cannot pass the limit together.
         if (!socket.rooms.has(req.room) && socket.rooms.size - 1 >= config.roomsPerSocket) {
@@ -186,11 +203,28 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         }
         // Join before reading history: a message stored in between arrives twice, never zero times,
         // and clients merge by seq.
+        if (req.observe && socket.rooms.has(req.room) && !observing.has(req.room)) {
+          throw new AppError('bad_request', `You are in ${req.room}: leave it before observing it.`);
+        }
         await socket.join(req.room);
-        const [members, page] = await Promise.all([enter(req.room), joinPage(req.room, req.after, limitOf(req.limit))]);
+        if (req.observe) observing.add(req.room);
+        else observing.delete(req.room);
+        const [members, page, settings] = await Promise.all([
+          req.observe ? presence.members(req.room).catch(() => []) : enter(req.room),
+          joinPage(req.room, req.after, limitOf(req.limit)),
+          deps.rules.settings(req.room),
+        ]);
         if (page.lastSeq === 0) emptyAtJoin.add(req.room);
         else emptyAtJoin.delete(req.room);
-        return { room: req.room, messages: page.messages, members, lastSeq: page.lastSeq, hasMore: page.hasMore, epoch: roomEpoch };
+        return {
+          room: req.room,
+          messages: page.messages,
+          members,
+          lastSeq: page.lastSeq,
+          hasMore: page.hasMore,
+          epoch: roomEpoch,
+          settings,
+        };
       }),
     );
 
@@ -209,7 +243,13 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         const req = parse.send(payload);
         const text = messageText(req.text, config.maxMessageLength);
         if (!socket.rooms.has(req.room)) throw new AppError('forbidden', `Join ${req.room} before sending to it.`);
-        await limits.messages.consume(user.id, 'You are sending too fast.');
+        deps.bans.check(identity, address, req.room);
+        if (observing.has(req.room)) throw new AppError('forbidden', `You observe ${req.room}: join it to send.`);
+        // A room's moderators are held by none of its limits (protocol 6.4).
+        if (!mayModerate(identity, req.room)) {
+          await limits.messages.consume(user.id, 'You are sending too fast.');
+          await deps.rules.admitSend(identity, req.room);
+        }
         // Someone else may have written first since the join: the point comes back when seq is not 1.
         const creates = emptyAtJoin.has(req.room);
         if (creates) await limits.newRooms.consume(address, 'Too many new rooms from your address; write in an existing one.');
@@ -249,10 +289,12 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       } catch {
         return; // Never answered, with or without an ack (protocol 6.1): a bad one is dropped.
       }
-      if (socket.rooms.has(req.room)) askTyping(req.room, req.typing);
+      if (socket.rooms.has(req.room) && !observing.has(req.room)) askTyping(req.room, req.typing);
     });
 
+    leavers.set(socket.id, leave);
     socket.on('disconnecting', () => {
+      leavers.delete(socket.id);
       for (const room of socket.rooms) if (room !== socket.id) leave(room, true);
     });
   });
@@ -260,7 +302,10 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   /** Sends the presence updates still gathered; before the node's Redis connection closes. */
   const flushPresence = () => presenceUpdates.flush();
 
-  return { post, announceLeft, flushPresence };
+  /** One of this node's sockets leaves a room as by `room:leave` (a moderator removed it). */
+  const leaveFor = (socketId: string, room: string) => leavers.get(socketId)?.(room);
+
+  return { post, announceLeft, flushPresence, leaveFor };
 }
 
 export type Chat = ReturnType<typeof registerChat>;

@@ -11,6 +11,9 @@ interface ClientSocket {
   emit(event: 'request:failed', body: RequestFailedEvent): boolean;
 }
 
+/** Sockets whose unknown events are answered already. */
+const watched = new WeakSet<ClientSocket>();
+
 /** The ack, when the client sent one: Socket.IO appends it as the last argument. */
 function split(args: unknown[]): { payloads: unknown[]; ack: Ack<object> | undefined } {
   const last = args.at(-1);
@@ -44,12 +47,16 @@ export function handler(socket: ClientSocket, log: FastifyBaseLogger, metrics: M
     socket.emit('request:failed', { event, ...(clientId === undefined ? {} : { clientId }), error: appError.toBody() });
   }
 
-  // Runs before the listeners, for every event; the known ones are theirs to answer.
-  socket.onAny((event, ...args) => {
-    if (typeof event === 'string' && socket.listenerCount(event) > 0) return;
-    const { payloads, ack } = split(args);
-    fail(String(event), payloads[0], ack, new AppError('bad_request', `There is no event ${String(event)}.`), false);
-  });
+  // Runs before the listeners, for every event; the known ones are theirs to answer. Once per
+  // socket, however many features register events on it (chat, moderation).
+  if (!watched.has(socket)) {
+    watched.add(socket);
+    socket.onAny((event, ...args) => {
+      if (typeof event === 'string' && socket.listenerCount(event) > 0) return;
+      const { payloads, ack } = split(args);
+      fail(String(event), payloads[0], ack, new AppError('bad_request', `There is no event ${String(event)}.`), false);
+    });
+  }
 
   return <T extends object>(event: string, run: (payload: unknown) => Promise<T> | T) =>
     (...args: unknown[]): void => {

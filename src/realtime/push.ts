@@ -64,7 +64,7 @@ export function registerPush(nsp: PushNamespace, deps: PushDeps) {
   nsp.on('connection', (socket: PushSocket) => {
     const { identity } = socket.data;
     const handle = handler(socket, socketLog(log, socket), deps.metrics);
-    socket.emit('session', { user: identity.user, session: deps.identity.sessionFor(identity.user) });
+    socket.emit('session', deps.identity.sessionEvent(identity));
     void socket.join(`user:${identity.user.id}`);
 
     socket.on(

@@ -17,6 +17,22 @@ export const JoinRequest = Type.Object({
   room: Room,
   after: Type.Optional(seq('A seq: return every message after it (up to `limit`).')),
   limit: Type.Optional(limit('How many messages at most (default 50, at most 200).')),
+  observe: Type.Optional(
+    Type.Literal(true, {
+      description:
+        'A moderator of the room watches it (protocol 6.4): gets its broadcasts, is not in its presence, and may not send or type there.',
+    }),
+  ),
+});
+
+/** A room's rules (protocol 6.4); a room never configured has the defaults, 0 and false. */
+export const RoomSettings = Type.Object({
+  slowModeSeconds: Type.Integer({
+    minimum: 0,
+    maximum: 3600,
+    description: 'Each user may send one message per this many seconds (0: no slow mode; at most 3600).',
+  }),
+  readOnly: Type.Boolean({ description: 'Only moderators of the room may send.' }),
 });
 
 export const JoinResult = Type.Object({
@@ -26,6 +42,7 @@ export const JoinResult = Type.Object({
   lastSeq: seq("The room's newest seq (0 for an empty room)."),
   hasMore: Type.Boolean({ description: 'More messages remain after those returned (with `after`).' }),
   epoch: Epoch,
+  settings: RoomSettings,
 });
 
 export const LeaveRequest = Type.Object({ room: Room });

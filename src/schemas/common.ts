@@ -44,8 +44,9 @@ export const ErrorCode = Type.Enum(
 export const ErrorBody = Type.Object({
   code: ErrorCode,
   message: Type.String({ description: 'A sentence for people; never parse it.' }),
-  retryAfterMs: Type.Optional(
-    Type.Integer({ minimum: 0, description: 'With `rate_limited`: how long to wait before trying again.' }),
+  retryAfterMs: Type.Optional(Type.Integer({ minimum: 0, description: 'With `rate_limited`: how long to wait before trying again.' })),
+  until: Type.Optional(
+    Type.Integer({ description: "With a ban's `forbidden`: when the ban ends, ms since the epoch; absent for a ban for good." }),
   ),
 });
 
@@ -56,7 +57,7 @@ export const Failure = Type.Object(
 );
 
 export const Member = Type.Object({
-  id: Type.String({ description: 'The user id: a token\'s `sub`, `guest_<random>`, or `system`.' }),
+  id: Type.String({ description: "The user id: a token's `sub`, `guest_<random>`, or `system`." }),
   name: Type.String({ description: 'The display name, cleaned, 1..40 characters.' }),
   kind: Type.Enum(['user', 'guest', 'system']),
 });
@@ -69,6 +70,14 @@ export const Message = Type.Object({
   author: Member,
   clientId: Type.Optional(Type.String({ description: "The sender's idempotency key, when it gave one." })),
   ts: Timestamp,
+  type: Type.Optional(
+    Type.Literal('delete', {
+      description:
+        'A change entry rather than a message (protocol 6.4): `delete` deletes the message `target`. A client ignores entries of a type it does not know.',
+    }),
+  ),
+  target: Type.Optional(Type.Integer({ minimum: 1, description: 'The seq a change entry changes.' })),
+  deleted: Type.Optional(Type.Literal(true, { description: 'The message was deleted: its text is empty.' })),
 });
 
 export const Push = Type.Object(
@@ -91,6 +100,10 @@ export const Epoch = Type.String({
 export const SessionEvent = Type.Object({
   user: Member,
   session: Type.String({ description: 'A signed token to send back as `auth.session` next time (a guest keeps its id).' }),
+  admin: Type.Optional(Type.Literal(true, { description: "The token's `admin: true`: moderates every room (protocol 6.4)." })),
+  moderates: Type.Optional(
+    Type.Array(Type.String(), { description: "The rooms the token's `moderates` claim lists (`*` for every room)." }),
+  ),
 });
 
 /** Handshake `auth` object, both namespaces. Not validated by a schema: identity.ts reads it. */

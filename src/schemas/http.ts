@@ -17,7 +17,8 @@ export const RoomSummary = Type.Object({
   members: Type.Integer({
     minimum: 0,
     deprecated: true,
-    description: 'Deprecated: the same number as `count`, kept for v1 clients; read `count`. Everywhere else `members` is a list of `Member`.',
+    description:
+      'Deprecated: the same number as `count`, kept for v1 clients; read `count`. Everywhere else `members` is a list of `Member`.',
   }),
   lastSeq: seq("The room's newest seq."),
 });
@@ -53,7 +54,9 @@ export const maxBatch = 100;
 
 export const PushInput = Type.Object({
   topic: Topic,
-  event: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: "The application's event name; default `message`." })),
+  event: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: "The application's event name; default `message`." }),
+  ),
   data: Type.Unknown({ description: 'Any JSON value, at most 64 KB as JSON.' }),
 });
 
@@ -63,13 +66,37 @@ export const PushBody = Type.Union([
 ]);
 
 export const PushSent = Type.Object({
-  pushes: Type.Array(
-    Type.Object({ id: Type.String(), seq: seq("The push's seq in its topic."), topic: Topic }),
-    { description: 'One per push, in the order given.' },
-  ),
+  pushes: Type.Array(Type.Object({ id: Type.String(), seq: seq("The push's seq in its topic."), topic: Topic }), {
+    description: 'One per push, in the order given.',
+  }),
 });
 
 export const LiveResult = Type.Object({
   ok: Type.Literal(true),
   until: Type.Integer({ description: 'When the pushes stop unless extended, ms since the epoch.' }),
+});
+
+export const AdminOverview = Type.Object({
+  nodes: Type.Array(
+    Type.Object({
+      name: Type.String({ description: "The node's NODE_NAME." }),
+      connections: Type.Object(
+        { chat: Type.Integer({ minimum: 0 }), push: Type.Integer({ minimum: 0 }) },
+        { description: 'Sockets connected to this node, per namespace.' },
+      ),
+      rooms: Type.Integer({ minimum: 0, description: 'Rooms with a socket of this node in them.' }),
+      startedAt: Type.Integer({ description: 'When the node started, ms since the epoch.' }),
+      rssBytes: Type.Integer({ minimum: 0, description: "The node process's resident memory." }),
+    }),
+    { description: 'The nodes that answered within 2 s, by name.' },
+  ),
+  rooms: Type.Array(
+    Type.Object({
+      room: Room,
+      members: Type.Integer({ minimum: 0, description: 'Distinct users in the room (observing moderators are not counted).' }),
+      messagesPerMinute: Type.Integer({ minimum: 0, description: 'Messages stored in the room over the last 60 s, all nodes together.' }),
+      lastSeq: seq("The room's newest seq."),
+    }),
+    { description: 'Rooms with a socket in them or a message in the last minute (private ones too), most members first; at most 200.' },
+  ),
 });

@@ -4,8 +4,25 @@ import { userInfo } from 'node:os';
 import pg from 'pg';
 import { parse, toClientConfig } from 'pg-connection-string';
 import { AppError } from '../errors.js';
-import { type HistoryQuery, type MessageRow, type NewMessage, type Page, type Store, toMessage } from './store.js';
-
+import {
+  type AuditRow,
+  auditSql,
+  auditValues,
+  type BanRow,
+  banSql,
+  configureSql,
+  type HistoryQuery,
+  type MessageRow,
+  type NewMessage,
+  type Page,
+  type SettingsRow,
+  type Store,
+  toAuditEntry,
+  toBan,
+  toBanRow,
+  toMessage,
+  toSettings,
+} from './store.js';
 
 /**
  * Each entry moves the schema one version on. Appending is one function call, so one round trip:
@@ -57,8 +74,61 @@ const migrations = [
      END;
      RETURN QUERY SELECT true, m FROM messages m WHERE m.room = p_room AND m.seq = v_seq;
    END $$;`,
+  // Change entries (protocol 6.4): a `delete` entry names its target, which keeps its row, blanked.
+  // The target's row lock orders two deletions of it; the room row's, the seq as for appends.
+  `ALTER TABLE messages ADD COLUMN type text, ADD COLUMN target bigint, ADD COLUMN deleted boolean NOT NULL DEFAULT false;
+   CREATE INDEX messages_target ON messages (room, target) WHERE target IS NOT NULL;
+   CREATE FUNCTION roomcast_delete(p_room text, p_seq bigint, p_author_id text, p_author_name text,
+                                   p_author_kind text, p_ts bigint)
+   RETURNS TABLE (created boolean, message messages)
+   LANGUAGE plpgsql AS $$
+   DECLARE
+     v_target messages;
+     v_seq bigint;
+   BEGIN
+     SELECT * INTO v_target FROM messages m WHERE m.room = p_room AND m.seq = p_seq FOR UPDATE;
+     IF NOT FOUND OR v_target.type IS NOT NULL THEN RETURN; END IF;
+     IF v_target.deleted THEN
+       RETURN QUERY SELECT false, m FROM messages m WHERE m.room = p_room AND m.target = p_seq AND m.type = 'delete';
+       RETURN;
+     END IF;
+     UPDATE messages m SET text = '', deleted = true WHERE m.room = p_room AND m.seq = p_seq;
+     UPDATE rooms r SET last_seq = r.last_seq + 1 WHERE r.name = p_room RETURNING r.last_seq INTO v_seq;
+     INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts, type, target)
+       VALUES (p_room, v_seq, '', p_author_id, p_author_name, p_author_kind, NULL, p_ts, 'delete', p_seq);
+     RETURN QUERY SELECT true, m FROM messages m WHERE m.room = p_room AND m.seq = v_seq;
+   END $$;`,
+  `CREATE TABLE room_settings (
+     room text PRIMARY KEY,
+     slow_mode_seconds integer NOT NULL,
+     read_only boolean NOT NULL
+   );`,
+  `CREATE TABLE bans (
+     id text PRIMARY KEY,
+     user_id text,
+     ip text,
+     room text,
+     until bigint,
+     reason text,
+     by_id text NOT NULL,
+     by_name text NOT NULL,
+     by_kind text NOT NULL,
+     created_at bigint NOT NULL,
+     lifted_at bigint
+   );`,
+  `CREATE TABLE audit (
+     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     ts bigint NOT NULL,
+     actor_id text NOT NULL,
+     actor_name text NOT NULL,
+     actor_kind text NOT NULL,
+     action text NOT NULL,
+     room text,
+     target text NOT NULL,
+     reason text
+   );
+   CREATE INDEX audit_room ON audit (room, id);`,
 ];
-
 
 /** SQLSTATE classes that mean "the database cannot answer now": connection, resources, shutdown. */
 function isUnavailable(err: unknown): boolean {
@@ -82,9 +152,7 @@ function isDataException(err: unknown): boolean {
 export function connectionConfig(url: string): pg.ClientConfig {
   const { sslmode, ...config } = parse(url, {});
   const ssl =
-    sslmode === undefined || sslmode === 'disable'
-      ? false
-      : { rejectUnauthorized: sslmode === 'verify-ca' || sslmode === 'verify-full' };
+    sslmode === undefined || sslmode === 'disable' ? false : { rejectUnauthorized: sslmode === 'verify-ca' || sslmode === 'verify-full' };
   return { ...toClientConfig({ ...config, ssl: false }), user: config.user || userInfo().username, ssl };
 }
 
@@ -134,6 +202,10 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
   }
 
   await migrate(pool);
+  const bans = banSql((n) => `$${n}`);
+  const auditInsert = auditSql((n) => `$${n}`).insert;
+  // Typed, so `$2 IS NULL` knows its type.
+  const auditPage = auditSql((n) => `$${n}::${['bigint', 'text', 'integer'][n - 1]}`).page;
 
   async function history(room: string, query: HistoryQuery): Promise<Page> {
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
@@ -164,13 +236,47 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
         if (!row) throw new Error('roomcast_append returned no row');
         return { created: row.created, message: toMessage(row.message) };
       }),
+    deleteMessage: ({ room, seq, author, ts }) =>
+      call(async () => {
+        const { rows } = await pool.query<{ created: boolean; message: MessageRow }>(
+          'SELECT created, to_jsonb(message) AS message FROM roomcast_delete($1, $2, $3, $4, $5, $6)',
+          [room, seq, author.id, author.name, author.kind, ts ?? Date.now()],
+        );
+        const row = rows[0];
+        return row && { created: row.created, message: toMessage(row.message) };
+      }),
     history: (room, query) => call(() => history(room, query)),
+    roomSettings: (room) =>
+      call(async () => {
+        const { rows } = await pool.query<SettingsRow>('SELECT slow_mode_seconds, read_only FROM room_settings WHERE room = $1', [room]);
+        return toSettings(rows[0]);
+      }),
+    configureRoom: (room, { slowModeSeconds, readOnly }) =>
+      call(async () => {
+        const { rows } = await pool.query<SettingsRow>(
+          configureSql((n) => `$${n}::${['text', 'integer', 'boolean'][n - 1]}`),
+          [room, slowModeSeconds ?? null, readOnly ?? null],
+        );
+        return toSettings(rows[0]);
+      }),
+    addBan: (ban) => call(async () => void (await pool.query(bans.insert, Object.values(toBanRow(ban))))),
+    activeBans: (now) => call(async () => (await pool.query<BanRow>(bans.active, [now])).rows.map(toBan)),
+    liftBan: (id, now) =>
+      call(async () => {
+        const [row] = (await pool.query<BanRow>(bans.lift, [id, now])).rows;
+        return row && toBan(row);
+      }),
+    addAudit: (entry) => call(async () => toAuditEntry((await pool.query<AuditRow>(auditInsert, auditValues(entry))).rows[0] as AuditRow)),
+    audit: ({ after, limit, room }) =>
+      call(async () => {
+        const { rows } = await pool.query<AuditRow>(auditPage, [after ?? 0, room ?? null, limit + 1]);
+        return { entries: rows.slice(0, limit).map(toAuditEntry), hasMore: rows.length > limit };
+      }),
     lastSeqs: (rooms) =>
       call(async () => {
-        const { rows } = await pool.query<{ name: string; last_seq: string }>(
-          'SELECT name, last_seq FROM rooms WHERE name = ANY($1)',
-          [rooms],
-        );
+        const { rows } = await pool.query<{ name: string; last_seq: string }>('SELECT name, last_seq FROM rooms WHERE name = ANY($1)', [
+          rooms,
+        ]);
         const found = new Map(rows.map((r) => [r.name, Number(r.last_seq)]));
         return new Map(rooms.map((room) => [room, found.get(room) ?? 0]));
       }),

@@ -6,8 +6,27 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../errors.js';
-import { type AppendResult, type HistoryQuery, type MessageRow, type NewMessage, type Page, type Store, toMessage } from './store.js';
-
+import {
+  type AppendResult,
+  type AuditRow,
+  auditSql,
+  auditValues,
+  type BanRow,
+  banSql,
+  configureSql,
+  type Deletion,
+  type HistoryQuery,
+  type MessageRow,
+  type NewMessage,
+  type Page,
+  type SettingsRow,
+  type Store,
+  toAuditEntry,
+  toBan,
+  toBanRow,
+  toMessage,
+  toSettings,
+} from './store.js';
 
 /** Each entry moves the schema one version on (PRAGMA user_version counts them). */
 export const migrations = [
@@ -37,11 +56,45 @@ export const migrations = [
   // index's last page instead of one page per room, a page less written per message.
   `DROP INDEX messages_client;
    CREATE UNIQUE INDEX messages_client ON messages (client_id, room, author_id) WHERE client_id IS NOT NULL;`,
+  // Change entries (protocol 6.4): a `delete` entry names its target, which keeps its row, blanked.
+  `ALTER TABLE messages ADD COLUMN type TEXT;
+   ALTER TABLE messages ADD COLUMN target INTEGER;
+   ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX messages_target ON messages (room, target) WHERE target IS NOT NULL;`,
+  `CREATE TABLE room_settings (
+     room TEXT PRIMARY KEY,
+     slow_mode_seconds INTEGER NOT NULL,
+     read_only INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
+  `CREATE TABLE bans (
+     id TEXT PRIMARY KEY,
+     user_id TEXT,
+     ip TEXT,
+     room TEXT,
+     until INTEGER,
+     reason TEXT,
+     by_id TEXT NOT NULL,
+     by_name TEXT NOT NULL,
+     by_kind TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     lifted_at INTEGER
+   ) WITHOUT ROWID;`,
+  `CREATE TABLE audit (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     ts INTEGER NOT NULL,
+     actor_id TEXT NOT NULL,
+     actor_name TEXT NOT NULL,
+     actor_kind TEXT NOT NULL,
+     action TEXT NOT NULL,
+     room TEXT,
+     target TEXT NOT NULL,
+     reason TEXT
+   );
+   CREATE INDEX audit_room ON audit (room, id);`,
 ];
 
 /** SQLite result codes that mean the database cannot answer now, not that the call was wrong. */
 const unavailableCodes = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB)/;
-
 
 /** The most appends one transaction takes, so one commit never holds the event loop for long. */
 const maxBatch = 256;
@@ -87,13 +140,16 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   const byClientId = db.prepare<[string, string, string], MessageRow>(
     'SELECT * FROM messages WHERE room = ? AND author_id = ? AND client_id = ?',
   );
-  // Messages are never deleted, so a room's newest message holds its last seq. Read inside the
+  // Rows are never removed (a deleted message keeps its row, blanked), so a room's newest message holds its last seq. Read inside the
   // write transaction, which excludes every other writer, the next seq is gap-free and unique.
   const lastSeq = db.prepare<[string], number>('SELECT seq FROM messages WHERE room = ? ORDER BY seq DESC LIMIT 1').pluck();
   const insert = db.prepare(
-    `INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts)
-     VALUES (@room, @seq, @text, @author_id, @author_name, @author_kind, @client_id, @ts)`,
+    `INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts, type, target, deleted)
+     VALUES (@room, @seq, @text, @author_id, @author_name, @author_kind, @client_id, @ts, @type, @target, @deleted)`,
   );
+  const bySeq = db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE room = ? AND seq = ?');
+  const deletionOf = db.prepare<[string, number], MessageRow>("SELECT * FROM messages WHERE room = ? AND target = ? AND type = 'delete'");
+  const blank = db.prepare<[string, number]>("UPDATE messages SET text = '', deleted = 1 WHERE room = ? AND seq = ?");
   const newest = db.prepare<[string, number, number], MessageRow>(
     'SELECT * FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
   );
@@ -103,6 +159,15 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   const getSecret = db.prepare<[string], { value: string }>('SELECT value FROM secrets WHERE name = ?');
   const putSecret = db.prepare('INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)');
   const ping = db.prepare('SELECT 1');
+  const settingsOf = db.prepare<[string], SettingsRow>('SELECT slow_mode_seconds, read_only FROM room_settings WHERE room = ?');
+  const bans = banSql((n) => `@p${n}`);
+  const insertBan = db.prepare<Record<string, unknown>>(bans.insert);
+  const activeBans = db.prepare<{ p1: number }, BanRow>(bans.active);
+  const liftBan = db.prepare<{ p1: string; p2: number }, BanRow>(bans.lift);
+  const audits = auditSql((n) => `@p${n}`);
+  const insertAudit = db.prepare<Record<string, unknown>, AuditRow>(audits.insert);
+  const auditPage = db.prepare<{ p1: number; p2: string | null; p3: number }, AuditRow>(audits.page);
+  const configure = db.prepare<{ p1: string; p2: number | null; p3: number | null }, SettingsRow>(configureSql((n) => `@p${n}`));
 
   function appendOne(input: NewMessage): AppendResult {
     if (input.clientId !== undefined) {
@@ -119,10 +184,25 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
       author_kind: input.author.kind,
       client_id: input.clientId ?? null,
       ts: input.ts ?? Date.now(),
+      type: input.change?.type ?? null,
+      target: input.change?.target ?? null,
+      deleted: 0,
     };
     insert.run(row);
     return { message: toMessage(row), created: true };
   }
+
+  function deleteOne({ room, seq, author, ts }: Deletion): AppendResult | undefined {
+    const target = bySeq.get(room, seq);
+    if (!target || target.type !== null) return undefined;
+    if (target.deleted) {
+      const entry = deletionOf.get(room, seq);
+      return entry && { message: toMessage(entry), created: false };
+    }
+    blank.run(room, seq);
+    return appendOne({ room, text: '', author, ts, change: { type: 'delete', target: seq } });
+  }
+  const deleteInTransaction = db.transaction(deleteOne);
   const appendAll = db.transaction((inputs: NewMessage[]) => inputs.map(appendOne));
   const appendSingle = db.transaction(appendOne);
 
@@ -175,7 +255,27 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
 
   return {
     append,
+    deleteMessage: (deletion) => call(() => deleteInTransaction.immediate(deletion)),
     history: (room, query) => call(() => history(room, query)),
+    roomSettings: (room) => call(() => toSettings(settingsOf.get(room))),
+    configureRoom: (room, { slowModeSeconds, readOnly }) =>
+      call(() =>
+        toSettings(configure.get({ p1: room, p2: slowModeSeconds ?? null, p3: readOnly === undefined ? null : Number(readOnly) })),
+      ),
+    addBan: (ban) => call(() => void insertBan.run(Object.fromEntries(Object.values(toBanRow(ban)).map((v, i) => [`p${i + 1}`, v])))),
+    activeBans: (now) => call(() => activeBans.all({ p1: now }).map(toBan)),
+    liftBan: (id, now) =>
+      call(() => {
+        const row = liftBan.get({ p1: id, p2: now });
+        return row && toBan(row);
+      }),
+    addAudit: (entry) =>
+      call(() => toAuditEntry(insertAudit.get(Object.fromEntries(auditValues(entry).map((v, i) => [`p${i + 1}`, v]))) as AuditRow)),
+    audit: ({ after, limit, room }) =>
+      call(() => {
+        const rows = auditPage.all({ p1: after ?? 0, p2: room ?? null, p3: limit + 1 });
+        return { entries: rows.slice(0, limit).map(toAuditEntry), hasMore: rows.length > limit };
+      }),
     lastSeqs: (rooms) => call(() => new Map(rooms.map((room) => [room, lastSeq.get(room) ?? 0]))),
     secret: (name) =>
       call(() => {

@@ -1,3 +1,11 @@
+import {
+  type AuditEntry,
+  type AuditQuery,
+  type Ban,
+  defaultRoomSettings,
+  type RoomSettings,
+  type SettingsPatch,
+} from '../moderation/schemas.js';
 import type { Member, Message } from '../protocol.js';
 
 export interface NewMessage {
@@ -6,6 +14,16 @@ export interface NewMessage {
   author: Member;
   clientId?: string;
   /** The message's ts; default the time of the call. */
+  ts?: number;
+  /** A change entry (protocol 6.4): what it changes, e.g. `delete` with the seq it deletes. */
+  change?: { type: 'delete'; target: number };
+}
+
+/** A `delete` entry to store: who deletes which seq of the room. */
+export interface Deletion {
+  room: string;
+  seq: number;
+  author: Member;
   ts?: number;
 }
 
@@ -37,7 +55,27 @@ export interface Page {
 export interface Store {
   /** Stores a message with the room's next seq; a repeated clientId returns the first one. */
   append(input: NewMessage): Promise<AppendResult>;
+  /**
+   * Deletes a message as a change entry (protocol 6.4): blanks the target, marks it deleted and
+   * stores a `delete` entry with the room's next seq, in one transaction. A target deleted before
+   * returns the entry that deleted it (`created: false`); undefined when the seq is no message of
+   * the room (none, or a change entry).
+   */
+  deleteMessage(deletion: Deletion): Promise<AppendResult | undefined>;
   history(room: string, query: HistoryQuery): Promise<Page>;
+  /** A room's settings; the defaults for a room never configured. */
+  roomSettings(room: string): Promise<RoomSettings>;
+  /** Changes what the patch names, keeps the rest; returns the settings now. */
+  configureRoom(room: string, patch: SettingsPatch): Promise<RoomSettings>;
+  addBan(ban: Ban): Promise<void>;
+  /** The bans in force at `now`, newest first. */
+  activeBans(now: number): Promise<Ban[]>;
+  /** Lifts a ban in force; undefined when there is none with that id (unknown, lifted, over). */
+  liftBan(id: string, now: number): Promise<Ban | undefined>;
+  /** Records a moderation action; returns it with its id. */
+  addAudit(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry>;
+  /** The audit log oldest first after the entry `after`, at most `limit`, of one room or all. */
+  audit(query: AuditQuery & { limit: number }): Promise<{ entries: AuditEntry[]; hasMore: boolean }>;
   /** The newest seq of each room asked for (0 for a room with no message). */
   lastSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
   /**
@@ -60,6 +98,11 @@ export interface MessageRow {
   author_kind: Member['kind'];
   client_id: string | null;
   ts: number;
+  /** A change entry's type (`delete`); null for a message. */
+  type: string | null;
+  target: number | null;
+  /** 0 or 1 in SQLite, a boolean in PostgreSQL. */
+  deleted: number | boolean;
 }
 
 export function toMessage(row: MessageRow): Message {
@@ -72,5 +115,129 @@ export function toMessage(row: MessageRow): Message {
     ts: Number(row.ts),
   };
   if (row.client_id !== null) message.clientId = row.client_id;
+  if (row.type === 'delete' && row.target !== null) {
+    message.type = row.type;
+    message.target = Number(row.target);
+  }
+  if (row.deleted) message.deleted = true;
   return message;
+}
+
+/** Room settings as both SQL stores keep them. */
+export interface SettingsRow {
+  slow_mode_seconds: number;
+  read_only: number | boolean;
+}
+
+export function toSettings(row: SettingsRow | undefined): RoomSettings {
+  return row ? { slowModeSeconds: Number(row.slow_mode_seconds), readOnly: Boolean(row.read_only) } : { ...defaultRoomSettings };
+}
+
+/**
+ * Both stores' upsert of a settings patch: a column the patch leaves out (null) keeps its value,
+ * or takes the default in a new row. Parameters: room, slow_mode_seconds, read_only.
+ */
+export function configureSql(param: (n: number) => string): string {
+  return `INSERT INTO room_settings AS s (room, slow_mode_seconds, read_only)
+     VALUES (${param(1)}, coalesce(${param(2)}, 0), coalesce(${param(3)}, false))
+     ON CONFLICT (room) DO UPDATE SET
+       slow_mode_seconds = coalesce(${param(2)}, s.slow_mode_seconds),
+       read_only = coalesce(${param(3)}, s.read_only)
+     RETURNING slow_mode_seconds, read_only`;
+}
+
+/** A ban as both SQL stores keep it. */
+export interface BanRow {
+  id: string;
+  user_id: string | null;
+  ip: string | null;
+  room: string | null;
+  until: number | string | null;
+  reason: string | null;
+  by_id: string;
+  by_name: string;
+  by_kind: Member['kind'];
+  created_at: number | string;
+}
+
+export function toBan(row: BanRow): Ban {
+  const ban: Ban = {
+    id: row.id,
+    by: { id: row.by_id, name: row.by_name, kind: row.by_kind },
+    createdAt: Number(row.created_at),
+  };
+  if (row.user_id !== null) ban.user = row.user_id;
+  if (row.ip !== null) ban.ip = row.ip;
+  if (row.room !== null) ban.room = row.room;
+  if (row.until !== null) ban.until = Number(row.until);
+  if (row.reason !== null) ban.reason = row.reason;
+  return ban;
+}
+
+/** A ban's row, its columns in the order of `banSql().insert`'s parameters. */
+export function toBanRow(ban: Ban): BanRow {
+  return {
+    id: ban.id,
+    user_id: ban.user ?? null,
+    ip: ban.ip ?? null,
+    room: ban.room ?? null,
+    until: ban.until ?? null,
+    reason: ban.reason ?? null,
+    by_id: ban.by.id,
+    by_name: ban.by.name,
+    by_kind: ban.by.kind,
+    created_at: ban.createdAt,
+  };
+}
+
+/** Both stores' queries of bans; `param(n)` writes the n-th parameter. */
+export function banSql(param: (n: number) => string) {
+  return {
+    insert: `INSERT INTO bans (id, user_id, ip, room, until, reason, by_id, by_name, by_kind, created_at)
+      VALUES (${[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(param).join(', ')})`,
+    active: `SELECT * FROM bans WHERE lifted_at IS NULL AND (until IS NULL OR until > ${param(1)}) ORDER BY created_at DESC, id`,
+    lift: `UPDATE bans SET lifted_at = ${param(2)}
+      WHERE id = ${param(1)} AND lifted_at IS NULL AND (until IS NULL OR until > ${param(2)}) RETURNING *`,
+  };
+}
+
+/** An audit entry as both SQL stores keep it (`target` as JSON text). */
+export interface AuditRow {
+  id: number | string;
+  ts: number | string;
+  actor_id: string;
+  actor_name: string;
+  actor_kind: Member['kind'];
+  action: AuditEntry['action'];
+  room: string | null;
+  target: string;
+  reason: string | null;
+}
+
+export function toAuditEntry(row: AuditRow): AuditEntry {
+  const entry: AuditEntry = {
+    id: Number(row.id),
+    ts: Number(row.ts),
+    actor: { id: row.actor_id, name: row.actor_name, kind: row.actor_kind },
+    action: row.action,
+    target: JSON.parse(row.target) as AuditEntry['target'],
+  };
+  if (row.room !== null) entry.room = row.room;
+  if (row.reason !== null) entry.reason = row.reason;
+  return entry;
+}
+
+/** Both stores' audit queries; parameters in the order of `auditValues` and (room?, after, limit). */
+export function auditSql(param: (n: number) => string) {
+  return {
+    insert: `INSERT INTO audit (ts, actor_id, actor_name, actor_kind, action, room, target, reason)
+      VALUES (${[1, 2, 3, 4, 5, 6, 7, 8].map(param).join(', ')}) RETURNING *`,
+    page: `SELECT * FROM audit WHERE id > ${param(1)} AND (${param(2)} IS NULL OR room = ${param(2)}) ORDER BY id LIMIT ${param(3)}`,
+  };
+}
+
+/** An entry's values in the order of `auditSql().insert`'s parameters. */
+export function auditValues(entry: Omit<AuditEntry, 'id'>): unknown[] {
+  const { ts, actor, action, room, target, reason } = entry;
+  return [ts, actor.id, actor.name, actor.kind, action, room ?? null, JSON.stringify(target), reason ?? null];
 }

@@ -1,0 +1,173 @@
+import { css, html, LitElement } from 'lit';
+import type { Member } from '../../src/protocol.js';
+import { theme } from '../theme.js';
+import { type AdminApi, failure } from './admin-api.js';
+import { adminStyles } from './admin-styles.js';
+
+/** The lengths a ban form offers, in ms; 0 is for good. */
+const DURATIONS: [string, number][] = [
+  ['1 hour', 3_600_000],
+  ['1 day', 86_400_000],
+  ['7 days', 7 * 86_400_000],
+  ['For good', 0],
+];
+
+/**
+ * The ban form, in a modal `<dialog>`: the platform's own modal makes the rest of the page inert
+ * and closes on Esc; Tab and Shift+Tab go round its controls rather than out to the browser; focus
+ * goes back to the button that opened it.
+ *
+ * @fires admin-changed - after a ban was made; bubbles and is composed.
+ */
+export class AdminBanDialog extends LitElement {
+  static override properties = { api: { attribute: false }, target: { state: true }, error: { state: true } };
+  static override styles = [
+    theme,
+    adminStyles,
+    css`
+      dialog {
+        width: min(420px, calc(100vw - 24px));
+        padding: 18px;
+        border: 1px solid var(--_border);
+        border-radius: 12px;
+        background: var(--_bg);
+        color: var(--_fg);
+      }
+      dialog::backdrop {
+        background: rgb(0 0 0 / 45%);
+      }
+      fieldset {
+        border: 0;
+        margin: 12px 0 0;
+        padding: 0;
+      }
+      legend,
+      label.block {
+        font-weight: 600;
+        margin-bottom: 6px;
+        display: block;
+      }
+      select,
+      input[type='text'] {
+        width: 100%;
+        min-height: 36px;
+        padding: 6px 10px;
+        border: 1px solid var(--_border);
+        border-radius: 8px;
+        background: var(--_surface);
+        color: var(--_fg);
+        font: inherit;
+      }
+      .actions {
+        display: flex;
+        justify-content: flex-end;
+        gap: 8px;
+        margin-top: 16px;
+      }
+    `,
+  ];
+
+  declare api: AdminApi | undefined;
+  declare private target: { user: Member; room: string } | undefined;
+  declare private error: string;
+  private opener?: HTMLElement;
+
+  constructor() {
+    super();
+    this.api = undefined;
+    this.target = undefined;
+    this.error = '';
+  }
+
+  /** Opens the form to ban `user` (in `room`, or everywhere); `opener` gets the focus back. */
+  async open(user: Member, room: string, opener?: HTMLElement): Promise<void> {
+    this.target = { user, room };
+    this.error = '';
+    this.opener = opener;
+    await this.updateComplete;
+    this.renderRoot.querySelector('form')?.reset();
+    this.dialog?.showModal();
+  }
+
+  private get dialog(): HTMLDialogElement | null {
+    return this.renderRoot.querySelector('dialog');
+  }
+
+  override render() {
+    const target = this.target;
+    return html`<dialog aria-labelledby="ban-title" @close=${this.closed} @keydown=${this.trap}>
+      <form @submit=${this.submit}>
+        <h2 id="ban-title">Ban ${target?.user.name ?? ''}</h2>
+        <p class="hint">User id ${target?.user.id ?? ''}</p>
+        <fieldset>
+          <legend>Where</legend>
+          <label><input type="radio" name="scope" value="room" checked /> In ${target?.room ?? ''}</label><br />
+          <label><input type="radio" name="scope" value="all" /> In every room</label>
+        </fieldset>
+        <fieldset>
+          <label class="block" for="ban-duration">How long</label>
+          <select id="ban-duration" name="duration">
+            ${DURATIONS.map(([label, ms]) => html`<option value=${ms}>${label}</option>`)}
+          </select>
+        </fieldset>
+        <fieldset>
+          <label class="block" for="ban-reason">Reason</label>
+          <input id="ban-reason" name="reason" type="text" maxlength="500" autocomplete="off" />
+        </fieldset>
+        <p class="error" role="alert">${this.error}</p>
+        <div class="actions">
+          <button type="button" @click=${() => this.dialog?.close()}>Cancel</button>
+          <button class="primary" type="submit">Ban</button>
+        </div>
+      </form>
+    </dialog>`;
+  }
+
+  private async submit(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const target = this.target;
+    if (!this.api || !target) return;
+    const form = new FormData(event.target as HTMLFormElement);
+    const duration = Number(form.get('duration'));
+    const reason = String(form.get('reason') ?? '').trim();
+    try {
+      await this.api.request('POST', '/api/bans', {
+        user: target.user.id,
+        ...(form.get('scope') === 'room' ? { room: target.room } : {}),
+        ...(duration > 0 ? { until: Date.now() + duration } : {}),
+        ...(reason ? { reason } : {}),
+      });
+    } catch (err) {
+      this.error = `Not banned: ${failure(err)}`;
+      return;
+    }
+    this.dialog?.close();
+    this.dispatchEvent(new CustomEvent('admin-changed', { bubbles: true, composed: true }));
+  }
+
+  /** Tab past the last control comes back to the first, Shift+Tab before the first to the last. */
+  private trap(event: KeyboardEvent): void {
+    if (event.key !== 'Tab' || !this.dialog) return;
+    // One stop per radio group: the checked one.
+    const stops = [...this.dialog.querySelectorAll<HTMLElement>('input:checked, input:not([type="radio"]), select, button')];
+    const active = (this.renderRoot as ShadowRoot).activeElement;
+    const [first, last] = [stops[0], stops.at(-1)];
+    if (event.shiftKey ? active === first : active === last) {
+      event.preventDefault();
+      (event.shiftKey ? last : first)?.focus();
+    }
+  }
+
+  private closed(): void {
+    this.opener?.focus();
+    this.opener = undefined;
+  }
+}
+
+customElements.get('admin-ban-dialog') || customElements.define('admin-ban-dialog', AdminBanDialog);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'admin-ban-dialog': AdminBanDialog;
+  }
+}

@@ -1,0 +1,85 @@
+import { css, html, LitElement } from 'lit';
+import { theme } from '../theme.js';
+import { adminStyles } from './admin-styles.js';
+
+/**
+ * The sign-in form: an admin token pasted once. Says why a token was refused (`error`).
+ *
+ * @fires admin-sign-in - `CustomEvent<string>`, the token given; bubbles and is composed.
+ */
+export class AdminSignIn extends LitElement {
+  static override properties = { error: { type: String } };
+  static override styles = [
+    theme,
+    adminStyles,
+    css`
+      section {
+        max-width: 520px;
+        margin: 0 auto;
+      }
+      label {
+        display: block;
+        font-weight: 600;
+        margin: 12px 0 6px;
+      }
+      .row {
+        display: flex;
+        gap: 8px;
+      }
+      input {
+        flex: 1;
+        min-width: 0;
+        min-height: 36px;
+        padding: 6px 10px;
+        border: 1px solid var(--_border);
+        border-radius: 8px;
+        background: var(--_surface);
+        color: var(--_fg);
+        font: inherit;
+      }
+    `,
+  ];
+
+  /** Why the last token was refused. */
+  declare error: string;
+
+  constructor() {
+    super();
+    this.error = '';
+  }
+
+  override render() {
+    return html`<section>
+      <h2>Sign in</h2>
+      <p class="hint">Paste an admin token (a JWT with <code>admin: true</code> from your backend). It is kept in this tab only.</p>
+      <form @submit=${this.submit}>
+        <label for="token">Admin token</label>
+        <div class="row">
+          <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required aria-describedby="error" />
+          <button class="primary" type="submit">Sign in</button>
+        </div>
+        <p id="error" class="error" role="alert">${this.error}</p>
+      </form>
+    </section>`;
+  }
+
+  private submit(event: SubmitEvent): void {
+    event.preventDefault();
+    const input = this.renderRoot.querySelector('input');
+    const token = input?.value.trim() ?? '';
+    if (!token) {
+      this.error = 'Paste a token first.';
+      input?.focus();
+      return;
+    }
+    this.dispatchEvent(new CustomEvent('admin-sign-in', { detail: token, bubbles: true, composed: true }));
+  }
+}
+
+customElements.get('admin-sign-in') || customElements.define('admin-sign-in', AdminSignIn);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'admin-sign-in': AdminSignIn;
+  }
+}
