@@ -2,6 +2,7 @@ import { type TObject, type TSchema, Type } from 'typebox';
 import * as chat from './schemas/chat.js';
 import { DrainingEvent, EmptyResult, ErrorBody, Failure, HandshakeAuth, Message, Push, RequestFailedEvent, SessionEvent, SyncHintEvent } from './schemas/common.js';
 import * as push from './schemas/push.js';
+import * as moderation from './moderation/schemas.js';
 
 /** A client's event: its payload, and the ack's result (none for events that are never answered). */
 interface Sent {
@@ -20,6 +21,17 @@ const namespaces: Record<'chat' | 'push', { description: string; send: Record<st
       'message:send': { payload: chat.SendRequest, result: chat.SendResult, description: 'Send a message to a joined room; idempotent by `clientId`.' },
       'message:history': { payload: chat.HistoryRequest, result: chat.HistoryResult, description: "Read a room's messages by seq." },
       'typing:update': { payload: chat.TypingRequest, description: 'Say whether this user is typing; never answered.' },
+      'message:delete': {
+        payload: moderation.DeleteRequest,
+        result: moderation.DeleteResult,
+        description: 'Delete a message (its author, or a moderator): a `delete` entry takes the next seq.',
+      },
+      'room:kick': { payload: moderation.KickRequest, result: EmptyResult, description: "A moderator removes a user's sockets from the room on every node." },
+      'room:configure': {
+        payload: moderation.ConfigureRequest,
+        result: moderation.SettingsResult,
+        description: "A moderator changes the room's slow mode or read-only setting.",
+      },
     },
     receive: {
       session: SessionEvent,
@@ -29,6 +41,8 @@ const namespaces: Record<'chat' | 'push', { description: string; send: Record<st
       'sync:hint': SyncHintEvent,
       'server:draining': DrainingEvent,
       'request:failed': RequestFailedEvent,
+      'room:removed': moderation.RoomRemovedEvent,
+      'room:settings': moderation.RoomSettingsEvent,
     },
   },
   push: {

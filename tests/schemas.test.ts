@@ -7,6 +7,7 @@ import asyncApiSpecs from '@asyncapi/specs';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type { Message, Push, SessionEvent } from '../src/protocol.js';
 import { acked, chatClient, connectChat, connectPush, postPush, startApp, waitFor } from './helpers.js';
+import { connectAs, moderationEnv, token } from './moderation-helpers.js';
 
 const apiKey = 'schemas-test-api-key-0123456789';
 
@@ -119,17 +120,26 @@ describe('the published documents (protocol 6.1)', () => {
     const paths = openapi.paths as Record<string, Record<string, Json>>;
     const routes = Object.entries(paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
     assert.deepEqual(routes.sort(), [
+      'DELETE /api/bans/{id}',
+      'DELETE /api/rooms/{room}/messages/{seq}',
       'GET /api/admin/overview',
       'GET /api/asyncapi.json',
+      'GET /api/audit',
+      'GET /api/bans',
       'GET /api/openapi.json',
       'GET /api/origin',
       'GET /api/rooms',
+      'GET /api/rooms/{room}/members',
       'GET /api/rooms/{room}/messages',
+      'GET /api/rooms/{room}/settings',
       'GET /healthz',
       'GET /readyz',
+      'POST /api/bans',
       'POST /api/push',
+      'POST /api/rooms/{room}/kick',
       'POST /api/rooms/{room}/live',
       'POST /api/rooms/{room}/messages',
+      'PUT /api/rooms/{room}/settings',
     ]);
     const schemes = (openapi.components as Json).securitySchemes as Record<string, Json>;
     assert.deepEqual(schemes.apiKey && { type: schemes.apiKey.type, scheme: schemes.apiKey.scheme }, { type: 'http', scheme: 'bearer' });
@@ -161,11 +171,22 @@ describe('the published documents (protocol 6.1)', () => {
         .filter((op) => op.action === action && (op.channel as { $ref: string }).$ref === `#/channels/${channel}`)
         .map((op) => resolve(asyncapi, (op.messages as { $ref: string }[])[0]!.$ref).name)
         .sort();
-    assert.deepEqual(events('send', 'chat'), ['message:history', 'message:send', 'room:join', 'room:leave', 'typing:update']);
+    assert.deepEqual(events('send', 'chat'), [
+      'message:delete',
+      'message:history',
+      'message:send',
+      'room:configure',
+      'room:join',
+      'room:kick',
+      'room:leave',
+      'typing:update',
+    ]);
     assert.deepEqual(events('receive', 'chat'), [
       'message:new',
       'presence:update',
       'request:failed',
+      'room:removed',
+      'room:settings',
       'server:draining',
       'session',
       'sync:hint',
@@ -316,5 +337,77 @@ describe('the published documents (protocol 6.1)', () => {
     await running.close();
     doc.received('chat', 'server:draining', await drainingChat);
     doc.received('push', 'server:draining', await drainingPush);
+  });
+
+  test('real moderation answers and events match both documents', async () => {
+    const { url } = await startApp(moderationEnv);
+    const { openapi, asyncapi } = await documents(url);
+    const answer = openApiChecker(openapi);
+    const doc = asyncApiChecker(asyncapi);
+    const admin = await token({ sub: 'root', name: 'Root', admin: true });
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${admin}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+
+    const mod = await connectAs(url, { sub: 'mod', name: 'Mo', moderates: ['lobby'] });
+    const eve = await connectChat(url, { name: 'Eve' });
+    for (const { socket } of [mod, eve]) assert.ok((await acked(socket).emitWithAck('room:join', { room: 'lobby' })).ok);
+    const sent = await acked(eve.socket).emitWithAck('message:send', { room: 'lobby', text: 'spam', clientId: randomUUID() });
+    assert.ok(sent.ok);
+
+    // /chat: a moderator's events, their acks, and what the room and the removed user are sent.
+    const remove = { room: 'lobby', seq: sent.message.seq, reason: 'spam' };
+    doc.sent('chat', 'message:delete', remove);
+    const entry = waitFor<Message>(eve.socket, 'message:new');
+    doc.ack('chat', 'message:delete', await acked(mod.socket).emitWithAck('message:delete', remove));
+    doc.received('chat', 'message:new', await entry);
+    const configure = { room: 'lobby', slowModeSeconds: 5 };
+    doc.sent('chat', 'room:configure', configure);
+    const settings = waitFor(eve.socket, 'room:settings');
+    doc.ack('chat', 'room:configure', await acked(mod.socket).emitWithAck('room:configure', configure));
+    doc.received('chat', 'room:settings', await settings);
+    const kick = { room: 'lobby', user: eve.user.id, reason: 'calm down' };
+    doc.sent('chat', 'room:kick', kick);
+    const removed = waitFor(eve.socket, 'room:removed');
+    doc.ack('chat', 'room:kick', await acked(mod.socket).emitWithAck('room:kick', kick));
+    doc.received('chat', 'room:removed', await removed);
+    const refused = await acked(eve.socket).emitWithAck('room:kick', { room: 'lobby', user: mod.user.id });
+    assert.equal(refused.ok ? 'ok' : refused.error.code, 'forbidden');
+    doc.ack('chat', 'room:kick', refused);
+
+    // HTTP: every moderation route, as an admin, and refusals.
+    assert.ok((await acked(eve.socket).emitWithAck('room:join', { room: 'lobby' })).ok);
+    await answer('get', '/api/rooms/{room}/members', await call('GET', '/api/rooms/lobby/members'));
+    await answer('put', '/api/rooms/{room}/settings', await call('PUT', '/api/rooms/lobby/settings', { readOnly: true }));
+    await answer('get', '/api/rooms/{room}/settings', await call('GET', '/api/rooms/lobby/settings'));
+    const created = await call('POST', '/api/bans', { user: eve.user.id, room: 'lobby', until: Date.now() + 60_000, reason: 'again' });
+    assert.equal(created.status, 201);
+    const { ban } = (await answer('post', '/api/bans', created)) as { ban: { id: string } };
+    await answer('get', '/api/bans', await call('GET', '/api/bans'));
+    await answer('delete', '/api/bans/{id}', await call('DELETE', `/api/bans/${ban.id}`));
+    // The ban took Eve out of the room; lifted, she may join again, and be kicked.
+    assert.ok((await acked(eve.socket).emitWithAck('room:join', { room: 'lobby' })).ok);
+    const kicked = await call('POST', '/api/rooms/lobby/kick', { user: eve.user.id });
+    assert.equal(kicked.status, 200);
+    await answer('post', '/api/rooms/{room}/kick', kicked);
+    const posted = await acked(mod.socket).emitWithAck('message:send', { room: 'lobby', text: 'rules', clientId: randomUUID() });
+    assert.ok(posted.ok);
+    const deleted = await call('DELETE', `/api/rooms/lobby/messages/${posted.message.seq}?reason=x`);
+    assert.equal(deleted.status, 200);
+    await answer('delete', '/api/rooms/{room}/messages/{seq}', deleted);
+    const audit = (await answer('get', '/api/audit', await call('GET', '/api/audit?limit=50'))) as { entries: unknown[] };
+    assert.equal(audit.entries.length, 8);
+    const errors: [string, string, Response, number][] = [
+      ['delete', '/api/bans/{id}', await call('DELETE', `/api/bans/${ban.id}`), 404],
+      ['post', '/api/bans', await call('POST', '/api/bans', { room: 'lobby' }), 400],
+      ['get', '/api/audit', await fetch(`${url}/api/audit`), 401],
+    ];
+    for (const [method, path, res, status] of errors) {
+      assert.equal(res.status, status, `${method} ${path}`);
+      await answer(method, path, res);
+    }
   });
 });

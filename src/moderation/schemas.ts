@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
-import type { Member } from '../protocol.js';
 import * as chatSchemas from '../schemas/chat.js';
+import { Member, Message } from '../schemas/common.js';
 import { roomPattern, schemaParser } from '../validation.js';
 
 /**
@@ -35,7 +35,8 @@ export const ConfigureRequest = Type.Object({ room: Room, ...SettingsPatch.prope
 export type ConfigureRequest = Static<typeof ConfigureRequest>;
 
 /** Server to client, to the room: its settings changed. */
-export type RoomSettingsEvent = { room: string } & RoomSettings;
+export const RoomSettingsEvent = Type.Object({ room: Room, ...RoomSettings.properties }, { description: "The room's settings changed." });
+export type RoomSettingsEvent = Static<typeof RoomSettingsEvent>;
 
 /** HTTP: `:room`, and `:seq` of `DELETE /api/rooms/:room/messages/:seq`. */
 export const RoomParams = Type.Object({ room: Room });
@@ -66,35 +67,45 @@ export const BansQuery = Type.Object({ room: Type.Optional(Room) });
 export const BanParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
 
 /** A ban (protocol 6.4): of a user id (or guest id) or an address, from one room or all, for a time or for good. */
-export interface Ban {
-  id: string;
-  user?: string;
-  /** An address as the limits count it: IPv4, or an IPv6 address's /64 (`2001:db8:1:2::/64`). */
-  ip?: string;
-  /** Every room when absent. */
-  room?: string;
-  /** The ban's end, ms since the epoch; for good when absent. */
-  until?: number;
-  reason?: string;
-  by: Member;
-  createdAt: number;
-}
+export const Ban = Type.Object(
+  {
+    id: Type.String(),
+    user: Type.Optional(Type.String({ description: 'The user or guest id banned.' })),
+    ip: Type.Optional(Type.String({ description: "An address as the limits count it: IPv4, or an IPv6 address's /64 (`2001:db8:1:2::/64`)." })),
+    room: Type.Optional(Type.String({ description: 'Every room when absent.' })),
+    until: Type.Optional(Type.Integer({ description: "The ban's end, ms since the epoch; for good when absent." })),
+    reason: Type.Optional(Type.String()),
+    by: Member,
+    createdAt: Type.Integer({ description: 'ms since the epoch.' }),
+  },
+  { description: 'A ban of a user id (or guest id) or an address, from one room or all, for a time or for good.' },
+);
+export type Ban = Static<typeof Ban>;
 
 /** What the audit log records (protocol 6.4); each is also the webhook event `moderation.<action>`. */
 export const auditActions = ['message.delete', 'room.kick', 'ban.create', 'ban.lift', 'room.configure'] as const;
 export type AuditAction = (typeof auditActions)[number];
 
 /** One moderation action, as stored and as the data of its webhook. */
-export interface AuditEntry {
-  /** Increasing: `GET /api/audit?after=` pages by it. */
-  id: number;
-  ts: number;
-  actor: Member;
-  action: AuditAction;
-  room?: string;
-  target: { seq?: number; user?: string; ip?: string; ban?: string; settings?: RoomSettings };
-  reason?: string;
-}
+export const AuditEntry = Type.Object(
+  {
+    id: Type.Integer({ description: 'Increasing: `GET /api/audit?after=` pages by it.' }),
+    ts: Type.Integer({ description: 'ms since the epoch.' }),
+    actor: Member,
+    action: Type.Enum(auditActions),
+    room: Type.Optional(Type.String()),
+    target: Type.Object({
+      seq: Type.Optional(Type.Integer()),
+      user: Type.Optional(Type.String()),
+      ip: Type.Optional(Type.String()),
+      ban: Type.Optional(Type.String()),
+      settings: Type.Optional(RoomSettings),
+    }),
+    reason: Type.Optional(Type.String()),
+  },
+  { description: 'One moderation action: who, what, on what, when and why.' },
+);
+export type AuditEntry = Static<typeof AuditEntry>;
 
 export const AuditQuery = Type.Object({
   after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
@@ -104,11 +115,24 @@ export const AuditQuery = Type.Object({
 export type AuditQuery = Static<typeof AuditQuery>;
 
 /** Server to client: this socket is no longer in `room` (protocol 6.4). */
-export interface RoomRemovedEvent {
-  room: string;
-  reason: 'kicked' | 'banned';
-  /** The moderator's reason. */
-  message?: string;
-  /** A ban's end, ms since the epoch; absent for a kick or a ban for good. */
-  until?: number;
-}
+export const RoomRemovedEvent = Type.Object(
+  {
+    room: Room,
+    reason: Type.Enum(['kicked', 'banned']),
+    message: Type.Optional(Type.String({ description: "The moderator's reason." })),
+    until: Type.Optional(Type.Integer({ description: "A ban's end, ms since the epoch; absent for a kick or a ban for good." })),
+  },
+  { description: 'This socket is no longer in the room: a moderator removed it.' },
+);
+export type RoomRemovedEvent = Static<typeof RoomRemovedEvent>;
+
+// What the moderation events and routes answer.
+export const DeleteResult = Type.Object({ message: Message }, { description: 'The `delete` entry.' });
+export const SettingsResult = Type.Object({ settings: RoomSettings });
+export const BanResult = Type.Object({ ban: Ban });
+export const BanList = Type.Object({ bans: Type.Array(Ban) });
+export const MemberList = Type.Object({
+  members: Type.Array(Type.Object({ ...Member.properties, addresses: Type.Array(Type.String()) })),
+});
+export const AuditPage = Type.Object({ entries: Type.Array(AuditEntry), hasMore: Type.Boolean() });
+export type AuditPage = Static<typeof AuditPage>;
