@@ -41,4 +41,23 @@ describe('moderation in the room page (Chromium)', () => {
     assert.equal(await notice.count(), 0);
     assert.deepEqual(errors, []);
   });
+
+  test('the composer follows the room settings: disabled in a read-only room, a countdown in slow mode', { skip }, async () => {
+    const app = await startApp(moderationEnv);
+    const { page, errors } = await openRoom(app.url, 'rules', 'Cy', browser());
+    await sendFrom(page, 'rules', 'first');
+    const input = page.getByLabel('Message', { exact: true });
+    const rules = page.locator('roomcast-room [part="room-rules"]');
+    assert.equal((await api(app.url, 'PUT', '/api/rooms/rules/settings', apiKey, { readOnly: true })).status, 200);
+    await rules.filter({ hasText: 'Read-only room' }).waitFor({ timeout: 5_000 });
+    assert.equal(await input.isDisabled(), true);
+    assert.equal(await input.getAttribute('placeholder'), 'Read-only room');
+
+    assert.equal((await api(app.url, 'PUT', '/api/rooms/rules/settings', apiKey, { readOnly: false, slowModeSeconds: 60 })).status, 200);
+    await rules.filter({ hasText: 'Slow mode: one message every 60 s.' }).waitFor({ timeout: 5_000 });
+    assert.equal(await input.isDisabled(), false);
+    await sendFrom(page, 'rules', 'second');
+    await rules.filter({ hasText: /You can send again in (59|60) s\./ }).waitFor({ timeout: 5_000 });
+    assert.deepEqual(errors, []);
+  });
 });

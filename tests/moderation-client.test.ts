@@ -104,4 +104,27 @@ describe('our client applies moderation (ChatConnection against the real server)
     assert.ok(wait > 25_000 && wait <= 30_000, `next send in ${wait} ms`);
     conn.close();
   });
+
+  test('an entry of a type it does not know is skipped: not listed, and the cursor moves past it', async () => {
+    const app = await startApp(moderationEnv);
+    const h = host();
+    const conn = new ChatConnection(h, { url: app.url, room: 'lobby', name: 'Bo', storage: memoryStorage() });
+    await conn.connect();
+    await conn.send('one');
+    // What a newer server might send: a change entry of a type this client was not written for.
+    const pin = { id: 'lobby:2', seq: 2, room: 'lobby', type: 'pin', target: 1, text: '', author: conn.user, ts: Date.now() };
+    const next = { id: 'lobby:3', seq: 3, room: 'lobby', text: 'three', author: conn.user, ts: Date.now() };
+    for (const entry of [pin, next]) app.io.of('/chat').to('lobby').emit('message:new', entry);
+    await h.changed(() => conn.messages.length === 2);
+    assert.deepEqual(
+      conn.messages.map((m) => [m.seq, m.text, m.deleted ?? false]),
+      [
+        [1, 'one', false],
+        [3, 'three', false],
+      ],
+      'the pin is not listed and changes nothing; what follows it is delivered',
+    );
+    assert.equal(conn.lastSeq, 3);
+    conn.close();
+  });
 });
