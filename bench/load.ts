@@ -24,15 +24,7 @@ import type {
   SendRequest,
   SendResult,
 } from '../src/protocol.js';
-import {
-  Histogram,
-  nowMs,
-  type CpuSample,
-  type FromWorker,
-  type StartCommand,
-  type ToWorker,
-  type WorkerConfig,
-} from './lib.js';
+import { Histogram, nowMs, type CpuSample, type FromWorker, type StartCommand, type ToWorker, type WorkerConfig } from './lib.js';
 import { WireClient, type BenchConnection } from './wire-client.js';
 
 type ChatSocket = Socket<ChatServerToClient, ChatClientToServer>;

@@ -92,7 +92,10 @@ export async function startBenchNode(
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error('roomcast exited at start');
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error('roomcast did not start within 30 s');
     await new Promise((resolve) => setTimeout(resolve, 50));

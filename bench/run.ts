@@ -136,7 +136,22 @@ function parseOptions(argv: string[]): Options {
       serverEnv[kv[1] as string] = kv[2] as string;
     } else flags.set(name, value);
   }
-  const known = ['only', 'targets', 'duration', 'warmup', 'runs', 'max-rate', 'store-rate', 'idle-conns', 'flood-lanes', 'flood-depth', 'quiet-wait', 'retries', 'client', 'json'];
+  const known = [
+    'only',
+    'targets',
+    'duration',
+    'warmup',
+    'runs',
+    'max-rate',
+    'store-rate',
+    'idle-conns',
+    'flood-lanes',
+    'flood-depth',
+    'quiet-wait',
+    'retries',
+    'client',
+    'json',
+  ];
   for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (see --help)`);
   const get = (flag: string, env: string, dflt: string): string => flags.get(flag) ?? process.env[env] ?? dflt;
   const num = (flag: string, env: string, dflt: number, min: number): number => {
@@ -144,9 +159,15 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(v) || v < min) throw new Error(`--${flag} must be a number >= ${min}`);
     return v;
   };
-  const only = get('only', 'BENCH_ONLY', SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  const only = get('only', 'BENCH_ONLY', SCENARIOS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const s of only) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}`);
-  const targets = get('targets', 'BENCH_TARGETS', 'roomcast,bare').split(',').map((s) => s.trim()).filter(Boolean);
+  const targets = get('targets', 'BENCH_TARGETS', 'roomcast,bare')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const t of targets) if (t !== 'roomcast' && t !== 'bare') throw new Error(`unknown target ${t}`);
   const client = get('client', 'BENCH_CLIENT', 'wire');
   if (client !== 'wire' && client !== 'socket.io') throw new Error('--client must be wire or socket.io');
@@ -421,10 +442,22 @@ class Generator {
 
   constructor(readonly id: number) {
     this.child = track(
-      spawn('taskset', ['-c', '1', process.execPath, ...cpuProfArgs('BENCH_GEN_CPU_PROF', `load-${id}`), '--import', 'tsx', join(root, 'bench', 'load.ts')], {
-        cwd: root,
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      }),
+      spawn(
+        'taskset',
+        [
+          '-c',
+          '1',
+          process.execPath,
+          ...cpuProfArgs('BENCH_GEN_CPU_PROF', `load-${id}`),
+          '--import',
+          'tsx',
+          join(root, 'bench', 'load.ts'),
+        ],
+        {
+          cwd: root,
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        },
+      ),
     );
     this.child.on('message', (msg: FromWorker) => {
       this.inbox.push(msg);
@@ -949,12 +982,10 @@ function verdict(name: ScenarioName, rc: Figures | undefined, bare: Figures | un
         goal: '5,000 stored msg/s across 100 rooms, ack p99 < 50 ms',
         measured: `${fmt(rc?.ackedPerSec, 0)} acked/s, ack p99 ${fmt(rc?.ackP99, 1)} ms, failed ${fmt(rc?.ackErrors, 0)}, unanswered ${fmt(rc?.ackPending, 0)}`,
         // Only a run at the target rate can pass or fail it.
-        pass: rc && o.storeRate === 5000
-          ? (rc.ackedPerSec as number) >= 4950 &&
-            rc.ackErrors === 0 &&
-            rc.ackPending === 0 &&
-            (rc.ackP99 as number) < 50
-          : u,
+        pass:
+          rc && o.storeRate === 5000
+            ? (rc.ackedPerSec as number) >= 4950 && rc.ackErrors === 0 && rc.ackPending === 0 && (rc.ackP99 as number) < 50
+            : u,
       };
   }
 }
@@ -992,7 +1023,9 @@ function printFlood(sc: Scenario, out: Outcome, o: Options): void {
   const runs = o.runs > 1 ? `median of ${o.runs} runs` : '1 run';
   console.log(`\n${sc.name}: ${sc.title}; roomcast only, each window ${o.duration} s after ${o.warmup} s warm-up, ${runs}`);
   const w = [40, 12, 12, 8];
-  console.log(`  ${pad('', w[0] as number)}${pad('quiet', w[1] as number, true)}${pad('flood', w[2] as number, true)}${pad('ratio', w[3] as number, true)}`);
+  console.log(
+    `  ${pad('', w[0] as number)}${pad('quiet', w[1] as number, true)}${pad('flood', w[2] as number, true)}${pad('ratio', w[3] as number, true)}`,
+  );
   for (const row of FLOOD_PAIRED_ROWS) {
     const a = rc?.[`quiet.${row.key}`];
     const b = rc?.[`flood.${row.key}`];
@@ -1001,7 +1034,10 @@ function printFlood(sc: Scenario, out: Outcome, o: Options): void {
       `  ${pad(row.label, w[0] as number)}${pad(fmt(a, row.digits), w[1] as number, true)}${pad(fmt(b, row.digits), w[2] as number, true)}${pad(ratio, w[3] as number, true)}`,
     );
   }
-  for (const row of FLOOD_ROWS) console.log(`  ${pad(row.label, w[0] as number)}${pad('', w[1] as number)}${pad(fmt(rc?.[row.key], row.digits), w[2] as number, true)}`);
+  for (const row of FLOOD_ROWS)
+    console.log(
+      `  ${pad(row.label, w[0] as number)}${pad('', w[1] as number)}${pad(fmt(rc?.[row.key], row.digits), w[2] as number, true)}`,
+    );
   for (const [t, why] of Object.entries(out.failures)) console.log(`  ${t} FAILED: ${why}`);
   const why = rc && noiseOf(rc);
   if (why) console.log(`  NOTE: ${why} (median): the figures are skewed.`);
@@ -1016,7 +1052,9 @@ function printScenario(sc: Scenario, out: Outcome, o: Options): void {
   const span = sc.name === 'idle' ? runs : `${o.duration} s measured after ${o.warmup} s warm-up, ${runs}`;
   console.log(`\n${sc.name}: ${sc.title}; ${span}`);
   const w = [40, 12, 12, 8];
-  console.log(`  ${pad('', w[0] as number)}${pad('roomcast', w[1] as number, true)}${pad('bare', w[2] as number, true)}${pad('ratio', w[3] as number, true)}`);
+  console.log(
+    `  ${pad('', w[0] as number)}${pad('roomcast', w[1] as number, true)}${pad('bare', w[2] as number, true)}${pad('ratio', w[3] as number, true)}`,
+  );
   for (const row of rows) {
     const a = rc?.[row.key];
     const b = bare?.[row.key];

@@ -349,7 +349,9 @@ async function storm(target: Target): Promise<Figures> {
       for (const c of clients) if (c.resyncedAt === undefined) stuck.set(c.state, (stuck.get(c.state) ?? 0) + 1);
       if (stuck.size > 0) process.stderr.write(`  ${target}: not resynced, by state: ${JSON.stringify([...stuck])}\n`);
       const resyncAt = clients.map((c) => ((c.resyncedAt ?? Number.NaN) - t0) / 1000).sort((x, y) => x - y);
-      process.stderr.write(`  ${target}: resynced after ${[50, 90, 99, 100].map((p) => `p${p} ${resyncAt[Math.min(resyncAt.length - 1, Math.floor((p / 100) * resyncAt.length))]?.toFixed(1)} s`).join(', ')}\n`);
+      process.stderr.write(
+        `  ${target}: resynced after ${[50, 90, 99, 100].map((p) => `p${p} ${resyncAt[Math.min(resyncAt.length - 1, Math.floor((p / 100) * resyncAt.length))]?.toFixed(1)} s`).join(', ')}\n`,
+      );
       return {
         'resynced (of clients)': resynced,
         'all resynced after SIGTERM (s)': (done - t0) / 1000,
@@ -406,9 +408,13 @@ console.table(table);
 if (targets.includes('roomcast')) {
   const resync = med('roomcast', 'all resynced after SIGTERM (s)');
   const missing = med('roomcast', 'messages missing after resync');
-  const ratio = targets.includes('bare') ? med('roomcast', 'B CPU per reconnect+join (ms)') / med('bare', 'B CPU per reconnect+join (ms)') : Number.NaN;
+  const ratio = targets.includes('bare')
+    ? med('roomcast', 'B CPU per reconnect+join (ms)') / med('bare', 'B CPU per reconnect+join (ms)')
+    : Number.NaN;
   console.log('Targets (roomcast):');
   console.log(`  ${resync <= 15 ? 'PASS' : 'FAIL'}  all ${clientCount} resynced within 15 s: ${resync.toFixed(1)} s`);
   console.log(`  ${missing === 0 ? 'PASS' : 'FAIL'}  nothing lost: ${missing} missing`);
-  console.log(`  ${ratio <= 1.5 ? 'PASS' : Number.isNaN(ratio) ? 'n/a ' : 'FAIL'}  at most 1.5x bare CPU per reconnect+join: ${ratio.toFixed(2)}x`);
+  console.log(
+    `  ${ratio <= 1.5 ? 'PASS' : Number.isNaN(ratio) ? 'n/a ' : 'FAIL'}  at most 1.5x bare CPU per reconnect+join: ${ratio.toFixed(2)}x`,
+  );
 }

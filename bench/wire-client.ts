@@ -138,7 +138,9 @@ class RawWebSocket {
         return;
       }
       const head = buf.toString('latin1', 0, end);
-      const accept = createHash('sha1').update(this.key + WS_GUID).digest('base64');
+      const accept = createHash('sha1')
+        .update(this.key + WS_GUID)
+        .digest('base64');
       if (!head.startsWith('HTTP/1.1 101') || !head.toLowerCase().includes(`sec-websocket-accept: ${accept.toLowerCase()}`)) {
         this.finish(new Error(`upgrade refused: ${head.split('\r\n')[0]}`));
         return;

@@ -1,6 +1,17 @@
 import { type TObject, type TSchema, Type } from 'typebox';
 import * as chat from './schemas/chat.js';
-import { DrainingEvent, EmptyResult, ErrorBody, Failure, HandshakeAuth, Message, Push, RequestFailedEvent, SessionEvent, SyncHintEvent } from './schemas/common.js';
+import {
+  DrainingEvent,
+  EmptyResult,
+  ErrorBody,
+  Failure,
+  HandshakeAuth,
+  Message,
+  Push,
+  RequestFailedEvent,
+  SessionEvent,
+  SyncHintEvent,
+} from './schemas/common.js';
 import * as push from './schemas/push.js';
 import * as moderation from './moderation/schemas.js';
 
@@ -16,9 +27,17 @@ const namespaces: Record<'chat' | 'push', { description: string; send: Record<st
   chat: {
     description: 'Chat rooms: join, send, history, typing and presence.',
     send: {
-      'room:join': { payload: chat.JoinRequest, result: chat.JoinResult, description: 'Join a room and get its latest messages (or those after `after`) and members.' },
+      'room:join': {
+        payload: chat.JoinRequest,
+        result: chat.JoinResult,
+        description: 'Join a room and get its latest messages (or those after `after`) and members.',
+      },
       'room:leave': { payload: chat.LeaveRequest, result: EmptyResult, description: 'Leave a room.' },
-      'message:send': { payload: chat.SendRequest, result: chat.SendResult, description: 'Send a message to a joined room; idempotent by `clientId`.' },
+      'message:send': {
+        payload: chat.SendRequest,
+        result: chat.SendResult,
+        description: 'Send a message to a joined room; idempotent by `clientId`.',
+      },
       'message:history': { payload: chat.HistoryRequest, result: chat.HistoryResult, description: "Read a room's messages by seq." },
       'typing:update': { payload: chat.TypingRequest, description: 'Say whether this user is typing; never answered.' },
       'message:delete': {
@@ -26,7 +45,11 @@ const namespaces: Record<'chat' | 'push', { description: string; send: Record<st
         result: moderation.DeleteResult,
         description: 'Delete a message (its author, or a moderator): a `delete` entry takes the next seq.',
       },
-      'room:kick': { payload: moderation.KickRequest, result: EmptyResult, description: "A moderator removes a user's sockets from the room on every node." },
+      'room:kick': {
+        payload: moderation.KickRequest,
+        result: EmptyResult,
+        description: "A moderator removes a user's sockets from the room on every node.",
+      },
       'room:configure': {
         payload: moderation.ConfigureRequest,
         result: moderation.SettingsResult,
@@ -48,7 +71,11 @@ const namespaces: Record<'chat' | 'push', { description: string; send: Record<st
   push: {
     description: 'Topics: subscribe and receive what backends push over HTTP.',
     send: {
-      'push:subscribe': { payload: push.SubscribeRequest, result: push.SubscribeResult, description: 'Subscribe to a topic; with `after`, get the retained pushes missed since.' },
+      'push:subscribe': {
+        payload: push.SubscribeRequest,
+        result: push.SubscribeResult,
+        description: 'Subscribe to a topic; with `after`, get the retained pushes missed since.',
+      },
       'push:unsubscribe': { payload: push.UnsubscribeRequest, result: EmptyResult, description: 'Unsubscribe from a topic.' },
     },
     receive: {
@@ -62,16 +89,20 @@ const namespaces: Record<'chat' | 'push', { description: string; send: Record<st
 };
 
 /** `room:join` → `RoomJoin`: AsyncAPI ids allow letters, digits, `-` and `_` only. */
-const pascal = (event: string) => event.split(/[:.]/).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+const pascal = (event: string) =>
+  event
+    .split(/[:.]/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
 
 /** The ack's one argument: `{ ok: true, ...result }` or `{ ok: false, error }`. */
 const ack = (result: TObject) => Type.Union([Type.Object({ ok: Type.Literal(true), ...result.properties }), Failure]);
 
 const auth = [
   'Identity is the Socket.IO handshake `auth` object (components.schemas.HandshakeAuth), not an HTTP header:',
-  '`auth.token` is a JWT (HS256) signed by the embedding site\'s backend; without one, a guest (where ALLOW_GUESTS is on) may give `auth.name`, and `auth.session` from its last `session` event.',
+  "`auth.token` is a JWT (HS256) signed by the embedding site's backend; without one, a guest (where ALLOW_GUESTS is on) may give `auth.name`, and `auth.session` from its last `session` event.",
   'A refused handshake ends in `connect_error` with `message` one of `unauthorized`, `invalid_token`, `token_expired`, `guests_disabled` and `data` the `{ code, message }` error body.',
-  'Every client event but `typing:update` takes an ack callback as its last argument; its reply is the ack\'s one argument.',
+  "Every client event but `typing:update` takes an ack callback as its last argument; its reply is the ack's one argument.",
   'Sent without an ack, an event is processed all the same, and a failure comes back as `request:failed`.',
   '`null` for an optional field means the field is absent.',
 ].join(' ');

@@ -155,15 +155,13 @@ return {current, redis.call('PTTL', KEYS[1])}`;
 export function redisRateLimitStore(redis: Redis, prefix: string) {
   return class RedisRateLimitStore {
     incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number) {
-      redis
-        .eval(rateLimitScript, { keys: [`${prefix}ratelimit:${key}`], arguments: [String(timeWindow)] })
-        .then(
-          (reply) => {
-            const [current, ttl] = reply as [number, number];
-            callback(null, { current, ttl });
-          },
-          (err: Error) => callback(err),
-        );
+      redis.eval(rateLimitScript, { keys: [`${prefix}ratelimit:${key}`], arguments: [String(timeWindow)] }).then(
+        (reply) => {
+          const [current, ttl] = reply as [number, number];
+          callback(null, { current, ttl });
+        },
+        (err: Error) => callback(err),
+      );
     }
     child() {
       return this;

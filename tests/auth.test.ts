@@ -6,10 +6,7 @@ import { acked, chatClient, connectChat, startApp, waitFor } from './helpers.js'
 const secret = 'test-secret-0123456789abcdef';
 
 function token(claims: Record<string, unknown>, expiresIn: string | number = '1h', key = secret) {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime(expiresIn)
-    .sign(new TextEncoder().encode(key));
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(expiresIn).sign(new TextEncoder().encode(key));
 }
 
 /** Connects and returns the `connect_error` the handshake ends in. */

@@ -3,7 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import type { Locator, Page } from 'playwright-core';
-import { hostPage, noSeriousAxeViolation, openPage, openRoom, skipBrowser as skip, useBrowser, useHostSite, widget } from './browser-helpers.js';
+import {
+  hostPage,
+  noSeriousAxeViolation,
+  openPage,
+  openRoom,
+  skipBrowser as skip,
+  useBrowser,
+  useHostSite,
+  widget,
+} from './browser-helpers.js';
 import { acked, connectChat, type Running, startApp } from './helpers.js';
 
 const JWT_SECRET = 'browser-guests-secret-0123456789';
@@ -56,7 +65,12 @@ describe('guests look like guests in the page and the widget', () => {
     const app = await startApp({ JWT_SECRET });
     await adaAndHerDouble(app, 'tea');
     for (const colorScheme of ['light', 'dark'] as const) {
-      const { page, errors } = await openRoom(app.url, 'tea', `Bo-${colorScheme}`, await browser().newContext({ colorScheme, bypassCSP: true }));
+      const { page, errors } = await openRoom(
+        app.url,
+        'tea',
+        `Bo-${colorScheme}`,
+        await browser().newContext({ colorScheme, bypassCSP: true }),
+      );
       await page.getByLabel('Message', { exact: true }).fill(`Bo here (${colorScheme})`);
       await page.getByLabel('Message', { exact: true }).press('Enter');
       await page.locator('li.message[data-state="sent"]', { hasText: `Bo here (${colorScheme})` }).waitFor({ timeout: 5_000 });

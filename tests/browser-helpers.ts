@@ -47,14 +47,15 @@ export function useBrowser(): () => Browser {
   };
 }
 
-
 const axePath = new URL('../node_modules/axe-core/axe.min.js', import.meta.url).pathname;
 
 /** Runs axe-core in the page and fails on any serious or critical violation, naming `what`. */
 export async function noSeriousAxeViolation(page: Page, what: string): Promise<void> {
   await page.addScriptTag({ path: axePath });
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }
+    ).axe;
     const { violations } = await axe.run();
     return violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
   });
@@ -330,9 +331,12 @@ export function startTyping(page: Page, room: string, prefix: string, intervalMs
 export async function delivered(page: Page, seq: number, ms = 30_000): Promise<void> {
   await page.waitForFunction(
     (upTo) => {
-      const room = document.querySelector('roomcast-room') ?? document.querySelector('roomcast-chat')?.shadowRoot?.querySelector('roomcast-room');
+      const room =
+        document.querySelector('roomcast-room') ?? document.querySelector('roomcast-chat')?.shadowRoot?.querySelector('roomcast-room');
       const items = [...(room?.shadowRoot?.querySelectorAll('li.message') ?? [])];
-      return items.every((li) => li.getAttribute('data-state') === 'sent') && items.some((li) => Number(li.getAttribute('data-seq')) >= upTo);
+      return (
+        items.every((li) => li.getAttribute('data-state') === 'sent') && items.some((li) => Number(li.getAttribute('data-seq')) >= upTo)
+      );
     },
     seq,
     { timeout: ms },

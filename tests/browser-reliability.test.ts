@@ -81,7 +81,9 @@ async function sendWhileOffline(appUrl: string, room: string, ana: Opened, bo: O
 }
 
 describe('the browser keeps what the user sent, and tells the truth about the connection', () => {
-  test('offline: "Offline" within 1 s, Send stays enabled, what is sent shows at once as sending, in order, and arrives once when back online', { skip }, async () => {
+  test('offline: "Offline" within 1 s, Send stays enabled, what is sent shows at once as sending, in order, and arrives once when back online', {
+    skip,
+  }, async () => {
     const app = await startApp();
     const ana = await openRoom(app.url, 'offline', 'Ana', browser());
     const bo = await openRoom(app.url, 'offline', 'Bo', browser());
@@ -97,7 +99,9 @@ describe('the browser keeps what the user sent, and tells the truth about the co
     await sendWhileOffline(app.url, 'widget-offline', ana, bo);
   });
 
-  test('a refusal shows the message failed with its reason; it and the draft survive a reload; Delete drops it, Retry sends it once', { skip }, async () => {
+  test('a refusal shows the message failed with its reason; it and the draft survive a reload; Delete drops it, Retry sends it once', {
+    skip,
+  }, async () => {
     const app = await startApp({ MAX_MESSAGE_LENGTH: '20' });
     const room = 'refusals';
     const ana = await openRoom(app.url, room, 'Ana', browser());
@@ -130,7 +134,10 @@ describe('the browser keeps what the user sent, and tells the truth about the co
     await failed.filter({ hasText: alsoTooLong.text }).getByRole('button', { name: 'Delete' }).click();
     await failed.nth(1).waitFor({ state: 'detached' });
     const stored = await ana.page.evaluate(() => Object.entries(localStorage).filter(([key]) => key.startsWith('roomcast:outbox:')));
-    assert.deepEqual(stored.map(([, json]) => (JSON.parse(json) as { clientId: string }[]).map((e) => e.clientId)), [[tooLong.clientId]]);
+    assert.deepEqual(
+      stored.map(([, json]) => (JSON.parse(json) as { clientId: string }[]).map((e) => e.clientId)),
+      [[tooLong.clientId]],
+    );
 
     // The operator raises the limit: the failed message can now go.
     const { port } = new URL(app.url);
@@ -141,7 +148,10 @@ describe('the browser keeps what the user sent, and tells the truth about the co
     await failed.getByRole('button', { name: 'Retry' }).click();
     sent.push(tooLong);
     for (const { page } of [ana, bo]) await delivered(page, 3);
-    const store = await checkViews(again.url, [], { views: [await pageView(ana.page, 'ana', room), await pageView(bo.page, 'bo', room)], sent });
+    const store = await checkViews(again.url, [], {
+      views: [await pageView(ana.page, 'ana', room), await pageView(bo.page, 'bo', room)],
+      sent,
+    });
     assert.deepEqual(
       store.get(room)?.map((m) => m.text),
       ['short and fine', 'the next one goes', 'this one is far too long'],

@@ -19,8 +19,7 @@ test('two room pages exchange messages and render hostile text as text', { skip 
     await page.locator('roomcast-room [part="status"].connected').waitFor({ timeout: 10_000 });
     return page;
   }
-  const messageText = (page: Page, text: string) =>
-    page.locator('roomcast-room [part="text"]', { hasText: text });
+  const messageText = (page: Page, text: string) => page.locator('roomcast-room [part="text"]', { hasText: text });
 
   const ana = await openRoom('Ana');
   const bo = await openRoom('Bo');
@@ -35,13 +34,14 @@ test('two room pages exchange messages and render hostile text as text', { skip 
     const shown = messageText(page, HOSTILE);
     await shown.waitFor({ timeout: 5_000 });
     assert.equal(await shown.textContent(), HOSTILE);
-    const images = await page.evaluate(
-      () => document.querySelector('roomcast-room')?.shadowRoot?.querySelectorAll('img').length,
-    );
+    const images = await page.evaluate(() => document.querySelector('roomcast-room')?.shadowRoot?.querySelectorAll('img').length);
     assert.equal(images, 0);
   }
 
-  assert.deepEqual(watched.flatMap((w) => [...w.dialogs, ...w.errors]), []);
+  assert.deepEqual(
+    watched.flatMap((w) => [...w.dialogs, ...w.errors]),
+    [],
+  );
 });
 
 test('the live-data button shows the pushes as they come, extends them, and explains a rate limit', { skip }, async () => {
@@ -65,7 +65,10 @@ test('the live-data button shows the pushes as they come, extends them, and expl
     for (let i = 0; i < 10; i++) await fetch(`${location.pathname.replace('/rooms/', '/api/rooms/')}/live`, { method: 'POST' });
   });
   await page.getByRole('button', { name: 'Extend live data' }).click();
-  await page.getByRole('alert').filter({ hasText: /too often\. Try again in \d+ s/ }).waitFor({ timeout: 5_000 });
+  await page
+    .getByRole('alert')
+    .filter({ hasText: /too often\. Try again in \d+ s/ })
+    .waitFor({ timeout: 5_000 });
   assert.equal(await page.getByRole('button', { name: 'Extend live data' }).isDisabled(), true);
   assert.deepEqual(errors, []);
 });

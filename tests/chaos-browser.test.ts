@@ -63,7 +63,9 @@ function holdSends(app: Running, user: string) {
 }
 
 describe('chaos: the browser', () => {
-  test('e. offline 30 s with two messages typed, the tab closed while offline, opened again online: both delivered once', { skip }, async () => {
+  test('e. offline 30 s with two messages typed, the tab closed while offline, opened again online: both delivered once', {
+    skip,
+  }, async () => {
     const app = await startApp();
     const room = 'offline-30s';
     const ana = await openRoom(app.url, room, 'Ana', browser());
@@ -83,7 +85,11 @@ describe('chaos: the browser', () => {
       ['sending', 'typed offline, two'],
     ]);
     const log = await statusLog(ana.page);
-    assert.deepEqual(log.filter((r) => !r.online && r.state !== 'offline'), [], JSON.stringify(log));
+    assert.deepEqual(
+      log.filter((r) => !r.online && r.state !== 'offline'),
+      [],
+      JSON.stringify(log),
+    );
     await ana.page.close();
 
     // The rest of the 30 s: the outage itself, not a wait for something to happen.

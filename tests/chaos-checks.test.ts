@@ -35,24 +35,42 @@ describe('the view checker', () => {
     ];
     for (const [messages, expected] of cases) {
       const problems = viewProblems(store, [view(messages)], sent);
-      assert.ok(problems.some((p) => expected.test(p)), `${expected} not in ${JSON.stringify(problems)}`);
+      assert.ok(
+        problems.some((p) => expected.test(p)),
+        `${expected} not in ${JSON.stringify(problems)}`,
+      );
     }
   });
 
   test('compares a page’s view on the fields it shows, and finds an outboxed message shown twice', () => {
     const fields = ['seq', 'text', 'clientId'] as const;
-    const page = (messages: View['messages'], pending: View['pending'] = []): View => ({ client: 'page', room: 'r', messages, fields, pending });
+    const page = (messages: View['messages'], pending: View['pending'] = []): View => ({
+      client: 'page',
+      room: 'r',
+      messages,
+      fields,
+      pending,
+    });
     const shown = stored.map(({ seq, text, clientId }) => ({ seq, text, ...(clientId ? { clientId } : {}) }));
     assert.deepEqual(viewProblems(store, [page(shown, [{ clientId: 'd', text: 'm4' }])], sent), []);
     const cases: [View, RegExp][] = [
       [page([shown[0]!, { ...shown[1]!, text: 'lie' }, shown[2]!]), /seq 2 is .*lie/],
       [page([shown[0]!, { ...shown[1]!, clientId: 'x' }, shown[2]!]), /seq 2 is .*"x"/],
-      [page(shown, [{ clientId: 'd', text: 'm4' }, { clientId: 'd', text: 'm4' }]), /clientId d shown pending 2 times/],
+      [
+        page(shown, [
+          { clientId: 'd', text: 'm4' },
+          { clientId: 'd', text: 'm4' },
+        ]),
+        /clientId d shown pending 2 times/,
+      ],
       [page(shown, [{ clientId: 'c', text: 'm3' }]), /clientId c shown both sent and pending/],
     ];
     for (const [v, expected] of cases) {
       const problems = viewProblems(store, [v], sent);
-      assert.ok(problems.some((p) => expected.test(p)), `${expected} not in ${JSON.stringify(problems)}`);
+      assert.ok(
+        problems.some((p) => expected.test(p)),
+        `${expected} not in ${JSON.stringify(problems)}`,
+      );
     }
   });
 
@@ -83,7 +101,11 @@ describe('the test load balancer', () => {
     assert.ok(lb.refused(dead) > 0, 'the dead backend was never tried');
 
     await a.close();
-    await until([lb.events, ...clients.map((c) => c.events)], () => lb.connections(b.url) === 4 && clients.every((c) => c.ready), 'all on b');
+    await until(
+      [lb.events, ...clients.map((c) => c.events)],
+      () => lb.connections(b.url) === 4 && clients.every((c) => c.ready),
+      'all on b',
+    );
     assert.equal(lb.connections(a.url), 0);
     // The two of `a` came back once, through the balancer, to `b`.
     assert.deepEqual(clients.map((c) => c.stats.connects).sort(), [1, 1, 2, 2]);

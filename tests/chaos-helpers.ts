@@ -367,8 +367,10 @@ export function startSender(url: string, options: SenderOptions) {
       while (ready && (hinted.has(room) || (held.get(room) ?? 0) < (newest.get(room) ?? 0))) {
         hinted.delete(room);
         const from = held.get(room) ?? 0;
-        const page = await request('message:history', () => ready, () =>
-          acked(socket).emitWithAck('message:history', { room, after: from, limit: pageLimit }),
+        const page = await request(
+          'message:history',
+          () => ready,
+          () => acked(socket).emitWithAck('message:history', { room, after: from, limit: pageLimit }),
         );
         if (!page) return; // disconnected: the next join resumes from `held`
         merge(room, page.messages);
@@ -616,11 +618,7 @@ function repeats<K>(keys: readonly K[]): Map<K, number> {
  * once, by its author, with its text (and its acked seq); every view shows each stored message
  * exactly once, in seq order, and nothing the store does not hold.
  */
-export function viewProblems(
-  store: ReadonlyMap<string, readonly Message[]>,
-  views: readonly View[],
-  sent: readonly Sent[],
-): string[] {
+export function viewProblems(store: ReadonlyMap<string, readonly Message[]>, views: readonly View[], sent: readonly Sent[]): string[] {
   const problems: string[] = [];
   for (const [room, messages] of store) {
     const misplaced = messages.filter((m, i) => m.seq !== i + 1).map((m) => m.seq);
@@ -656,7 +654,8 @@ export function viewProblems(
       const held = stored[m.seq - 1];
       const truth = held && view.fields ? pick(held, view.fields) : held;
       if (!truth) problems.push(`${where}: seq ${m.seq} "${m.text}" is not in the store`);
-      else if (!isDeepStrictEqual(m, truth)) problems.push(`${where}: seq ${m.seq} is ${JSON.stringify(m)}, the store holds ${JSON.stringify(truth)}`);
+      else if (!isDeepStrictEqual(m, truth))
+        problems.push(`${where}: seq ${m.seq} is ${JSON.stringify(m)}, the store holds ${JSON.stringify(truth)}`);
     }
     // An outboxed message shows once: not twice pending, not pending and stored at once.
     const pendingIds = (view.pending ?? []).map((p) => p.clientId);
@@ -701,9 +700,7 @@ export function broadcastProblems(clients: readonly Sender[], store: ReadonlyMap
     .flatMap((c) =>
       c.rooms.flatMap((room) => {
         const wrong = (store.get(room) ?? []).filter((m) => c.liveCount(room, m.seq) !== 1);
-        return wrong.length === 0
-          ? []
-          : [`${c.name} in ${room}: ${list(wrong.map((m) => `seq ${m.seq} ×${c.liveCount(room, m.seq)}`))}`];
+        return wrong.length === 0 ? [] : [`${c.name} in ${room}: ${list(wrong.map((m) => `seq ${m.seq} ×${c.liveCount(room, m.seq)}`))}`];
       }),
     );
 }

@@ -85,9 +85,15 @@ describe('chaos: a node killed without warning', () => {
       assert.ok(p.typing.sent.length >= 5, `${p.name} sent only ${p.typing.sent.length}`);
       assert.deepEqual([...p.errors, ...p.dialogs], []);
     }
-    assert.ok(clients.every((c) => c.stats.connects >= 2), 'a client never lost its connection');
+    assert.ok(
+      clients.every((c) => c.stats.connects >= 2),
+      'a client never lost its connection',
+    );
     const outcomes = Object.keys(outcomesOf(clients));
-    assert.ok(outcomes.every((k) => /:(timeout|disconnected)$/.test(k)), JSON.stringify(outcomesOf(clients)));
+    assert.ok(
+      outcomes.every((k) => /:(timeout|disconnected)$/.test(k)),
+      JSON.stringify(outcomesOf(clients)),
+    );
   });
 
   test('two nodes on Redis and PostgreSQL behind a load balancer, one SIGKILLed: its clients move to the other, nothing acked is lost, no duplicates', async (t) => {
@@ -106,11 +112,7 @@ describe('chaos: a node killed without warning', () => {
       () => lb.connections(n2.url) === clients.length && clients.every((c) => c.ready),
       'every client to be back, on the surviving node',
     );
-    assert.equal(
-      clients.filter((c) => c.stats.connects === 2).length,
-      onFirst,
-      'exactly the killed node’s clients reconnected, once each',
-    );
+    assert.equal(clients.filter((c) => c.stats.connects === 2).length, onFirst, 'exactly the killed node’s clients reconnected, once each');
     await moreAcks(clients, 20);
 
     await finish(clients);

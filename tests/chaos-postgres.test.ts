@@ -44,7 +44,10 @@ async function runThrough(t: TestContext, trouble: (proxy: Proxy) => Promise<voi
     Object.keys(outcomes).every((k) => k.endsWith(':unavailable')),
     `answers other than unavailable: ${JSON.stringify(outcomes)}`,
   );
-  assert.ok(clients.every((c) => c.stats.connects === 1), 'a client lost its connection');
+  assert.ok(
+    clients.every((c) => c.stats.connects === 1),
+    'a client lost its connection',
+  );
 
   await t.test(
     'every stored message reached every client live exactly once (a commit answered unavailable is broadcast on its retry)',

@@ -60,38 +60,38 @@ describe('chaos: Redis killed and restarted empty', () => {
     // The last messages, sent by ann on node 1, reached dan on node 2 live, through Redis.
     const dan = clients[3]!;
     for (const [room, last] of lasts) assert.equal(dan.liveCount(room, last.seq), 1, `${room} seq ${last.seq} did not cross live`);
-    assert.ok(clients.every((c) => c.stats.connects === 1), 'a client lost its connection');
+    assert.ok(
+      clients.every((c) => c.stats.connects === 1),
+      'a client lost its connection',
+    );
     assert.deepEqual(outcomesOf(clients), {}, 'a request failed');
     assert.equal((await fetch(`${n1.url}/readyz`)).status, 200);
     assert.equal((await fetch(`${n2.url}/readyz`)).status, 200);
   });
 
-  test(
-    'presence heals after Redis is down 10 s and restarts empty: counts right within 5 s, members listed, leaves announced',
-    async (t) => {
-      const redis = await ownRedis();
-      const env = await clusterEnv(t, redis.url);
-      if (!env) return;
-      const nodes = await Promise.all([startNode(env), startNode(env)]);
-      const people = await startAll(
-        ['ann', 'ben', 'cat', 'dan'].map((name, i) => ({ url: nodes[i % 2]!.url, options: { name, rooms: ['lobby'] } })),
-      );
-      const counted = (count: number) => async () =>
-        (await Promise.all(nodes.map(rooms))).every((list) => list.length === 1 && list[0]?.members === count);
-      await eventually(counted(4), '/api/rooms counts 4 on both nodes before the outage', 5000);
+  test('presence heals after Redis is down 10 s and restarts empty: counts right within 5 s, members listed, leaves announced', async (t) => {
+    const redis = await ownRedis();
+    const env = await clusterEnv(t, redis.url);
+    if (!env) return;
+    const nodes = await Promise.all([startNode(env), startNode(env)]);
+    const people = await startAll(
+      ['ann', 'ben', 'cat', 'dan'].map((name, i) => ({ url: nodes[i % 2]!.url, options: { name, rooms: ['lobby'] } })),
+    );
+    const counted = (count: number) => async () =>
+      (await Promise.all(nodes.map(rooms))).every((list) => list.length === 1 && list[0]?.members === count);
+    await eventually(counted(4), '/api/rooms counts 4 on both nodes before the outage', 5000);
 
-      await redisOutage(redis, nodes);
-      await eventually(counted(4), '/api/rooms counts 4 on both nodes after Redis came back', 5000);
-      const newcomer = await connectChat(nodes[1]!.url, { name: 'eve' });
-      const joined = await acked(newcomer.socket).emitWithAck('room:join', { room: 'lobby' });
-      assert.ok(joined.ok);
-      assert.equal(new Set(joined.members.map((m) => m.id)).size, 5, JSON.stringify(joined.members));
+    await redisOutage(redis, nodes);
+    await eventually(counted(4), '/api/rooms counts 4 on both nodes after Redis came back', 5000);
+    const newcomer = await connectChat(nodes[1]!.url, { name: 'eve' });
+    const joined = await acked(newcomer.socket).emitWithAck('room:join', { room: 'lobby' });
+    assert.ok(joined.ok);
+    assert.equal(new Set(joined.members.map((m) => m.id)).size, 5, JSON.stringify(joined.members));
 
-      const left = new Promise<PresenceEvent>((resolve) => newcomer.socket.on('presence:update', (e) => e.left && resolve(e)));
-      people[0]!.close();
-      const event = await within(left, 10_000, 'ann’s leave to be announced');
-      assert.equal(event.left?.name, 'ann');
-      assert.equal(event.count, 4);
-    },
-  );
+    const left = new Promise<PresenceEvent>((resolve) => newcomer.socket.on('presence:update', (e) => e.left && resolve(e)));
+    people[0]!.close();
+    const event = await within(left, 10_000, 'ann’s leave to be announced');
+    assert.equal(event.left?.name, 'ann');
+    assert.equal(event.count, 4);
+  });
 });

@@ -118,9 +118,11 @@ export async function ownRedis({ tls = false } = {}) {
   if (tls) {
     const dir = tempDir();
     const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost'].concat(
-      ['-keyout', key, '-out', cert],
-    ), { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost'].concat(['-keyout', key, '-out', cert]),
+      { stdio: 'ignore' },
+    );
     args.push('--port', '0', '--tls-port', String(port), '--tls-cert-file', cert, '--tls-key-file', key);
     args.push('--tls-ca-cert-file', cert, '--tls-auth-clients', 'no');
   } else {

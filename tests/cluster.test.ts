@@ -57,9 +57,7 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
     if (!env) return;
     const nodes = await Promise.all([1, 2, 3].map((i) => startNode({ ...env, NODE_NAME: `node${i}` })));
     const [n1, n2, n3] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
-    const users = await Promise.all(
-      nodes.map(async (node, i) => connectChat(node.url, { token: await token(`u${i + 1}`) })),
-    );
+    const users = await Promise.all(nodes.map(async (node, i) => connectChat(node.url, { token: await token(`u${i + 1}`) })));
     const [c1, c2, c3] = users as [(typeof users)[0], (typeof users)[0], (typeof users)[0]];
 
     // Presence: one count across nodes; a second tab of u1 on another node counts once.
@@ -168,9 +166,7 @@ describe('several nodes sharing Redis and PostgreSQL', () => {
     assert.deepEqual(recovered[0], recovered[1]);
 
     // A node killed without goodbye: its users leave the count within a few heartbeats.
-    const left = new Promise<PresenceEvent>((resolve) =>
-      c1.socket.on('presence:update', (e) => e.left?.id === 'u3' && resolve(e)),
-    );
+    const left = new Promise<PresenceEvent>((resolve) => c1.socket.on('presence:update', (e) => e.left?.id === 'u3' && resolve(e)));
     n3.child.kill('SIGKILL');
     const gone = await Promise.race([
       left,

@@ -39,7 +39,11 @@ describe('config', () => {
     assert.deepEqual(loadConfig({ RESERVED_NAMES: ' Acme Support , ,Staff ' }).reservedNames, ['Acme Support', 'Staff']);
     for (const env of [{ CONNECTIONS_PER_ADDRESS: '0' }, { TYPING_INTERVAL_SECONDS: '0.5' }, { PUSH_RETENTION_BYTES: '-1' }]) {
       const name = Object.keys(env)[0] as string;
-      assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && err.message.startsWith(name), name);
+      assert.throws(
+        () => loadConfig(env),
+        (err: unknown) => err instanceof ConfigError && err.message.startsWith(name),
+        name,
+      );
     }
   });
 
@@ -77,7 +81,11 @@ describe('config', () => {
     ];
     for (const env of bad) {
       const name = Object.keys(env)[0] as string;
-      assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && err.message.startsWith(name), name);
+      assert.throws(
+        () => loadConfig(env),
+        (err: unknown) => err instanceof ConfigError && err.message.startsWith(name),
+        name,
+      );
     }
     assert.throws(() => loadConfig({ HISTORY_LIMIT: '300' }), /HISTORY_LIMIT/);
   });
@@ -169,6 +177,9 @@ describe('config of the HTTP edge', () => {
     assert.match(run.stderr, /^roomcast: WEBHOOK_URL must not contain credentials/);
     assert.doesNotMatch(run.stderr + run.stdout, /s3cret-pw/);
     // A URL that is refused for another reason is not echoed with its password either.
-    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://app:s3cret-pw@db/x' }), (err: Error) => !err.message.includes('s3cret-pw'));
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: 'mysql://app:s3cret-pw@db/x' }),
+      (err: Error) => !err.message.includes('s3cret-pw'),
+    );
   });
 });

@@ -45,7 +45,11 @@ describe('the contract every client can read (protocol 6.1)', () => {
     const broadcast = waitFor<Message>(observer, 'message:new');
     const ack = await raw(acked(sender)).emitWithAck('message:send', send);
     assert.deepEqual(ack, { ok: true, message: await broadcast });
-    assert.deepEqual(seen.map((m) => m.text), ['hi'], 'a refused event was broadcast');
+    assert.deepEqual(
+      seen.map((m) => m.text),
+      ['hi'],
+      'a refused event was broadcast',
+    );
   });
 
   test('a numeric event name with an ack, on a raw socket, is answered bad_request', async () => {
@@ -59,7 +63,7 @@ describe('the contract every client can read (protocol 6.1)', () => {
     ws.close();
   });
 
-  test('an event without an ack is processed: stored and broadcast (Artillery\'s default emit)', async () => {
+  test("an event without an ack is processed: stored and broadcast (Artillery's default emit)", async () => {
     const { url } = await startApp();
     const { sender, observer } = await roomOfTwo(url, 'quiet');
     const failures = collect<RequestFailedEvent>(sender, 'request:failed');
@@ -90,8 +94,16 @@ describe('the contract every client can read (protocol 6.1)', () => {
     const next = () => waitFor<RequestFailedEvent>(sender, 'request:failed');
 
     const cases: [string, unknown[], RequestFailedEvent][] = [
-      ['message:send', [{ room: 'r', text: 'x'.repeat(11), clientId: 'long-1' }], { event: 'message:send', clientId: 'long-1', error: { code: 'too_large', message: '' } }],
-      ['message:send', [{ room: 'elsewhere', text: 'hi', clientId: 'c-2' }], { event: 'message:send', clientId: 'c-2', error: { code: 'forbidden', message: '' } }],
+      [
+        'message:send',
+        [{ room: 'r', text: 'x'.repeat(11), clientId: 'long-1' }],
+        { event: 'message:send', clientId: 'long-1', error: { code: 'too_large', message: '' } },
+      ],
+      [
+        'message:send',
+        [{ room: 'elsewhere', text: 'hi', clientId: 'c-2' }],
+        { event: 'message:send', clientId: 'c-2', error: { code: 'forbidden', message: '' } },
+      ],
       ['message:send', [{ room: 'r', text: 'hi' }], { event: 'message:send', error: { code: 'bad_request', message: '' } }],
       ['message:send', [], { event: 'message:send', error: { code: 'bad_request', message: '' } }],
       ['room:join', [{ room: 'r' }, 'extra'], { event: 'room:join', error: { code: 'bad_request', message: '' } }],
@@ -114,7 +126,11 @@ describe('the contract every client can read (protocol 6.1)', () => {
     const marker = waitFor<Message>(observer, 'message:new');
     assert.ok((await acked(sender).emitWithAck('message:send', { room: 'r', text: 'marker', clientId: randomUUID() })).ok);
     await marker;
-    assert.deepEqual(seen.map((m) => m.text), ['marker'], 'a failed event was broadcast');
+    assert.deepEqual(
+      seen.map((m) => m.text),
+      ['marker'],
+      'a failed event was broadcast',
+    );
     assert.equal(failures.length, cases.length, 'typing:update was answered with request:failed');
     assert.deepEqual(heard, [], 'request:failed reached another socket');
   });
@@ -128,12 +144,22 @@ describe('the contract every client can read (protocol 6.1)', () => {
     }
     const texts = (ack: AckResult<{ messages: Message[] }>) => (ack.ok ? ack.messages.map((m) => m.text) : ack.error.code);
     const anyJoin = raw(acked(sender));
-    assert.deepEqual(texts((await anyJoin.emitWithAck('room:join', { room: 'n', after: null, limit: null })) as AckResult<{ messages: Message[] }>), ['two', 'three']);
     assert.deepEqual(
-      texts((await anyJoin.emitWithAck('message:history', { room: 'n', before: null, after: null, limit: null })) as AckResult<{ messages: Message[] }>),
+      texts((await anyJoin.emitWithAck('room:join', { room: 'n', after: null, limit: null })) as AckResult<{ messages: Message[] }>),
       ['two', 'three'],
     );
-    assert.deepEqual(texts((await anyJoin.emitWithAck('message:history', { room: 'n', after: 1, before: null })) as AckResult<{ messages: Message[] }>), ['two', 'three']);
+    assert.deepEqual(
+      texts(
+        (await anyJoin.emitWithAck('message:history', { room: 'n', before: null, after: null, limit: null })) as AckResult<{
+          messages: Message[];
+        }>,
+      ),
+      ['two', 'three'],
+    );
+    assert.deepEqual(
+      texts((await anyJoin.emitWithAck('message:history', { room: 'n', after: 1, before: null })) as AckResult<{ messages: Message[] }>),
+      ['two', 'three'],
+    );
     // A required field that is null is missing.
     assert.equal(await codeOf(sender, 'message:history', { room: null }), 'bad_request');
     assert.equal(await codeOf(sender, 'message:send', { room: 'n', text: 'x', clientId: null }), 'bad_request');
@@ -200,10 +226,13 @@ describe('the contract every client can read (protocol 6.1)', () => {
     const frame = await refused;
     assert.match(frame, /^44\/chat,/);
     const body = JSON.parse(frame.slice('44/chat,'.length)) as { message: string; data: { code: string; message: string } };
-    assert.deepEqual({ ...body, data: { ...body.data, message: typeof body.data.message } }, {
-      message: 'guests_disabled',
-      data: { code: 'guests_disabled', message: 'string' },
-    });
+    assert.deepEqual(
+      { ...body, data: { ...body.data, message: typeof body.data.message } },
+      {
+        message: 'guests_disabled',
+        data: { code: 'guests_disabled', message: 'string' },
+      },
+    );
     // Above maxPayload the transport is closed.
     const closed = waitFor<number>(ws, 'close');
     ws.send(`42/chat,["message:send",{"text":"${'x'.repeat(5000)}"}]`);

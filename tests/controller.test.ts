@@ -142,7 +142,10 @@ describe('ChatConnection (the components socket logic) against the real server',
     server.conn.close();
     await h.changed(() => conn.status === 'reconnecting');
     const { state } = conn;
-    assert.ok(state.status === 'reconnecting' && state.nextAttemptAt !== undefined && state.nextAttemptAt >= drainedAt + 3000, JSON.stringify(state));
+    assert.ok(
+      state.status === 'reconnecting' && state.nextAttemptAt !== undefined && state.nextAttemptAt >= drainedAt + 3000,
+      JSON.stringify(state),
+    );
     await h.changed(() => conn.status === 'connected', 10_000);
     assert.ok(Date.now() - drainedAt >= 3000, `back after ${Date.now() - drainedAt} ms`);
   });
@@ -235,10 +238,7 @@ describe('ChatConnection (the components socket logic) against the real server',
     await h.changed(() => conn.memberCount === 7 && conn.members.length === 7);
     for (const g of guests.slice(0, 3)) g.socket.disconnect();
     await h.changed(() => conn.memberCount === 4);
-    assert.deepEqual(
-      conn.members.map((m) => m.name).sort(),
-      ['G3', 'G4', 'G5', 'Host'],
-    );
+    assert.deepEqual(conn.members.map((m) => m.name).sort(), ['G3', 'G4', 'G5', 'Host']);
     conn.close();
   });
 });

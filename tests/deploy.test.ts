@@ -24,7 +24,6 @@ function npm(cwd: string, ...args: string[]): void {
   execFileSync('npm', args, { cwd, stdio: 'pipe', timeout: 600_000, env: { ...process.env, NODE_ENV: '' } });
 }
 
-
 describe('Heroku-style deploy', () => {
   test('npm ci, build, prune dev deps, then the Procfile web command serves and stops on SIGTERM', { timeout: 900_000 }, async () => {
     const app = join(tempDir(), 'app');

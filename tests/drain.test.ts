@@ -5,7 +5,17 @@ import { SignJWT } from 'jose';
 import { Manager } from 'socket.io-client';
 import type { DrainingEvent } from '../src/protocol.js';
 import { type Node, redisAvailable, startNode, testPrefix, testRedisUrl } from './cluster-helpers.js';
-import { acked, type ChatClient, chatClient, connectChat, createTestDatabase, type EventSource, presenceLog, tempDir, waitFor } from './helpers.js';
+import {
+  acked,
+  type ChatClient,
+  chatClient,
+  connectChat,
+  createTestDatabase,
+  type EventSource,
+  presenceLog,
+  tempDir,
+  waitFor,
+} from './helpers.js';
 
 const jwtSecret = 'drain-jwt-secret-0123456789';
 
@@ -120,7 +130,10 @@ describe('presence across a drain', () => {
     assert.ok(join.ok);
     assert.deepEqual(join.members.map((m) => m.id).sort(), ['leaver', 'mover', 'watcher']);
     await seen.until((log) => log.leaves.some((m) => m.id === 'leaver'), 5000);
-    assert.deepEqual(seen.leaves.slice(before.leaves).map((m) => m.id), ['leaver']);
+    assert.deepEqual(
+      seen.leaves.slice(before.leaves).map((m) => m.id),
+      ['leaver'],
+    );
     assert.deepEqual(seen.joins.slice(before.joins), []);
     assert.equal(seen.count, 2);
     const rooms = (await (await fetch(`${b.url}/api/rooms`)).json()) as { rooms: { room: string; members: number }[] };

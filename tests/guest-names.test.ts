@@ -10,10 +10,7 @@ const jwtSecret = 'guest-names-jwt-secret-0123';
 const guestName = /^Guest \d{4}$/;
 
 function token(sub: string, name: string) {
-  return new SignJWT({ sub, name })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(jwtSecret));
+  return new SignJWT({ sub, name }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(jwtSecret));
 }
 
 /** The name the server gives a guest who asks for `name`. */

@@ -60,11 +60,7 @@ export async function startApp(env: Record<string, string> = {}, options: AppOpt
 export type EventSource = { once(event: string, listener: (...args: any[]) => void): unknown };
 
 /** Resolves with the event's arguments, or rejects after `ms`. */
-export function waitFor<T = unknown>(
-  target: EventSource,
-  event: string,
-  ms = 3000,
-): Promise<T> {
+export function waitFor<T = unknown>(target: EventSource, event: string, ms = 3000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${event}`)), ms);
     target.once(event, (value: T) => {

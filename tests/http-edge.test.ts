@@ -163,7 +163,10 @@ describe('seq bounds and NUL characters at the HTTP edge', () => {
     );
     // Ids are refused as on the socket: NUL, other control characters and lone surrogates.
     const oddIds = ['a\u0000b', 'a\u0001b', 'a\u009Fb', 'a\uD800b'];
-    for (const body of oddIds.flatMap((id) => [{ text: 'hi', clientId: id }, { text: 'hi', author: { id, name: 'Bot' } }])) {
+    for (const body of oddIds.flatMap((id) => [
+      { text: 'hi', clientId: id },
+      { text: 'hi', author: { id, name: 'Bot' } },
+    ])) {
       const res = await post(`${url}/api/rooms/log/messages`, JSON.stringify(body), auth);
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(errorCode(res), 'bad_request');

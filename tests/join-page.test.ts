@@ -52,7 +52,10 @@ async function checkJoinPages(store: Store) {
     joinPage('r', 4, 50),
   ]);
   assert.deepEqual(calls, { history: 1, lastSeqs: 1 });
-  assert.deepEqual(resumes.at(-1)?.messages.map((m) => m.seq), [5]);
+  assert.deepEqual(
+    resumes.at(-1)?.messages.map((m) => m.seq),
+    [5],
+  );
   assert.ok(resumes.every((p) => !p.hasMore));
 }
 

@@ -104,7 +104,10 @@ describe('a send the store committed after answering with an error', () => {
     assert.deepEqual(counts(badge.pushes.map((p) => (p.data as MessagePushData).seq)), everyOnce, 'room: previews');
     assert.deepEqual(counts(hook.received.map((r) => JSON.parse(r.body).data.message.seq)), everyOnce, 'message.created webhooks');
     assert.deepEqual(
-      seen.filter((m) => m.text.startsWith('late')).map((m) => m.clientId).sort(),
+      seen
+        .filter((m) => m.text.startsWith('late'))
+        .map((m) => m.clientId)
+        .sort(),
       ['l1', 'l2'],
     );
   });

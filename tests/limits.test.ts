@@ -66,15 +66,16 @@ describe('limits per user', () => {
     const first = await connectChat(app.url, { name: 'Flood' });
     const more = await Promise.all(Array.from({ length: 19 }, () => connectChat(app.url, { name: 'Flood', session: first.session })));
     const flooders = [first.socket, ...more.map((c) => c.socket)];
-    assert.ok(more.every((c) => c.user.id === first.user.id), 'one guest');
+    assert.ok(
+      more.every((c) => c.user.id === first.user.id),
+      'one guest',
+    );
     const calm = await connectChat(app.url, { name: 'Calm' });
     await Promise.all([...flooders, calm.socket].map((s) => join(s, 'busy')));
 
     // Each flooding socket sends every 25 ms for 3 s (2,400 sends), as in the issue.
     const acks: Promise<AckResult<{ message: Message }>>[] = [];
-    const timers = flooders.map((s, i) =>
-      setInterval(() => acks.push(send(s, 'busy', `flood ${i} ${acks.length}`)), 25),
-    );
+    const timers = flooders.map((s, i) => setInterval(() => acks.push(send(s, 'busy', `flood ${i} ${acks.length}`)), 25));
     const calmSends: { ack: AckResult<{ message: Message }>; ms: number }[] = [];
     try {
       for (let i = 0; i < 6; i++) {
@@ -90,7 +91,10 @@ describe('limits per user', () => {
     assert.ok(acks.length > 1000, `the flood sent ${acks.length}`);
     assert.ok(stored.length >= 10 && stored.length <= 30, `stored ${stored.length} of ${acks.length}`);
     for (const r of results) if (!r.ok) assertLimited(r.error, 2000, 'a flood send');
-    assert.ok(calmSends.every((s) => s.ack.ok), 'the other user is never refused');
+    assert.ok(
+      calmSends.every((s) => s.ack.ok),
+      'the other user is never refused',
+    );
     assert.ok(Math.max(...calmSends.map((s) => s.ms)) < 1000, `calm acks took ${calmSends.map((s) => Math.round(s.ms))} ms`);
 
     const history = await acked(calm.socket).emitWithAck('message:history', { room: 'busy', limit: 200 });

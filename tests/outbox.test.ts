@@ -176,7 +176,8 @@ describe('the outbox: what the user sends is kept until the server has it, and s
     await Promise.all([a.conn.connect(), b.conn.connect()]);
     assert.equal(a.conn.user?.id, b.conn.user?.id);
     // Tab a is closed in the middle of a send: the entry is stored, but never acknowledged to it.
-    for (const socket of app.io.of('/chat').sockets.values()) socket.use(([event], next) => (event === 'message:send' ? undefined : next()));
+    for (const socket of app.io.of('/chat').sockets.values())
+      socket.use(([event], next) => (event === 'message:send' ? undefined : next()));
     void a.conn.send('from a').catch(() => undefined);
     a.conn.close();
     for (const socket of app.io.of('/chat').sockets.values()) socket.conn.close();

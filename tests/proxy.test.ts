@@ -61,7 +61,10 @@ describe('Host and PUBLIC_URL', () => {
     for (const host of ['chat.example.com', 'localhost:3000', '[::1]:8080', '192.0.2.1', 'my_app:3000']) {
       const res = await httpRequest(`${url}/rooms/lobby`, { headers: { host } });
       assert.equal(res.status, 200, host);
-      assert.match(String(res.headers['content-security-policy']), new RegExp(`connect-src 'self' ws://${host.replace(/[[\]]/g, '\\$&')} wss://`));
+      assert.match(
+        String(res.headers['content-security-policy']),
+        new RegExp(`connect-src 'self' ws://${host.replace(/[[\]]/g, '\\$&')} wss://`),
+      );
     }
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
   });

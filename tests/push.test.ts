@@ -188,7 +188,16 @@ describe('/push', () => {
       [await post(url, { topic: 't', event: 'no spaces', data: 1 }), 400, 'bad_request'],
       [await post(url, { pushes: [] }), 400, 'bad_request'],
       [await post(url, { pushes: Array.from({ length: 101 }, () => ({ topic: 't', data: 1 })) }), 400, 'bad_request'],
-      [await post(url, { pushes: [{ topic: 't', data: 'fine' }, { topic: 't', data: big }] }), 413, 'too_large'],
+      [
+        await post(url, {
+          pushes: [
+            { topic: 't', data: 'fine' },
+            { topic: 't', data: big },
+          ],
+        }),
+        413,
+        'too_large',
+      ],
       [await post(url, { topic: 't', data: big }), 413, 'too_large'],
     ];
     for (const [i, [res, status, code]] of cases.entries()) {

@@ -60,7 +60,11 @@ function focused(page: Page): Promise<string> {
 
 /** What roomcast keeps in the page's localStorage (the guest session and who it was), sorted. */
 function storedKeys(page: Page): Promise<string[]> {
-  return page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('roomcast:')).sort());
+  return page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((key) => key.startsWith('roomcast:'))
+      .sort(),
+  );
 }
 
 /** A second person in the room, from Node. */
@@ -75,14 +79,13 @@ async function writer(app: Running, room: string, name = 'Writer') {
 }
 
 function sign(sub: string, name: string): Promise<string> {
-  return new SignJWT({ sub, name })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(JWT_SECRET));
+  return new SignJWT({ sub, name }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET));
 }
 
 describe('<roomcast-chat> on a page of another origin', () => {
-  test('widget.js is served to other origins; /api/origin tells a page whether it may connect; /demo works under its CSP', { skip }, async () => {
+  test('widget.js is served to other origins; /api/origin tells a page whether it may connect; /demo works under its CSP', {
+    skip,
+  }, async () => {
     const app = await startApp({ ALLOWED_ORIGINS: host.origin });
     const js = await fetch(`${app.url}/widget.js`, { headers: { origin: host.origin } });
     assert.equal(js.status, 200);
@@ -106,7 +109,9 @@ describe('<roomcast-chat> on a page of another origin', () => {
     assert.deepEqual(errors, []);
   });
 
-  test('opens from the launcher, sends, another page receives; hostile text stays text; isolated styles; no cookies, no session stored before the first interaction', { skip }, async () => {
+  test('opens from the launcher, sends, another page receives; hostile text stays text; isolated styles; no cookies, no session stored before the first interaction', {
+    skip,
+  }, async () => {
     const app = await startApp({ ALLOWED_ORIGINS: host.origin });
     const ana = await openPage(host.page('/send-ana', hostPage(app.url, widget('room="lobby" name="Ana"'))));
     await connected(ana.page);
@@ -136,7 +141,10 @@ describe('<roomcast-chat> on a page of another origin', () => {
       assert.equal(await shown.textContent(), HOSTILE);
       const images = await page.evaluate(() => {
         const chat = document.querySelector('roomcast-chat')?.shadowRoot;
-        return (chat?.querySelectorAll('img').length ?? 0) + (chat?.querySelector('roomcast-room')?.shadowRoot?.querySelectorAll('img').length ?? 0);
+        return (
+          (chat?.querySelectorAll('img').length ?? 0) +
+          (chat?.querySelector('roomcast-room')?.shadowRoot?.querySelectorAll('img').length ?? 0)
+        );
       });
       assert.equal(images, 0);
     }
@@ -367,8 +375,7 @@ describe('<roomcast-chat> on a page of another origin', () => {
     assert.equal(locks, !withoutLocks);
     for (const page of tabs) await connected(page);
     const say = await writer(app, 'tabs');
-    const notified = () =>
-      Promise.all(tabs.map((page) => page.evaluate(() => (window as unknown as { notified: number[] }).notified)));
+    const notified = () => Promise.all(tabs.map((page) => page.evaluate(() => (window as unknown as { notified: number[] }).notified)));
 
     await say('ping 1');
     for (const page of tabs) await badge(page).filter({ hasText: /^1$/ }).waitFor({ timeout: 5_000 });
@@ -396,9 +403,7 @@ describe('<roomcast-chat> on a page of another origin', () => {
 
   test('identity: a token attribute or roomcast.identify() makes a user; roomcast.reset() forgets it', { skip }, async () => {
     const app = await startApp({ ALLOWED_ORIGINS: host.origin, JWT_SECRET });
-    const viaAttribute = await openPage(
-      host.page('/token', hostPage(app.url, widget(`room="who" token="${await sign('u-1', 'Ulla')}"`))),
-    );
+    const viaAttribute = await openPage(host.page('/token', hostPage(app.url, widget(`room="who" token="${await sign('u-1', 'Ulla')}"`))));
     await connected(viaAttribute.page);
     const user = (page: Page) => page.evaluate(() => document.querySelector('roomcast-chat')?.connection?.user);
     assert.deepEqual(await user(viaAttribute.page), { id: 'u-1', name: 'Ulla', kind: 'user' });

@@ -304,7 +304,10 @@ export class RoomcastChat extends RoomcastElement {
     const chat = this.connection;
     if (!chat) return;
     const { state } = chat;
-    this.emit<StatusDetail>('roomcast-status', state.status === 'failed' ? { status: state.status, error: state.error } : { status: state.status });
+    this.emit<StatusDetail>(
+      'roomcast-status',
+      state.status === 'failed' ? { status: state.status, error: state.error } : { status: state.status },
+    );
   };
 
   private markRead(): void {
@@ -398,8 +401,9 @@ export class RoomcastChat extends RoomcastElement {
     const label = this.label || 'Chat';
     const count = this.count;
     return html`
-      ${this.launcher
-        ? html`<button
+      ${
+        this.launcher
+          ? html`<button
             part="launcher"
             class="launcher"
             type="button"
@@ -409,11 +413,10 @@ export class RoomcastChat extends RoomcastElement {
             @click=${this.toggle}
           >
             ${this.open ? closeIcon : chatIcon}
-            ${count > 0
-              ? html`<span part="badge" class="badge" aria-hidden="true">${count > 99 ? '99+' : count}</span>`
-              : nothing}
+            ${count > 0 ? html`<span part="badge" class="badge" aria-hidden="true">${count > 99 ? '99+' : count}</span>` : nothing}
           </button>`
-        : nothing}
+          : nothing
+      }
       <div
         id="panel"
         part="panel"
@@ -435,8 +438,9 @@ export class RoomcastChat extends RoomcastElement {
             .storage=${storage}
             @roomcast-message=${this.onMessage}
           >
-            ${this.launcher
-              ? html`<button
+            ${
+              this.launcher
+                ? html`<button
                   slot="actions"
                   part="close-button"
                   class="close"
@@ -446,7 +450,8 @@ export class RoomcastChat extends RoomcastElement {
                 >
                   ${closeIcon}
                 </button>`
-              : nothing}
+                : nothing
+            }
           </roomcast-room>`,
         )}
       </div>

@@ -195,8 +195,11 @@ export class SeqStream<T extends { seq: number }> {
 
   private retryLater(generation: number, retryAfterMs?: number): void {
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      if (generation === this.generation) void this.sync();
-    }, retryAfterMs ?? backoffDelay(this.failures++));
+    this.retryTimer = setTimeout(
+      () => {
+        if (generation === this.generation) void this.sync();
+      },
+      retryAfterMs ?? backoffDelay(this.failures++),
+    );
   }
 }

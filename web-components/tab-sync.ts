@@ -52,10 +52,12 @@ export class TabSync {
     const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
     if (locks && typeof locks.request === 'function' && typeof locks.query === 'function') {
       this.locks = locks;
-      void locks.request(`${name}:notify`, () => this.hold((release) => {
-        this.leader = true;
-        this.releaseLeader = release;
-      }));
+      void locks.request(`${name}:notify`, () =>
+        this.hold((release) => {
+          this.leader = true;
+          this.releaseLeader = release;
+        }),
+      );
     }
     if (typeof BroadcastChannel !== 'function') return;
     this.channel = new BroadcastChannel(name);

@@ -57,7 +57,9 @@ const api: RoomcastApi = {
 if (window.roomcast === undefined) {
   window.roomcast = api;
 } else if (window.roomcast.version !== API_VERSION) {
-  console.warn(`roomcast: widget API ${API_VERSION} loaded on a page that already has version ${window.roomcast.version}; keeping the first`);
+  console.warn(
+    `roomcast: widget API ${API_VERSION} loaded on a page that already has version ${window.roomcast.version}; keeping the first`,
+  );
 }
 
 declare global {

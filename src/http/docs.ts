@@ -27,7 +27,8 @@ export async function registerDocs(app: FastifyInstance) {
           apiKey: {
             type: 'http',
             scheme: 'bearer',
-            description: "`Authorization: Bearer <API_KEY>`, the backend's key (the scheme name is case-insensitive). Without API_KEY set these routes answer 401.",
+            description:
+              "`Authorization: Bearer <API_KEY>`, the backend's key (the scheme name is case-insensitive). Without API_KEY set these routes answer 401.",
           },
           userToken: {
             type: 'http',
@@ -43,6 +44,12 @@ export async function registerDocs(app: FastifyInstance) {
 
   const asyncapi = buildAsyncApi(version);
   const documents = { tags: ['docs'], response: { 200: { type: 'object', additionalProperties: true } } };
-  app.get('/api/openapi.json', { schema: { ...documents, summary: 'This document: the HTTP API as OpenAPI 3.1.' } }, async () => app.swagger());
-  app.get('/api/asyncapi.json', { schema: { ...documents, summary: 'The Socket.IO namespaces /chat and /push as AsyncAPI 3.' } }, async () => asyncapi);
+  app.get('/api/openapi.json', { schema: { ...documents, summary: 'This document: the HTTP API as OpenAPI 3.1.' } }, async () =>
+    app.swagger(),
+  );
+  app.get(
+    '/api/asyncapi.json',
+    { schema: { ...documents, summary: 'The Socket.IO namespaces /chat and /push as AsyncAPI 3.' } },
+    async () => asyncapi,
+  );
 }

@@ -64,7 +64,13 @@ export function registerRoutes(fastify: FastifyInstance, deps: RouteDeps) {
 
   app.get(
     '/api/rooms',
-    { schema: { summary: 'The public rooms with someone in them, busiest first (up to 100).', tags: ['chat'], response: { 200: RoomList, ...failures } } },
+    {
+      schema: {
+        summary: 'The public rooms with someone in them, busiest first (up to 100).',
+        tags: ['chat'],
+        response: { 200: RoomList, ...failures },
+      },
+    },
     async () => {
       const busiest = await presence.busiest(100);
       const lastSeqs = await store.lastSeqs(busiest.map((r) => r.room));
@@ -122,7 +128,9 @@ export function registerRoutes(fastify: FastifyInstance, deps: RouteDeps) {
       const message = await deps.chat.post({
         room: req.params.room,
         text: messageText(req.body.text, config.maxMessageLength),
-        author: author ? { id: author.id, name: cleanName(author.name) || author.id, kind: 'user' } : { id: 'system', name: 'System', kind: 'system' },
+        author: author
+          ? { id: author.id, name: cleanName(author.name) || author.id, kind: 'user' }
+          : { id: 'system', name: 'System', kind: 'system' },
         ...(clientId === undefined ? {} : { clientId }),
       });
       return reply.code(201).send({ message });

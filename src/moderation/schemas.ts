@@ -71,7 +71,9 @@ export const Ban = Type.Object(
   {
     id: Type.String(),
     user: Type.Optional(Type.String({ description: 'The user or guest id banned.' })),
-    ip: Type.Optional(Type.String({ description: "An address as the limits count it: IPv4, or an IPv6 address's /64 (`2001:db8:1:2::/64`)." })),
+    ip: Type.Optional(
+      Type.String({ description: "An address as the limits count it: IPv4, or an IPv6 address's /64 (`2001:db8:1:2::/64`)." }),
+    ),
     room: Type.Optional(Type.String({ description: 'Every room when absent.' })),
     until: Type.Optional(Type.Integer({ description: "The ban's end, ms since the epoch; for good when absent." })),
     reason: Type.Optional(Type.String()),

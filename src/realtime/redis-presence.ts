@@ -175,8 +175,7 @@ export function createRedisPresence({ redis, prefix, nodeId, heartbeatMs, log }:
     }
   }
 
-  const beatNow = () =>
-    beat().catch((err: unknown) => log.debug({ err: (err as Error).message }, 'presence heartbeat failed'));
+  const beatNow = () => beat().catch((err: unknown) => log.debug({ err: (err as Error).message }, 'presence heartbeat failed'));
   const timer = setInterval(beatNow, heartbeatMs);
   timer.unref();
   void beatNow();

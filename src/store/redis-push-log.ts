@@ -101,11 +101,7 @@ const unnumberedEpochMs = 7 * 24 * 3600 * 1000;
  * Redis loses a numbered topic's seq, the epoch left without it (or its absence) makes the next
  * subscribe or append choose a new one.
  */
-export function createRedisPushLog(
-  redis: Redis,
-  prefix: string,
-  { count, maxAgeMs, maxBytes, now = Date.now }: RetentionOptions,
-): PushLog {
+export function createRedisPushLog(redis: Redis, prefix: string, { count, maxAgeMs, maxBytes, now = Date.now }: RetentionOptions): PushLog {
   // The seq key never expires: a topic's seq must not start again at 1 while clients hold more.
   const keys = (topic: string) => {
     const base = `${prefix}{push:${topic}}`;
@@ -143,15 +139,7 @@ export function createRedisPushLog(
         const [seq, size, ...countDropped] = (
           (await redis.eval(appendScript, {
             keys: [k.seq, k.log, k.epoch],
-            arguments: [
-              topic,
-              event,
-              JSON.stringify(data ?? null),
-              String(ts),
-              String(retain ? count : 0),
-              String(maxAgeMs),
-              newEpoch(),
-            ],
+            arguments: [topic, event, JSON.stringify(data ?? null), String(ts), String(retain ? count : 0), String(maxAgeMs), newEpoch()],
           })) as number[]
         ).map(Number) as [number, number, ...number[]];
         if (retain) await fit(topic, seq, size, ts, countDropped).catch(() => undefined);

@@ -14,11 +14,7 @@ form.addEventListener('submit', (event) => {
   event.preventDefault();
   const room = input.value.trim();
   if (!ROOM_NAME.test(room)) {
-    showInputError(
-      room === ''
-        ? 'Enter a room name.'
-        : 'Use only letters, digits, “-” and “_” (at most 64 characters).',
-    );
+    showInputError(room === '' ? 'Enter a room name.' : 'Use only letters, digits, “-” and “_” (at most 64 characters).');
     input.focus();
     return;
   }

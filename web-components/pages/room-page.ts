@@ -20,8 +20,7 @@ const nameInput = byId<HTMLInputElement>('display-name');
 
 const room = roomFromPath(location.pathname);
 if (room === undefined) {
-  pageError.textContent =
-    'This is not a valid room name: use only letters, digits, “-” and “_” (at most 64 characters).';
+  pageError.textContent = 'This is not a valid room name: use only letters, digits, “-” and “_” (at most 64 characters).';
   pageError.hidden = false;
 } else {
   document.title = `#${room} · roomcast`;
@@ -155,9 +154,7 @@ function liveEntry({ time, node, connections }: LivePushData): HTMLLIElement {
 
 function isLiveData(data: unknown): data is LivePushData {
   const live = data as Partial<LivePushData> | null;
-  return (
-    typeof live?.time === 'string' && typeof live.node === 'string' && typeof live.connections === 'number'
-  );
+  return typeof live?.time === 'string' && typeof live.node === 'string' && typeof live.connections === 'number';
 }
 
 function rejectAfter(ms: number): Promise<never> {
