@@ -174,6 +174,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   presence.onDeparture(chat.announceLeft);
   const moderation = createModeration({
     nsp: chatNsp,
+    push: pushNsp,
     store,
     presence,
     rules,
@@ -194,7 +195,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   });
   const messageRate = createMessageRate();
   bus.on('message.created', ({ message }) => messageRate.count(message.room));
-  const push = registerPush(pushNsp, { pushLog, bus, identity, topicsPerSocket: config.roomsPerSocket, log: app.log, metrics });
+  const push = registerPush(pushNsp, { pushLog, bus, identity, topicsPerSocket: config.roomsPerSocket, log: app.log, metrics, bans });
   const live = createLive({
     clock: redis ? createRedisLiveClock(redis.client, config.redisPrefix, nodeId, config.liveIntervalMs) : createMemoryLiveClock(),
     publish: push.publish,

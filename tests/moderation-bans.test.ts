@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Ban, RoomRemovedEvent } from '../src/moderation/schemas.js';
-import type { ErrorBody } from '../src/protocol.js';
-import { acked, type ChatClient, connectChat, startApp, waitFor } from './helpers.js';
+import type { ErrorBody, Push } from '../src/protocol.js';
+import { acked, type ChatClient, connectChat, connectPush, startApp, waitFor } from './helpers.js';
 import { api, apiKey, connectAs, moderationEnv, token } from './moderation-helpers.js';
 
 async function joinError(socket: ChatClient, room: string): Promise<ErrorBody | undefined> {
@@ -51,6 +51,25 @@ describe('bans and GET /api/rooms/:room/members', () => {
     const again = await api(url, 'DELETE', `/api/bans/${ban.id}`, modToken);
     assert.deepEqual([again.status, again.body.error?.code], [404, 'not_found']);
     assert.deepEqual((await api<{ bans: Ban[] }>(url, 'GET', '/api/bans', apiKey)).body.bans, []);
+  });
+
+  test("a room's ban covers its push topic: the previews stop, and subscribing again is forbidden", async () => {
+    const { url } = await startApp(moderationEnv);
+    const trollToken = await token({ sub: 'troll' });
+    const reader = await connectPush(url, { token: trollToken });
+    for (const topic of ['room:lobby', 'room:other']) assert.ok((await acked(reader.socket).emitWithAck('push:subscribe', { topic })).ok);
+    const until = Date.now() + 3_600_000;
+    assert.equal((await api(url, 'POST', '/api/bans', apiKey, { user: 'troll', room: 'lobby', until })).status, 201);
+    // Published in this order by one node: a lobby preview would come before the other room's.
+    const next = waitFor<Push>(reader.socket, 'push:new');
+    const writer = await connectChat(url, { name: 'Writer' });
+    for (const room of ['lobby', 'other']) {
+      await join(writer.socket, room);
+      assert.ok((await acked(writer.socket).emitWithAck('message:send', { room, text: `in ${room}`, clientId: room })).ok);
+    }
+    assert.equal((await next).topic, 'room:other');
+    const again = await acked(reader.socket).emitWithAck('push:subscribe', { topic: 'room:lobby' });
+    assert.deepEqual(again.ok ? 'ok' : [again.error.code, again.error.until], ['forbidden', until]);
   });
 
   test('an admin bans a guest id everywhere, or an address; a ban without until lasts for good', async () => {

@@ -6,8 +6,9 @@ import { addressKey } from '../client-address.js';
 import { AppError } from '../errors.js';
 import { type Identity, mayJoin, mayModerate } from '../identity.js';
 import type { Member, Message } from '../protocol.js';
-import type { ChatNamespace } from '../realtime/chat.js';
+import type { ChatNamespace, SocketData } from '../realtime/chat.js';
 import type { Presence } from '../realtime/presence.js';
+import type { PushNamespace } from '../realtime/push.js';
 import type { Store } from '../store/store.js';
 import { plainText } from '../validation.js';
 import type { Bans } from './bans.js';
@@ -44,6 +45,8 @@ export interface ModerationServerEvents {
 
 export interface ModerationDeps {
   nsp: ChatNamespace;
+  /** `/push`: a ban takes the banned sockets off the rooms' `room:<room>` topics too. */
+  push: PushNamespace;
   store: Store;
   presence: Presence;
   rules: RoomRules;
@@ -99,13 +102,22 @@ export function createModeration(deps: ModerationDeps) {
 
   /** This node's part of an order: its matching sockets leave and are told why. */
   function removeLocal(order: RemoveOrder): void {
+    const covers = ({ identity, address }: SocketData) =>
+      order.user !== undefined ? identity.user.id === order.user : address === order.address;
     for (const socket of nsp.sockets.values()) {
-      const { identity, address } = socket.data;
-      if (order.user !== undefined ? identity.user.id !== order.user : address !== order.address) continue;
+      if (!covers(socket.data)) continue;
       for (const room of order.room === undefined ? [...socket.rooms] : [order.room]) {
         if (room === socket.id || !socket.rooms.has(room)) continue;
         deps.leave(socket.id, room);
         socket.emit('room:removed', { room, ...order.event });
+      }
+    }
+    // A kick is from the conversation; a ban from what the room publishes too (its previews).
+    if (order.event.reason !== 'banned') return;
+    for (const socket of deps.push.sockets.values()) {
+      if (!covers(socket.data)) continue;
+      for (const topic of socket.rooms) {
+        if (topic.startsWith('room:') && (order.room === undefined || topic === `room:${order.room}`)) void socket.leave(topic);
       }
     }
   }

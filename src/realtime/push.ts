@@ -4,6 +4,7 @@ import type { Bus } from '../bus.js';
 import { AppError } from '../errors.js';
 import { type Identity, type IdentityService, mayJoin } from '../identity.js';
 import type { Push, PushClientToServer, PushServerToClient, SubscribeResult } from '../protocol.js';
+import type { Bans } from '../moderation/bans.js';
 import type { Metrics } from '../metrics.js';
 import type { PushLog } from '../store/push-log.js';
 import { pushParsers as parse } from '../validation.js';
@@ -22,6 +23,8 @@ export interface PushDeps {
   topicsPerSocket: number;
   log: FastifyBaseLogger;
   metrics: Metrics;
+  /** A room's ban covers its `room:<room>` topic too (protocol 6.4). */
+  bans: Bans;
 }
 
 /** `retryAfterMs` of a subscribe refused for too many topics: a hint, as only leaving one makes room. */
@@ -72,6 +75,7 @@ export function registerPush(nsp: PushNamespace, deps: PushDeps) {
       handle('push:subscribe', async (payload): Promise<SubscribeResult> => {
         const { topic, after } = parse.subscribe(payload);
         if (!maySubscribe(identity, topic)) throw new AppError('forbidden', `You may not subscribe to ${topic}.`);
+        if (topic.startsWith('room:')) deps.bans.check(identity, socket.data.address, topic.slice(5));
         // Its own id and its user topic are rooms of the socket too.
         if (!socket.rooms.has(topic) && socket.rooms.size - 2 >= deps.topicsPerSocket) {
           throw new AppError(
