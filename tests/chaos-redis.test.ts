@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { PresenceEvent, RoomSummary } from '../src/protocol.js';
-import { type Node, ownRedis, startNode } from './cluster-helpers.js';
+import { crossesLive, type Node, ownRedis, startNode } from './cluster-helpers.js';
 import { checkViews, clusterEnv, eventually, finish, moreAcks, outcomesOf, startAll, within } from './chaos-helpers.js';
 import { acked, connectChat } from './helpers.js';
 
@@ -87,6 +87,11 @@ describe('chaos: Redis killed and restarted empty', () => {
     const joined = await acked(newcomer.socket).emitWithAck('room:join', { room: 'lobby' });
     assert.ok(joined.ok);
     assert.equal(new Set(joined.members.map((m) => m.id)).size, 5, JSON.stringify(joined.members));
+
+    // Ann's leave is broadcast from the first node: wait until the second hears that node again.
+    const probes = await Promise.all(nodes.map((node) => connectChat(node.url, { name: 'probe' })));
+    for (const probe of probes) assert.ok((await acked(probe.socket).emitWithAck('room:join', { room: 'probe' })).ok);
+    await crossesLive(probes[0]!, probes[1]!, 'probe');
 
     const left = new Promise<PresenceEvent>((resolve) => newcomer.socket.on('presence:update', (e) => e.left && resolve(e)));
     people[0]!.close();

@@ -4,7 +4,8 @@ import { after } from 'node:test';
 import { createClient } from 'redis';
 import { projectRoot } from '../src/paths.js';
 import { join } from 'node:path';
-import { tempDir, waitFor } from './helpers.js';
+import { randomUUID } from 'node:crypto';
+import { acked, type connectChat, tempDir, waitFor } from './helpers.js';
 
 /** The Redis tests may use: REDIS_URL, else the machine's local one. */
 export const testRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -216,4 +217,25 @@ export async function tcpProxy(target: { host: string; port: number }) {
       for (const { from, to } of links) from.pipe(to);
     },
   };
+}
+
+type ChatUser = Awaited<ReturnType<typeof connectChat>>;
+
+/**
+ * Sends from `from` until a message reaches `to` (on another node) live, bounded: proves the
+ * node of `to` hears the other's broadcasts again. After a Redis outage a node's subscriber
+ * connection comes back on its own time (what it missed meanwhile is what sync:hint is for), and
+ * its "connection back" line can come before its subscriptions are in place.
+ */
+export async function crossesLive(from: ChatUser, to: ChatUser, room: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  let arrived = false;
+  to.socket.once('message:new', () => {
+    arrived = true;
+  });
+  for (let i = 0; !arrived; i++) {
+    if (Date.now() > deadline) throw new Error(`no message crossed to ${to.user.id} live within ${ms} ms`);
+    await acked(from.socket).emitWithAck('message:send', { room, text: `probe ${i}`, clientId: randomUUID() });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

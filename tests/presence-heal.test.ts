@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { describe, type TestContext, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { createClient } from 'redis';
 import type { RoomSummary } from '../src/protocol.js';
-import { type Node, ownRedis, redisAvailable, startNode, tcpProxy, testPrefix, testRedisUrl } from './cluster-helpers.js';
+import { crossesLive, type Node, ownRedis, redisAvailable, startNode, tcpProxy, testPrefix, testRedisUrl } from './cluster-helpers.js';
 import { acked, connectChat, createTestDatabase, type PresenceLog, presenceLog } from './helpers.js';
 
 const jwtSecret = 'heal-jwt-secret-0123456789';
@@ -50,21 +49,6 @@ async function fourUsers(nodes: [Node, Node], room: string) {
   });
   return { users, logs, since };
 }
-
-/** Sends from `from` until a message reaches `to` live (bounded), proving broadcasts cross nodes. */
-async function crossesLive(from: ChatUser, to: ChatUser, room: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  let arrived = false;
-  const seen = () => (arrived = true);
-  to.socket.once('message:new', seen);
-  for (let i = 0; !arrived; i++) {
-    if (Date.now() > deadline) throw new Error(`no message crossed to ${to.user.id} live within ${ms} ms`);
-    await acked(from.socket).emitWithAck('message:send', { room, text: `probe ${i}`, clientId: randomUUID() });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-type ChatUser = Awaited<ReturnType<typeof connectChat>>;
 
 /** A newcomer on the first node sees everyone; then u1 leaves and every other user is told, once. */
 async function assertPresenceWorks(nodes: [Node, Node], room: string, present: string[], logs: PresenceLog[]) {

@@ -50,13 +50,6 @@ export class AdminBanDialog extends LitElement {
       select,
       input[type='text'] {
         width: 100%;
-        min-height: 36px;
-        padding: 6px 10px;
-        border: 1px solid var(--_border);
-        border-radius: 8px;
-        background: var(--_surface);
-        color: var(--_fg);
-        font: inherit;
       }
       .actions {
         display: flex;

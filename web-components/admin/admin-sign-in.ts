@@ -29,13 +29,6 @@ export class AdminSignIn extends LitElement {
       input {
         flex: 1;
         min-width: 0;
-        min-height: 36px;
-        padding: 6px 10px;
-        border: 1px solid var(--_border);
-        border-radius: 8px;
-        background: var(--_surface);
-        color: var(--_fg);
-        font: inherit;
       }
     `,
   ];

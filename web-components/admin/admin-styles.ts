@@ -61,6 +61,17 @@ export const adminStyles = css`
     text-align: right;
     font-variant-numeric: tabular-nums;
   }
+  select,
+  input[type='text'],
+  input[type='password'] {
+    min-height: 36px;
+    padding: 6px 10px;
+    border: 1px solid var(--_border);
+    border-radius: 8px;
+    background: var(--_surface);
+    color: var(--_fg);
+    font: inherit;
+  }
   button {
     min-height: 32px;
     padding: 4px 12px;
