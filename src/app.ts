@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyRequest } from 'fastify';
 import type { Config } from './config.js';
 import { createBus } from './bus.js';
 import { createClientAddress } from './client-address.js';
@@ -92,6 +92,11 @@ export interface AppOptions {
 
 /** Bodies of routes that set no limit of their own. */
 const defaultBodyLimit = 64 * 1024;
+
+/** A browser's page request (GET, asking for HTML), outside `/api/`: answered with a page, not JSON. */
+function wantsPage(req: FastifyRequest): boolean {
+  return req.method === 'GET' && !req.url.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html');
+}
 
 /**
  * Builds roomcast (Fastify, Socket.IO, store) without listening: `server.ts` and the tests both
@@ -257,8 +262,11 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     }
     return reply.code(error.status).send({ ok: false, error: error.toBody() });
   });
+  // People who follow a bad link get a page; programs (the API, anything not asking for HTML) JSON.
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ ok: false, error: { code: 'not_found', message: `No route for ${req.method} ${req.url}.` } }),
+    wantsPage(req)
+      ? reply.code(404).sendFile('not-found.html')
+      : reply.code(404).send({ ok: false, error: { code: 'not_found', message: `No route for ${req.method} ${req.url}.` } }),
   );
 
   // The Host header is checked before anything uses it, so a malformed one is refused, never reflected.
@@ -296,7 +304,9 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   app.get<{ Params: { room: string } }>('/rooms/:room', (req, reply) =>
     roomName.test(req.params.room)
       ? reply.sendFile('room.html')
-      : reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'No such room name.' } }),
+      : wantsPage(req)
+        ? reply.code(404).sendFile('bad-room.html')
+        : reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'No such room name.' } }),
   );
   const checks: Record<string, () => Promise<void>> = { store: store.check };
   if (redis) checks.redis = redis.check;

@@ -38,6 +38,15 @@ test('two room pages exchange messages and render hostile text as text', { skip 
     assert.equal(images, 0);
   }
 
+  // Each message and the composer take their direction from their own text (dir="auto").
+  const arabic = 'مرحبا بالجميع';
+  await ana.getByLabel('Message', { exact: true }).fill(arabic);
+  assert.equal(await ana.getByLabel('Message', { exact: true }).evaluate((el) => getComputedStyle(el).direction), 'rtl');
+  await ana.getByLabel('Message', { exact: true }).press('Enter');
+  await messageText(bo, arabic).waitFor({ timeout: 5_000 });
+  const direction = (text: string) => messageText(bo, text).evaluate((el) => getComputedStyle(el).direction);
+  assert.deepEqual([await direction(arabic), await direction('hello from Ana')], ['rtl', 'ltr']);
+
   assert.deepEqual(
     watched.flatMap((w) => [...w.dialogs, ...w.errors]),
     [],

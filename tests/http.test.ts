@@ -172,5 +172,19 @@ describe('HTTP API', () => {
       assert.equal(res.status, 404, path);
       assert.equal((await json(res)).error?.code, 'not_found');
     }
+    // A browser following a bad link gets a page saying so, under the same CSP; the API stays JSON.
+    const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+    for (const [path, says] of [
+      ['/rooms/bad%20name', 'That is not a room name'],
+      ['/nope/deeper', 'Nothing here'],
+    ] as const) {
+      const res = await fetch(`${url}${path}`, { headers: html });
+      assert.equal(res.status, 404, path);
+      assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+      assert.match(await res.text(), new RegExp(`<h2 id="problem">${says}</h2>`));
+    }
+    const api = await fetch(`${url}/api/nope`, { headers: html });
+    assert.deepEqual([api.status, (await json(api)).error?.code], [404, 'not_found']);
   });
 });

@@ -68,7 +68,7 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
           ? html`<span class="visually-hidden">${author.name}${guest ? ' (guest)' : ''}:</span>`
           : html`<span class="avatar hue-${hue(author.id)}" aria-hidden="true">${initial(author.name)}</span>
             <div class="meta">
-              <span part="author" class="author">${author.name}</span>
+              <span part="author" class="author" dir="auto">${author.name}</span>
               ${
                 guest
                   ? html`<span part="guest-badge" class="guest-badge" title="Not signed in: any visitor can take this name"
@@ -80,7 +80,7 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
               <time part="time" class="time" datetime=${date.toISOString()} title=${FULL.format(date)}>${formatTime(date)}</time>
             </div>`
       }
-      <div part="text" class="text">${deleted ? 'Message deleted' : text}</div>
+      <div part="text" class="text" dir="auto">${deleted ? 'Message deleted' : text}</div>
       ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error?.message, actions) : nothing}
     </li>
   `;

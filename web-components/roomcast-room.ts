@@ -250,6 +250,7 @@ export class RoomcastRoom extends RoomcastElement {
         <textarea
           id="input"
           part="input"
+          dir="auto"
           rows="1"
           placeholder=${readOnly ? 'Read-only room' : `Message #${this.room}`}
           ?disabled=${readOnly}
