@@ -275,18 +275,23 @@ export async function pageUser(page: Page): Promise<string> {
  */
 export async function sendFrom(page: Page, room: string, text: string, { click = false } = {}): Promise<Sent> {
   const input = page.getByLabel('Message', { exact: true });
-  await input.fill(text);
-  if (click) await page.getByRole('button', { name: 'Send', exact: true }).click();
-  else await input.press('Enter');
   const item = page.locator('roomcast-room li.message').filter({
     has: page.locator('[part="text"]', { hasText: new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }),
   });
-  await item.waitFor({ state: 'attached', timeout: 5_000 }).catch(async (err: Error) => {
+  // Each step has its own timeout, and a failure says what the page showed.
+  try {
+    await input.fill(text, { timeout: 5_000 });
+    if (click) await page.getByRole('button', { name: 'Send', exact: true }).click({ timeout: 5_000 });
+    else await input.press('Enter', { timeout: 5_000 });
+    await item.waitFor({ state: 'attached', timeout: 5_000 });
+  } catch (err) {
     const status = await statusPill(page).textContent();
     const items = (await pageItems(page)).slice(-5);
-    const draft = await input.inputValue();
-    throw new Error(`"${text}" not shown: ${err.message}\nstatus ${status?.trim()}, draft "${draft}", last items ${JSON.stringify(items)}`);
-  });
+    const draft = await input.inputValue({ timeout: 1_000 }).catch(() => '(unreadable)');
+    throw new Error(
+      `"${text}" not shown: ${(err as Error).message}\nstatus ${status?.trim()}, draft "${draft}", last items ${JSON.stringify(items)}`,
+    );
+  }
   const clientId = await item.getAttribute('data-client-id');
   assert.ok(clientId, `"${text}" shows without a clientId`);
   return { room, author: await pageUser(page), clientId, text };
@@ -300,18 +305,24 @@ export async function sendFrom(page: Page, room: string, text: string, { click =
 export function startTyping(page: Page, room: string, prefix: string, intervalMs = 150) {
   const sent: Sent[] = [];
   let stopped = false;
+  // Why typing stopped, when a send failed: `reached` reports it instead of only a count.
+  let failure: unknown;
   const loop = (async () => {
     for (let i = 0; !stopped; i++) {
       sent.push(await sendFrom(page, room, `${prefix} ${i}`));
       await delay(intervalMs);
     }
   })();
+  loop.catch((err: unknown) => {
+    failure = err;
+  });
   return {
     sent,
-    /** Resolves once the page has typed `count` messages in all, or rejects after `ms`. */
+    /** Resolves once the page has typed `count` messages in all; rejects with why typing stopped, or after `ms`. */
     async reached(count: number, ms = 30_000): Promise<void> {
       const deadline = Date.now() + ms;
       while (sent.length < count) {
+        if (failure !== undefined) throw failure;
         if (Date.now() > deadline || stopped) throw new Error(`${prefix} typed ${sent.length} of ${count}`);
         await delay(intervalMs);
       }
