@@ -45,6 +45,8 @@ export type JoinResult = Static<typeof chat.JoinResult>;
 export type LeaveRequest = Static<typeof chat.LeaveRequest>;
 export type SendRequest = Static<typeof chat.SendRequest>;
 export type SendResult = Static<typeof chat.SendResult>;
+export type EditRequest = Static<typeof chat.EditRequest>;
+export type ReactRequest = Static<typeof chat.ReactRequest>;
 export type HistoryRequest = Static<typeof chat.HistoryRequest>;
 export type HistoryResult = Static<typeof chat.HistoryResult>;
 export type TypingRequest = Static<typeof chat.TypingRequest>;
@@ -60,6 +62,10 @@ export interface ChatClientToServer {
   'typing:update': (req: TypingRequest) => void;
   /** Protocol 6.4: by the author or a moderator of the room; acks the `delete` entry. */
   'message:delete': (req: DeleteRequest, ack: Ack<SendResult>) => void;
+  /** Protocol 6.3: by the author within EDIT_WINDOW_SECONDS or a moderator; acks the `edit` entry. */
+  'message:edit': (req: EditRequest, ack: Ack<SendResult>) => void;
+  /** Protocol 6.3: by a member in the room; acks the `reaction` entry, or the message as it is when nothing changes. */
+  'message:react': (req: ReactRequest, ack: Ack<SendResult>) => void;
   /** Protocol 6.4: by a moderator of the room. */
   'room:kick': (req: KickRequest, ack: Ack<object>) => void;
   /** Protocol 6.4: by a moderator of the room; also broadcast to the room as `room:settings`. */

@@ -48,6 +48,8 @@ export const chatParsers = {
   join: parser(chat.JoinRequest),
   leave: parser(chat.LeaveRequest),
   send: parser(chat.SendRequest),
+  edit: parser(chat.EditRequest),
+  react: parser(chat.ReactRequest),
   history: parser(chat.HistoryRequest),
   typing: parser(chat.TypingRequest),
 };

@@ -13,6 +13,7 @@ import type {
 } from '../src/protocol.js';
 import type { RoomRemovedEvent, RoomSettings } from '../src/moderation/schemas.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
+import { applyChange, stampPage } from './room-changes.js';
 import { SeqStream, type StreamPage } from './seq-stream.js';
 import { SocketController } from './socket-controller.js';
 import { ChatError, type SocketLink, type SocketOptions } from './socket-link.js';
@@ -160,9 +161,27 @@ export class ChatConnection extends SocketController<ChatSocket> {
    * or after a reconnect or a reload) and resolves with the stored message; rejects if refused for
    * good (it then shows as failed, with Retry and Delete).
    */
-  send(text: string): Promise<Message> {
+  send(text: string, { replyTo }: { replyTo?: number } = {}): Promise<Message> {
     this.typing.set(false);
-    return this.outbox.add(text);
+    return this.outbox.add(text, replyTo);
+  }
+
+  /** Gives a message a new text (protocol 6.3); resolves with the `edit` entry, rejects with a `ChatError`. */
+  edit(seq: number, text: string): Promise<Message> {
+    return this.change(this.ask<SendResult>((s) => s.emitWithAck('message:edit', { room: this.room, seq, text })));
+  }
+
+  /**
+   * Turns the user's reaction `emoji` on a message on or off; resolves with the `reaction` entry, or
+   * with the message as it is when it already was so (nothing stored); rejects with a `ChatError`.
+   */
+  react(seq: number, emoji: string, on: boolean): Promise<Message> {
+    return this.change(this.ask<SendResult>((s) => s.emitWithAck('message:react', { room: this.room, seq, emoji, on })));
+  }
+
+  /** Deletes a message (its author or a moderator); resolves with the `delete` entry, rejects with a `ChatError`. */
+  remove(seq: number): Promise<Message> {
+    return this.change(this.ask<SendResult>((s) => s.emitWithAck('message:delete', { room: this.room, seq })));
   }
 
   /** Loads the page of history before the oldest message held. */
@@ -176,6 +195,7 @@ export class ChatConnection extends SocketController<ChatSocket> {
         s.emitWithAck('message:history', { room: this.room, before: oldest.seq, limit: HISTORY_PAGE }),
       );
       if (res.epoch !== this.stream.epoch) return; // the room restarted meanwhile: the stream resyncs it
+      stampPage(res.messages);
       this.hasMore = res.hasMore;
       this.add(res.messages, false);
     } finally {
@@ -254,6 +274,7 @@ export class ChatConnection extends SocketController<ChatSocket> {
       const req: JoinRequest = after === undefined ? { room: this.room } : { room: this.room, after };
       if (this.options.observe) req.observe = true;
       const res = await this.ask<JoinResult>((s) => s.emitWithAck('room:join', req));
+      stampPage(res.messages);
       if (generation === this.generation) {
         // A server older than protocol 6.4 has no settings: none hold.
         this.settings = res.settings ?? { slowModeSeconds: 0, readOnly: false };
@@ -267,27 +288,34 @@ export class ChatConnection extends SocketController<ChatSocket> {
     const res = await this.ask<HistoryResult>((s) =>
       s.emitWithAck('message:history', after === undefined ? { room: this.room } : { room: this.room, after, limit: CATCH_UP_PAGE }),
     );
+    stampPage(res.messages);
     if (after === undefined && generation === this.generation) this.hasMore = res.hasMore;
     const last = res.messages.at(-1)?.seq ?? after ?? 0;
     return { epoch: res.epoch, entries: res.messages, lastSeq: last, more: after !== undefined && res.hasMore };
   }
 
-  private deliverEntry(entry: OutboxEntry): Promise<Message> {
-    return this.ask<SendResult>((s) => s.emitWithAck('message:send', { room: this.room, text: entry.text, clientId: entry.clientId })).then(
-      (res) => res.message,
-    );
+  private deliverEntry({ text, clientId, replyTo }: OutboxEntry): Promise<Message> {
+    const req = replyTo === undefined ? { room: this.room, text, clientId } : { room: this.room, text, clientId, replyTo };
+    return this.ask<SendResult>((s) => s.emitWithAck('message:send', req)).then((res) => res.message);
+  }
+
+  /** A change acknowledged: its entry takes its place in the stream at once, as the broadcast would. */
+  private async change(request: Promise<SendResult>): Promise<Message> {
+    const { message } = await request;
+    if (message.type !== undefined) this.stream.receive(message);
+    return message;
   }
 
   /** Puts messages in their seq places; each new one leaves the outbox, and is announced when `notify`. */
   private add(incoming: readonly Message[], notify: boolean): void {
     const bySeq = new Map(this.messages.map((m) => [m.seq, m]));
     const added: Message[] = [];
-    let deleted = false;
+    let changed = false;
     for (const message of incoming) {
       if (message.room !== this.room || bySeq.has(message.seq)) continue;
       // A change entry is applied, not shown; one of a type this client does not know is ignored.
       if (message.type !== undefined) {
-        if (message.type === 'delete' && message.target !== undefined) deleted = markDeleted(bySeq, message.target) || deleted;
+        changed = applyChange(bySeq, message) || changed;
         continue;
       }
       bySeq.set(message.seq, message);
@@ -298,7 +326,7 @@ export class ChatConnection extends SocketController<ChatSocket> {
         this.outbox.settle(message.clientId, message);
       }
     }
-    if (added.length === 0 && !deleted) return;
+    if (added.length === 0 && !changed) return;
     this.messages = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
     this.changed();
     if (notify && this.options.onMessage) {
@@ -329,14 +357,6 @@ export class ChatConnection extends SocketController<ChatSocket> {
     window.addEventListener('storage', onStorage);
     return () => window.removeEventListener('storage', onStorage);
   }
-}
-
-/** Shows the message `seq` as deleted (its text gone); false when it is not held or already deleted. */
-function markDeleted(bySeq: Map<number, Message>, seq: number): boolean {
-  const target = bySeq.get(seq);
-  if (!target || target.deleted) return false;
-  bySeq.set(seq, { ...target, text: '', deleted: true });
-  return true;
 }
 
 /** What the room says to a user a moderator removed. */

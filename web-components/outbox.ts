@@ -7,6 +7,8 @@ export interface OutboxEntry {
   /** Made when the user pressed Send, kept through every retry, reconnect and reload. */
   clientId: string;
   text: string;
+  /** The seq of the message this one answers (protocol 6.3). */
+  replyTo?: number;
   /** When the user pressed Send, ms since the epoch. */
   createdAt: number;
   /** `sending` until acknowledged; `failed` when the server refused it for good. */
@@ -81,8 +83,9 @@ export class Outbox {
   }
 
   /** Queues a message; resolves when it is acknowledged, rejects when it fails. */
-  add(text: string): Promise<Message> {
+  add(text: string, replyTo?: number): Promise<Message> {
     const entry: OutboxEntry = { clientId: uuidv7(), text, createdAt: Date.now(), state: 'sending' };
+    if (replyTo !== undefined) entry.replyTo = replyTo;
     const delivered = new Promise<Message>((resolve, reject) => this.waiters.set(entry.clientId, { resolve, reject }));
     this.save(entry);
     this.options.changed();

@@ -71,12 +71,21 @@ export const Message = Type.Object({
   clientId: Type.Optional(Type.String({ description: "The sender's idempotency key, when it gave one." })),
   ts: Timestamp,
   type: Type.Optional(
-    Type.Literal('delete', {
+    Type.Enum(['edit', 'delete', 'reaction'], {
       description:
-        'A change entry rather than a message (protocol 6.4): `delete` deletes the message `target`. A client ignores entries of a type it does not know.',
+        'A change entry rather than a message (protocol 6.3): `edit` gives the message `target` a new `text`, `delete` deletes it, `reaction` turns `emoji` on or off for its author. A client ignores entries of a type it does not know.',
     }),
   ),
   target: Type.Optional(Type.Integer({ minimum: 1, description: 'The seq a change entry changes.' })),
+  emoji: Type.Optional(Type.String({ description: 'A `reaction` entry: one emoji, or a `:name:`.' })),
+  on: Type.Optional(Type.Boolean({ description: "A `reaction` entry: whether its author's reaction is now on." })),
+  replyTo: Type.Optional(Type.Integer({ minimum: 1, description: 'The seq of the message this one answers.' })),
+  editedAt: Type.Optional(Type.Integer({ minimum: 0, description: 'When the message was last edited, ms since the epoch.' })),
+  reactions: Type.Optional(
+    Type.Record(Type.String(), Type.Array(Type.String()), {
+      description: 'Who reacted with what: user ids per emoji, in the order they reacted; absent when none.',
+    }),
+  ),
   deleted: Type.Optional(Type.Literal(true, { description: 'The message was deleted: its text is empty.' })),
 });
 
