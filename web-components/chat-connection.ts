@@ -67,6 +67,8 @@ export class ChatConnection extends SocketController<ChatSocket> {
   private stopWatchingStorage?: () => void;
   /** When the server acknowledged the user's latest message. */
   private lastSentAt = 0;
+  /** The oldest seq held, change entries included (a page may hold only entries). */
+  private oldest = Number.POSITIVE_INFINITY;
 
   constructor(host: ReactiveControllerHost, options: ChatConnectionOptions) {
     super(host, '/chat', options);
@@ -86,6 +88,7 @@ export class ChatConnection extends SocketController<ChatSocket> {
       restarted: () => {
         // Another database: what we hold is gone from the server; start again at its newest page.
         this.messages = [];
+        this.oldest = Number.POSITIVE_INFINITY;
         this.hasMore = false;
         this.changed();
         return undefined;
@@ -184,15 +187,15 @@ export class ChatConnection extends SocketController<ChatSocket> {
     return this.change(this.ask<SendResult>((s) => s.emitWithAck('message:delete', { room: this.room, seq })));
   }
 
-  /** Loads the page of history before the oldest message held. */
+  /** Loads the page of history before the oldest message (or change entry) held. */
   async loadOlder(): Promise<void> {
-    const oldest = this.messages[0];
-    if (!oldest || !this.hasMore || this.loadingOlder) return;
+    const { oldest } = this;
+    if (oldest === Number.POSITIVE_INFINITY || !this.hasMore || this.loadingOlder) return;
     this.loadingOlder = true;
     this.changed();
     try {
       const res = await this.ask<HistoryResult>((s) =>
-        s.emitWithAck('message:history', { room: this.room, before: oldest.seq, limit: HISTORY_PAGE }),
+        s.emitWithAck('message:history', { room: this.room, before: oldest, limit: HISTORY_PAGE }),
       );
       if (res.epoch !== this.stream.epoch) return; // the room restarted meanwhile: the stream resyncs it
       stampPage(res.messages);
@@ -313,6 +316,7 @@ export class ChatConnection extends SocketController<ChatSocket> {
     let changed = false;
     for (const message of incoming) {
       if (message.room !== this.room || bySeq.has(message.seq)) continue;
+      this.oldest = Math.min(this.oldest, message.seq);
       // A change entry is applied, not shown; one of a type this client does not know is ignored.
       if (message.type !== undefined) {
         changed = applyChange(bySeq, message) || changed;
