@@ -3,7 +3,7 @@ import { describe, type TestContext, test } from 'node:test';
 import type { AckResult, Message } from '../src/protocol.js';
 import { isReaction } from '../src/realtime/conversation.js';
 import { ChatConnection } from '../web-components/chat-connection.js';
-import { applyChange } from '../web-components/room-changes.js';
+import { applyChange, KeptChanges, stampPage } from '../web-components/room-changes.js';
 import { ChatError } from '../web-components/socket-link.js';
 import { acked, type ChatClient, collect, connectChat, controllerHost, memoryStorage, nextMessages, startApp } from './helpers.js';
 import { connectAs, moderationCluster, moderationEnv, token } from './moderation-helpers.js';
@@ -80,6 +80,44 @@ describe('protocol 6.3: edits, reactions and replies in the room log', () => {
     ]) {
       assert.ok(!isReaction(emoji), JSON.stringify(emoji));
     }
+  });
+
+  test('an entry that arrives before its target is kept and applied when an older page, read before it, brings the target', () => {
+    const author = { id: 'ann', name: 'Ann', kind: 'user' as const };
+    const at = (seq: number, fields: Partial<Message> = {}): Message => ({
+      id: `r:${seq}`,
+      seq,
+      room: 'r',
+      text: '',
+      author,
+      ts: seq,
+      ...fields,
+    });
+    const kept = new KeptChanges();
+    const held = new Map<number, Message>();
+    const entries = [
+      at(20, { type: 'edit', target: 1, text: 'new' }),
+      at(21, { type: 'reaction', target: 1, emoji: '👍', on: true }),
+      at(22, { type: 'reaction', target: 1, emoji: '👍', on: false }),
+      at(23, { type: 'reaction', target: 1, emoji: ':ok:', on: true }),
+    ];
+    for (const entry of entries) assert.equal(kept.apply(held, entry), false, 'no target held: kept, nothing shown');
+    kept.apply(held, entries[0] as Message);
+    // The older page was read before seq 20 was stored: its message 1 is the old one.
+    const page = [at(1, { text: 'old' }), at(2, { text: 'two' })];
+    stampPage(page);
+    for (const message of page) {
+      held.set(message.seq, message);
+      kept.held(held, message.seq);
+    }
+    assert.deepEqual(held.get(1), at(1, { text: 'new', editedAt: 20, reactions: { ':ok:': ['ann'] } }));
+    for (const entry of entries) assert.equal(applyChange(held, entry), false, 'applied twice');
+    // An entry older than what a page shows changes nothing: that page already holds it.
+    const fresh = [at(1, { text: 'newer', editedAt: 30 }), at(30, { type: 'edit', target: 1, text: 'newer' })];
+    stampPage(fresh);
+    const again = new Map([[1, fresh[0] as Message]]);
+    assert.equal(applyChange(again, entries[0] as Message), false);
+    assert.equal(again.get(1)?.text, 'newer');
   });
 
   for (const [name, setup] of setups) {

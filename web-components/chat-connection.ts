@@ -13,7 +13,7 @@ import type {
 } from '../src/protocol.js';
 import type { RoomRemovedEvent, RoomSettings } from '../src/moderation/schemas.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
-import { applyChange, stampPage } from './room-changes.js';
+import { KeptChanges, stampPage } from './room-changes.js';
 import { SeqStream, type StreamPage } from './seq-stream.js';
 import { SocketController } from './socket-controller.js';
 import { ChatError, type SocketLink, type SocketOptions } from './socket-link.js';
@@ -69,6 +69,8 @@ export class ChatConnection extends SocketController<ChatSocket> {
   private lastSentAt = 0;
   /** The oldest seq held, change entries included (a page may hold only entries). */
   private oldest = Number.POSITIVE_INFINITY;
+  /** Change entries whose target is older than what is loaded. */
+  private readonly kept = new KeptChanges();
 
   constructor(host: ReactiveControllerHost, options: ChatConnectionOptions) {
     super(host, '/chat', options);
@@ -89,6 +91,7 @@ export class ChatConnection extends SocketController<ChatSocket> {
         // Another database: what we hold is gone from the server; start again at its newest page.
         this.messages = [];
         this.oldest = Number.POSITIVE_INFINITY;
+        this.kept.clear();
         this.hasMore = false;
         this.changed();
         return undefined;
@@ -319,10 +322,11 @@ export class ChatConnection extends SocketController<ChatSocket> {
       this.oldest = Math.min(this.oldest, message.seq);
       // A change entry is applied, not shown; one of a type this client does not know is ignored.
       if (message.type !== undefined) {
-        changed = applyChange(bySeq, message) || changed;
+        changed = this.kept.apply(bySeq, message) || changed;
         continue;
       }
       bySeq.set(message.seq, message);
+      this.kept.held(bySeq, message.seq);
       added.push(message);
       if (message.clientId !== undefined && message.author.id === this.user?.id) {
         // Live, not loaded: the user's message was stored just now (slow mode counts from it).
