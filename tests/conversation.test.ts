@@ -387,6 +387,13 @@ describe('protocol 6.3: edits, reactions and replies in the room log', () => {
     await assert.rejects(conn.edit(theirs.seq, 'no'), (err) => err instanceof ChatError && err.code === 'forbidden');
     await assert.rejects(conn.remove(theirs.seq), (err) => err instanceof ChatError && err.code === 'forbidden');
     await assert.rejects(conn.react(theirs.seq, 'no', true), (err) => err instanceof ChatError && err.code === 'bad_request');
+    await assert.rejects(conn.send('to nothing', { replyTo: 99 }), (err) => err instanceof ChatError && err.code === 'not_found');
+    assert.deepEqual(
+      conn.outbox.entries.map((e) => [e.text, e.state, e.replyTo]),
+      [['to nothing', 'failed', 99]],
+      'a reply to no message fails for good, and is not retried',
+    );
+    conn.outbox.delete(conn.outbox.entries[0]?.clientId ?? '');
     const removed = await conn.remove(mine.seq);
     assert.deepEqual([removed.type, removed.target], ['delete', mine.seq]);
     await host.changed(() => conn.messages.find((m) => m.seq === mine.seq)?.deleted === true);
