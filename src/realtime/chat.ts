@@ -66,7 +66,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   /** Each socket's `leave`, for a moderator's removal (moderation.ts). */
   const leavers = new Map<string, (room: string) => void>();
   const joinPage = createJoinPages(store);
-  const conversation = createConversation({ nsp, store, config, limits, rules: deps.rules });
+  const conversation = createConversation({ nsp, store, config, limits, rules: deps.rules, bus });
 
   function announce(message: Message): void {
     nsp.to(message.room).emit('message:new', message);
