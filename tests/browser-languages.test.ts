@@ -68,11 +68,19 @@ describe('<roomcast-chat> in other languages', () => {
     skip,
   }, async () => {
     const app = await startApp({ ALLOWED_ORIGINS: host.origin });
+    // Served like widget.js (a module from another origin needs CORS); nothing else under /locales/.
+    const de = await fetch(`${app.url}/locales/de.js`, { headers: { origin: host.origin } });
+    assert.equal(de.status, 200);
+    assert.match(de.headers.get('content-type') ?? '', /javascript/);
+    assert.equal(de.headers.get('access-control-allow-origin'), '*');
+    assert.equal(de.headers.get('cross-origin-resource-policy'), 'cross-origin');
+    assert.equal(de.headers.get('cache-control'), 'public, max-age=300');
+    for (const bad of ['xx.js', '..%2Fwidget.js', 'de.ts', '%2E%2E%2Fde.js']) {
+      const res = await fetch(`${app.url}/locales/${bad}`);
+      assert.equal(res.status, 404, bad);
+    }
     await say(app, 'sprache', 'Hallo zusammen');
-    const { page: p, context, scripts, errors } = await open(
-      page(app, '/de', widget('room="sprache" name="Dora" lang="de"')),
-      DESKTOP,
-    );
+    const { page: p, context, scripts, errors } = await open(page(app, '/de', widget('room="sprache" name="Dora" lang="de"')), DESKTOP);
     await openPanel(p, 'Senden');
     assert.equal((await status(p).textContent())?.trim(), 'Verbunden');
     assert.equal(await input(p).getAttribute('placeholder'), 'Nachricht an #sprache');
@@ -155,9 +163,7 @@ describe('<roomcast-chat> in other languages', () => {
 
       await openPanel(p, 'إرسال');
       assert.equal((await status(p).textContent())?.trim(), 'متصل');
-      const direction = await p
-        .locator('roomcast-chat [part="composer"]')
-        .evaluate((el) => getComputedStyle(el).direction);
+      const direction = await p.locator('roomcast-chat [part="composer"]').evaluate((el) => getComputedStyle(el).direction);
       assert.equal(direction, 'rtl');
       // The send button is left of the input; the title right of the status pill.
       const [button, field] = [await box(p, 'send-button'), await box(p, 'input')];
@@ -192,7 +198,12 @@ describe('<roomcast-chat> in other languages', () => {
     await he.context.close();
 
     // The host page says rtl, for itself, in every way it can: none of it reaches the widget.
-    const rtlPage = page(app, '/rtl-host', `<style>body, roomcast-chat { direction: rtl; }</style>${widget('room="lobby" lang="en"')}`, '<html lang="ar" dir="rtl">');
+    const rtlPage = page(
+      app,
+      '/rtl-host',
+      `<style>body, roomcast-chat { direction: rtl; }</style>${widget('room="lobby" lang="en"')}`,
+      '<html lang="ar" dir="rtl">',
+    );
     const en = await open(rtlPage, DESKTOP);
     assert.equal(await en.page.locator('roomcast-chat').getAttribute('dir'), 'ltr');
     const launcher = await box(en.page, 'launcher');

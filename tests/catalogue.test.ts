@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { projectRoot } from '../src/paths.js';
-import { TARGET_LOCALES } from '../web-components/locale.js';
+import { directionOf, pickLocale, TARGET_LOCALES } from '../web-components/locale.js';
 
 const sourceDir = join(projectRoot, 'web-components');
 const localesDir = join(sourceDir, 'locales');
@@ -100,4 +100,15 @@ describe('language catalogues', () => {
       }
     });
   }
+
+  test('a language tag picks its catalogue by its primary subtag, the first one shipped wins; direction by language', () => {
+    assert.equal(pickLocale(['pt-BR']), 'pt');
+    assert.equal(pickLocale(['zh-Hans-CN']), 'zh');
+    assert.equal(pickLocale(['DE_at']), 'de');
+    assert.equal(pickLocale(['sv-SE', 'nb', 'fr-CA', 'de']), 'fr');
+    assert.equal(pickLocale(['he', 'ar']), 'ar');
+    for (const none of [[], ['sv'], [''], [null, undefined], ['x-klingon'], ['  ']]) assert.equal(pickLocale(none), 'en');
+    for (const rtl of ['ar', 'ar-EG', 'he', 'he-IL', 'fa', 'FA-ir', 'ur']) assert.equal(directionOf(rtl), 'rtl', rtl);
+    for (const ltr of ['en', 'de', 'zh-Hant', 'ja', '', 'arn', 'hu']) assert.equal(directionOf(ltr), 'ltr', ltr);
+  });
 });

@@ -6,7 +6,7 @@ export const SOURCE_LOCALE = 'en';
 export const TARGET_LOCALES = ['de', 'fr', 'es', 'pt', 'ar', 'zh', 'ja'] as const;
 const SUPPORTED: readonly string[] = [SOURCE_LOCALE, ...TARGET_LOCALES];
 /** Written right to left, catalogue or not (he and fa show English strings, laid out right to left). */
-const RTL = new Set(['ar', 'he', 'fa', 'ur', 'ps', 'sd', 'ug', 'yi', 'dv', 'ckb']);
+const RTL = new Set(['ar', 'he', 'iw', 'fa', 'ur', 'ps', 'sd', 'ug', 'yi', 'dv', 'ckb']);
 
 /** Next to the bundle that runs (widget.js or a page's bundle): the same origin and the same headers. */
 const catalogueUrl = (locale: string) => new URL(`locales/${locale}.js`, import.meta.url).href;

@@ -438,8 +438,8 @@ export class RoomcastChat extends RoomcastElement {
               count === 0
                 ? label
                 : pluralOf(count) === 'one'
-                  ? msg(str`${label}, ${count} unread message`, { id: 'launcher-unread-one' })
-                  : msg(str`${label}, ${count} unread messages`, { id: 'launcher-unread-other' })
+                  ? msg(str`${label}, ${count} unread`, { id: 'launcher-unread-one' })
+                  : msg(str`${label}, ${count} unread`, { id: 'launcher-unread-other' })
             }
             aria-expanded=${String(this.open)}
             aria-controls="panel"

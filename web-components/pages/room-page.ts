@@ -28,6 +28,8 @@ localizePage(() => {
   setText('name-label', msg('Your name', { id: 'your-name' }));
   nameInput.placeholder = msg('Guest', { id: 'guest-placeholder' });
   setText('live-title-label', msg('Live data', { id: 'live-data' }));
+  // While live data runs, the button says "Extend" (set by the panel, again at its next update).
+  if (!byId('live-button').classList.contains('running')) setText('live-button-label', msg('Live data', { id: 'live-data' }));
   byId('live-log').setAttribute('aria-label', msg('Latest live data, newest first', { id: 'live-log-label' }));
   if (room === undefined) {
     pageError.textContent = msg('This is not a valid room name: use only letters, digits, “-” and “_” (at most 64 characters).', {
