@@ -86,6 +86,7 @@ describe('<roomcast-chat> in other languages', () => {
     assert.equal(await input(p).getAttribute('placeholder'), 'Nachricht an #sprache');
     assert.equal(await p.locator('roomcast-chat [part="close-button"]').getAttribute('aria-label'), 'Chat schließen');
     assert.equal(await p.locator('roomcast-chat [part="panel"]').getAttribute('lang'), 'de');
+    assert.equal(await p.locator('roomcast-chat [part="guest-badge"] [aria-hidden="true"]').first().textContent(), 'Gast');
     assert.match((await p.locator('roomcast-chat [part="members"]').textContent()) ?? '', /^\d+ Person(en)? hier$/);
     // The time of the message, as Intl formats it in German (24 h, no AM/PM).
     const time = p.locator('roomcast-chat [part="time"]').first();
@@ -105,6 +106,8 @@ describe('<roomcast-chat> in other languages', () => {
     await p.locator('roomcast-chat').evaluate((el) => el.setAttribute('lang', 'fr'));
     await send(p).filter({ hasText: 'Envoyer' }).waitFor({ timeout: 5_000 });
     assert.equal((await status(p).textContent())?.trim(), 'Connecté');
+    // The log renders an item again only when it changed, or the language did.
+    assert.equal(await p.locator('roomcast-chat [part="guest-badge"] [aria-hidden="true"]').first().textContent(), 'invité');
     assert.deepEqual(
       scripts.filter((s) => s !== '/widget.js'),
       ['/locales/de.js', '/locales/fr.js'],
