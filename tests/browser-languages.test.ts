@@ -120,7 +120,7 @@ describe('<roomcast-chat> in other languages', () => {
     await context.close();
   });
 
-  test('<html lang="ja"> gives Japanese without an attribute; the browser language (fr-FR, pt-BR) without one on the page', {
+  test('<html lang="ja"> gives Japanese without an attribute; the browser language (fr-FR, pt-BR) without one on the page; a blocked catalogue leaves English', {
     skip,
   }, async () => {
     const app = await startApp({ ALLOWED_ORIGINS: host.origin });
@@ -140,6 +140,24 @@ describe('<roomcast-chat> in other languages', () => {
       assert.deepEqual(opened.errors, []);
       await opened.context.close();
     }
+    // A catalogue that cannot be fetched (blocked, offline): the widget works on, in English.
+    const blocked = await browser().newContext(DESKTOP);
+    await blocked.route('**/locales/de.js', (route) => route.abort());
+    const tab = await blocked.newPage();
+    const seen = watchPage(tab);
+    const warnings: string[] = [];
+    tab.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
+    await tab.goto(page(app, '/blocked', widget('room="lobby" lang="de"')));
+    await openPanel(tab, 'Send');
+    assert.ok(
+      warnings.some((w) => w.includes('"de"')),
+      `no warning about the missing catalogue: ${JSON.stringify(warnings)}`,
+    );
+    assert.deepEqual(seen.errors, []);
+    await blocked.close();
+
     // A language without a catalogue: English, and nothing fetched.
     const sv = await open(page(app, '/nav-sv', widget('room="lobby"'), '<html>'), { ...DESKTOP, locale: 'sv-SE' });
     await openPanel(sv.page, 'Send');
