@@ -2,18 +2,29 @@ import { css } from 'lit';
 
 /** `<roomcast-chat>`'s own styles, after the shared theme. */
 export const chatStyles = css`
+    /*
+     * Our direction, from our language (the host's dir attribute), never the page's: direction
+     * inherits into the shadow root and all: initial does not reset it. Corners are logical, so
+     * right to left the launcher sits bottom left and everything mirrors.
+     */
+    :host {
+      direction: ltr !important;
+    }
+    :host([dir='rtl']) {
+      direction: rtl !important;
+    }
     :host {
       position: fixed;
       z-index: var(--roomcast-z-index, 2147483000);
-      right: var(--roomcast-offset-x, 20px);
+      inset-inline-end: var(--roomcast-offset-x, 20px);
       bottom: var(--roomcast-offset-y, 20px);
       display: block;
       /* Not layout containment: it would make the host the box of the fixed, full-screen panel. */
       contain: style;
     }
     :host([position='bottom-left']) {
-      right: auto;
-      left: var(--roomcast-offset-x, 20px);
+      inset-inline-end: auto;
+      inset-inline-start: var(--roomcast-offset-x, 20px);
     }
     :host([mode='inline']) {
       position: relative;
@@ -51,7 +62,7 @@ export const chatStyles = css`
     .badge {
       position: absolute;
       top: -4px;
-      right: -4px;
+      inset-inline-end: -4px;
       min-width: 22px;
       height: 22px;
       padding: 0 6px;
@@ -67,7 +78,7 @@ export const chatStyles = css`
 
     .panel {
       position: absolute;
-      right: 0;
+      inset-inline-end: 0;
       bottom: calc(100% + 14px);
       display: flex;
       width: var(--roomcast-panel-width, 380px);
@@ -79,8 +90,8 @@ export const chatStyles = css`
       box-shadow: 0 12px 48px rgb(0 0 0 / 0.22);
     }
     :host([position='bottom-left']) .panel {
-      right: auto;
-      left: 0;
+      inset-inline-end: auto;
+      inset-inline-start: 0;
     }
     .panel[hidden] {
       display: none;
@@ -105,7 +116,8 @@ export const chatStyles = css`
       flex: none;
       width: 36px;
       height: 36px;
-      margin: -6px -8px -6px 0;
+      margin-block: -6px;
+      margin-inline: 0 -8px;
       padding: 0;
       border: 0;
       border-radius: 8px;

@@ -1,20 +1,29 @@
+import { msg, str } from '@lit/localize';
 import { css, html, nothing, type TemplateResult } from 'lit';
 import type { ErrorBody } from '../src/protocol.js';
+import { errorText } from './error-text.js';
 import type { ConnectionState } from './socket-controller.js';
 
 /** What the status pill says: short, so it fits beside the room's name in a narrow panel. */
-const LABELS: Record<ConnectionState['status'], string> = {
-  connecting: 'Connecting…',
-  connected: 'Connected',
-  reconnecting: 'Reconnecting…',
-  offline: 'Offline',
-  failed: 'Not connected',
-};
+function label(status: ConnectionState['status']): string {
+  switch (status) {
+    case 'connecting':
+      return msg('Connecting…', { id: 'status-connecting' });
+    case 'connected':
+      return msg('Connected', { id: 'status-connected' });
+    case 'reconnecting':
+      return msg('Reconnecting…', { id: 'status-reconnecting' });
+    case 'offline':
+      return msg('Offline', { id: 'status-offline' });
+    case 'failed':
+      return msg('Not connected', { id: 'status-failed' });
+  }
+}
 
 /** The connection state as a pill: a coloured dot and a word; `data-state` carries the status. */
 export function renderStatus(state: ConnectionState): TemplateResult {
   return html`<span part="status" class="status ${state.status}" data-state=${state.status} role="status">
-    <span class="dot" aria-hidden="true"></span>${LABELS[state.status]}
+    <span class="dot" aria-hidden="true"></span>${label(state.status)}
   </span>`;
 }
 
@@ -33,19 +42,21 @@ export function renderBanner(
     case 'connected':
       return nothing;
     case 'failed':
-      return html`<p part="banner" class="banner danger" role="alert">${state.error.message}</p>`;
+      return html`<p part="banner" class="banner danger" role="alert">${errorText(state.error)}</p>`;
     case 'offline':
-      return html`<p part="banner" class="banner">You are offline. What you send will go when the connection is back.</p>`;
+      return html`<p part="banner" class="banner">
+        ${msg('You are offline. What you send will go when the connection is back.', { id: 'offline-banner' })}
+      </p>`;
     case 'reconnecting': {
       const seconds = state.nextAttemptAt === undefined ? 0 : Math.ceil((state.nextAttemptAt - now) / 1000);
-      if (seconds <= 0) return error ? html`<p part="banner" class="banner">${error.message}</p>` : nothing;
+      if (seconds <= 0) return error ? html`<p part="banner" class="banner">${errorText(error)}</p>` : nothing;
       return html`<p part="banner" class="banner">
-        Connection lost. Trying again in ${seconds} s.
-        <button part="retry-now" class="chip" type="button" @click=${retryNow}>Retry now</button>
+        ${msg(str`Connection lost. Trying again in ${seconds} s.`, { id: 'connection-lost' })}
+        <button part="retry-now" class="chip" type="button" @click=${retryNow}>${msg('Retry now', { id: 'retry-now' })}</button>
       </p>`;
     }
     case 'connecting':
-      return error ? html`<p part="banner" class="banner">${error.message}</p>` : nothing;
+      return error ? html`<p part="banner" class="banner">${errorText(error)}</p>` : nothing;
   }
 }
 

@@ -1,8 +1,11 @@
+import { msg, str } from '@lit/localize';
 import { css, html, nothing, type TemplateResult } from 'lit';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Member } from '../src/protocol.js';
 import type { LogItem } from './chat-connection.js';
+import { errorText } from './error-text.js';
+import { activeLocale, dateFormats } from './locale.js';
 
 /** Messages by one author closer together than this share one header. */
 const GROUP_MS = 5 * 60_000;
@@ -27,10 +30,10 @@ export function renderLog(items: readonly LogItem[], me: Member | undefined, act
     items,
     (item) => (item.message ? item.message.id : `pending:${item.pending.clientId}`),
     // An item renders again only when it, the one before it (its grouping) or the user changed:
-    // a busy room re-rendered every message on every new one and froze the page.
+    // a busy room re-rendered every message on every new one and froze the page. A new language too.
     (item, i) => {
       const previous = items[i - 1];
-      const deps = [item.message ?? item.pending, previous?.message ?? previous?.pending, me, actions.online];
+      const deps = [item.message ?? item.pending, previous?.message ?? previous?.pending, me, actions.online, activeLocale()];
       return guard(deps, () => renderItem(item, previous, me, actions));
     },
   )}`;
@@ -42,7 +45,7 @@ function view(item: LogItem, me: Member | undefined): { author: Member; ts: numb
 }
 
 /** The author of pending items before the server has said who the user is (a reload while offline). */
-const YOU: Member = { id: '', name: 'You', kind: 'guest' };
+const YOU: Member = { id: '', name: '', kind: 'guest' };
 
 function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | undefined, actions: LogActions): TemplateResult {
   const { author, ts, text } = view(item, me);
@@ -54,6 +57,8 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
   const date = new Date(ts);
   // Anyone can type any name as a guest: a guest's name never stands alone.
   const guest = author.kind === 'guest' && author !== YOU;
+  const name = author === YOU ? msg('You', { id: 'you-name' }) : author.name;
+  const { time, dayTime, full } = dateFormats();
   return html`
     <li
       part="message ${mine ? 'message-mine' : ''} ${state === 'sent' ? '' : `message-${state}`}"
@@ -65,49 +70,43 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
     >
       ${
         continued
-          ? html`<span class="visually-hidden">${author.name}${guest ? ' (guest)' : ''}:</span>`
-          : html`<span class="avatar hue-${hue(author.id)}" aria-hidden="true">${initial(author.name)}</span>
+          ? html`<span class="visually-hidden">${guest ? msg(str`${name} (guest):`, { id: 'author-guest-hidden' }) : `${name}:`}</span>`
+          : html`<span class="avatar hue-${hue(author.id)}" aria-hidden="true">${initial(name)}</span>
             <div class="meta">
-              <span part="author" class="author" dir="auto">${author.name}</span>
+              <span part="author" class="author" dir="auto">${name}</span>
               ${
                 guest
-                  ? html`<span part="guest-badge" class="guest-badge" title="Not signed in: any visitor can take this name"
-                    ><span aria-hidden="true">guest</span><span class="visually-hidden">(guest, not signed in)</span></span
+                  ? html`<span
+                    part="guest-badge"
+                    class="guest-badge"
+                    title=${msg('Not signed in: any visitor can take this name', { id: 'guest-badge-title' })}
+                    ><span aria-hidden="true">${msg('guest', { id: 'guest-badge' })}</span><span class="visually-hidden"
+                      >${msg('(guest, not signed in)', { id: 'guest-badge-hidden' })}</span
+                    ></span
                   >`
                   : nothing
               }
-              ${mine ? html`<span class="you">you</span>` : nothing}
-              <time part="time" class="time" datetime=${date.toISOString()} title=${FULL.format(date)}>${formatTime(date)}</time>
+              ${mine ? html`<span class="you">${msg('you', { id: 'you-badge' })}</span>` : nothing}
+              <time part="time" class="time" datetime=${date.toISOString()} title=${full.format(date)}
+                >${(date.toDateString() === new Date().toDateString() ? time : dayTime).format(date)}</time
+              >
             </div>`
       }
-      <div part="text" class="text" dir="auto">${deleted ? 'Message deleted' : text}</div>
-      ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error?.message, actions) : nothing}
+      <div part="text" class="text" dir="auto">${deleted ? msg('Message deleted', { id: 'message-deleted' }) : text}</div>
+      ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error && errorText(item.pending.error), actions) : nothing}
     </li>
   `;
 }
 
 function renderDelivery(clientId: string, state: 'sending' | 'failed', reason: string | undefined, actions: LogActions): TemplateResult {
   if (state === 'sending') {
-    return html`<p part="delivery" class="delivery">${actions.online ? 'Sending…' : 'Will send when connected'}</p>`;
+    return html`<p part="delivery" class="delivery">${actions.online ? msg('Sending…', { id: 'sending' }) : msg('Will send when connected', { id: 'will-send' })}</p>`;
   }
   return html`<p part="delivery" class="delivery" role="alert">
-    <span>Not sent${reason ? `: ${reason}` : '.'}</span>
-    <button part="retry-button" class="chip" type="button" @click=${() => actions.retry(clientId)}>Retry</button>
-    <button part="delete-button" class="chip" type="button" @click=${() => actions.delete(clientId)}>Delete</button>
+    <span>${reason ? msg(str`Not sent: ${reason}`, { id: 'not-sent-because' }) : msg('Not sent.', { id: 'not-sent' })}</span>
+    <button part="retry-button" class="chip" type="button" @click=${() => actions.retry(clientId)}>${msg('Retry', { id: 'retry-send' })}</button>
+    <button part="delete-button" class="chip" type="button" @click=${() => actions.delete(clientId)}>${msg('Delete', { id: 'delete-unsent' })}</button>
   </p>`;
-}
-
-/*
- * Made once: every render formats the time of every message, and `toLocale*String` builds a new
- * formatter per call, which froze a page showing a busy room (seconds per message at 1,000).
- */
-const TIME = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
-const DAY_TIME = new Intl.DateTimeFormat([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-const FULL = new Intl.DateTimeFormat([], { dateStyle: 'medium', timeStyle: 'medium' });
-
-/** The time, and the day too unless it is today. */
-function formatTime(date: Date): string {
-  return (date.toDateString() === new Date().toDateString() ? TIME : DAY_TIME).format(date);
 }
 
 function initial(name: string): string {

@@ -42,7 +42,7 @@ export const roomStyles = css`
   }
   .hash {
     color: var(--_muted);
-    margin-right: 2px;
+    margin-inline-end: 2px;
     font-weight: 500;
   }
   .members {

@@ -1,7 +1,9 @@
+import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { html, nothing, type PropertyValues, type ReactiveController, type TemplateResult } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
 import type { ErrorBody, Message } from '../src/protocol.js';
 import { ConsentStorage } from './consent-storage.js';
+import { chooseLanguage, pluralOf, useLocale } from './locale.js';
 import { RoomcastElement } from './roomcast-element.js';
 import type { RoomcastRoom } from './roomcast-room.js';
 import './roomcast-room.js';
@@ -79,8 +81,10 @@ const closeIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="fa
 </svg>`;
 
 /**
- * The embeddable chat widget: a launcher button (bottom right) that opens a chat panel, or with
- * `mode="inline"` the panel in place. It counts unread messages while closed or while the tab is
+ * The embeddable chat widget: a launcher button (bottom right, bottom left right to left) that
+ * opens a chat panel, or with `mode="inline"` the panel in place. It speaks the language of its
+ * `lang` attribute, else of the page (`<html lang>`), else of the browser (en, de, fr, es, pt, ar,
+ * zh, ja; others in English), and is laid out right to left for ar, he, fa and the like. It counts unread messages while closed or while the tab is
  * hidden, and agrees on that count, and on the one tab that notifies, with the page's other tabs.
  *
  * @fires roomcast-message - `CustomEvent<Message>` for each new message (live or caught up after a
@@ -127,6 +131,7 @@ export class RoomcastChat extends RoomcastElement {
     sound: { type: Boolean },
     notifications: { type: Boolean },
     token: { type: String },
+    lang: { type: String, reflect: true },
     count: { state: true },
     generation: { state: true },
   };
@@ -147,6 +152,11 @@ export class RoomcastChat extends RoomcastElement {
   declare sound: boolean;
   /** Ask for notification permission on first open, and notify while the tab is hidden. */
   declare notifications: boolean;
+  /**
+   * The language (`de`, `pt-BR`, `ar`...); unset, the page's or the browser's. Changing it switches
+   * live. One language per page: the catalogue is shared by every widget of the page.
+   */
+  declare lang: string;
   declare private count: number;
   /** Bumped by `reset()`: a new inner room, so a new connection. */
   declare private generation: number;
@@ -178,6 +188,7 @@ export class RoomcastChat extends RoomcastElement {
     this.generation = 0;
     this.addEventListener('pointerdown', this.interacted);
     this.addEventListener('keydown', this.interacted);
+    updateWhenLocaleChanges(this);
   }
 
   /** The unread count: messages from others not yet seen in any tab. */
@@ -243,6 +254,7 @@ export class RoomcastChat extends RoomcastElement {
 
   // Untyped maps: the private state (count, generation) is not among `keyof this`.
   protected override willUpdate(changed: PropertyValues): void {
+    if (changed.has('lang') || !this.hasUpdated) this.applyLanguage();
     if (!this.tabs || changed.has('room') || changed.has('server') || changed.has('generation')) {
       this.tabs?.close();
       this.tabs = new TabSync(`roomcast:${new URL(this.serverUrl).origin}:${this.room}`, () => this.recount());
@@ -264,6 +276,21 @@ export class RoomcastChat extends RoomcastElement {
     }
     if (changed.has('open') && changed.get('open') !== undefined) this.openChanged();
   }
+
+  /**
+   * Our own direction, set on the host: the page's would otherwise be inherited through the shadow
+   * root (`all: initial` leaves `direction` alone), and the launcher's corner follows it.
+   */
+  private applyLanguage(): void {
+    // Its own lang, else the nearest ancestor's (the page's <html lang> included).
+    const { locale, dir } = chooseLanguage(this.closest('[lang]')?.getAttribute('lang'));
+    this.dir = dir;
+    this.language = locale;
+    void useLocale(locale);
+  }
+
+  /** The language of the strings shown, for the panel's `lang` (what screen readers read them in). */
+  private language = '';
 
   private openChanged(): void {
     if (!this.open) {
@@ -398,7 +425,7 @@ export class RoomcastChat extends RoomcastElement {
   }
 
   override render(): TemplateResult {
-    const label = this.label || 'Chat';
+    const label = this.label || msg('Chat', { id: 'chat-label' });
     const count = this.count;
     return html`
       ${
@@ -407,7 +434,13 @@ export class RoomcastChat extends RoomcastElement {
             part="launcher"
             class="launcher"
             type="button"
-            aria-label=${count > 0 ? `${label}, ${count} unread` : label}
+            aria-label=${
+              count === 0
+                ? label
+                : pluralOf(count) === 'one'
+                  ? msg(str`${label}, ${count} unread`, { id: 'launcher-unread-one' })
+                  : msg(str`${label}, ${count} unread`, { id: 'launcher-unread-other' })
+            }
             aria-expanded=${String(this.open)}
             aria-controls="panel"
             @click=${this.toggle}
@@ -421,6 +454,7 @@ export class RoomcastChat extends RoomcastElement {
         id="panel"
         part="panel"
         class="panel"
+        lang=${this.language}
         role=${this.launcher ? 'dialog' : 'region'}
         aria-label=${this.heading || label}
         ?hidden=${this.launcher && !this.open}
@@ -445,7 +479,7 @@ export class RoomcastChat extends RoomcastElement {
                   part="close-button"
                   class="close"
                   type="button"
-                  aria-label="Close chat"
+                  aria-label=${msg('Close chat', { id: 'close-chat' })}
                   @click=${this.hide}
                 >
                   ${closeIcon}

@@ -1,11 +1,15 @@
+import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { Member, Message } from '../src/protocol.js';
 import { ChatConnection } from './chat-connection.js';
 import { renderBanner, renderStatus, statusStyles } from './connection-status.js';
+import { errorText } from './error-text.js';
+import { pluralOf } from './locale.js';
 import { logStyles, renderLog } from './room-log.js';
 import { RoomcastElement } from './roomcast-element.js';
 import { roomStyles } from './room-styles.js';
+import { ChatError } from './socket-link.js';
 import { theme } from './theme.js';
 
 /** How close to the bottom (px) still counts as "reading the newest". */
@@ -83,6 +87,7 @@ export class RoomcastRoom extends RoomcastElement {
     this.notice = '';
     this.unseen = 0;
     this.now = Date.now();
+    updateWhenLocaleChanges(this);
   }
 
   /** The live connection (undefined until a room is set). */
@@ -189,7 +194,11 @@ export class RoomcastRoom extends RoomcastElement {
           <h2 part="title" class="title">
             ${this.heading || html`<span class="hash" aria-hidden="true">#</span>${this.room}`}
           </h2>
-          <span part="members" class="members">${count} ${count === 1 ? 'person' : 'people'} here</span>
+          <span part="members" class="members">${
+            pluralOf(count) === 'one'
+              ? msg(str`${count} person here`, { id: 'people-here-one' })
+              : msg(str`${count} people here`, { id: 'people-here-other' })
+          }</span>
         </div>
         ${renderStatus(state)}
         <slot name="actions"></slot>
@@ -197,10 +206,10 @@ export class RoomcastRoom extends RoomcastElement {
       ${
         chat?.removed
           ? html`<p part="banner removed" class="banner danger" role="alert" data-removed=${chat.removed.reason}>
-            ${state.status === 'failed' ? state.error.message : ''}
+            ${state.status === 'failed' ? errorText(state.error) : ''}
             ${
               chat.removed.reason === 'kicked'
-                ? html`<button part="rejoin-button" class="chip" type="button" @click=${() => chat.rejoin()}>Join again</button>`
+                ? html`<button part="rejoin-button" class="chip" type="button" @click=${() => chat.rejoin()}>${msg('Join again', { id: 'join-again' })}</button>`
                 : nothing
             }
           </p>`
@@ -217,16 +226,16 @@ export class RoomcastRoom extends RoomcastElement {
                 ?disabled=${chat.loadingOlder}
                 @click=${this.onLoadOlder}
               >
-                ${chat.loadingOlder ? 'Loading…' : 'Load older messages'}
+                ${chat.loadingOlder ? msg('Loading…', { id: 'loading-older' }) : msg('Load older messages', { id: 'load-older' })}
               </button>`
               : nothing
           }
           ${
             chat && chat.messages.length === 0 && chat.outbox.entries.length === 0 && state.status === 'connected'
-              ? html`<p class="empty">No messages yet. Say hello!</p>`
+              ? html`<p class="empty">${msg('No messages yet. Say hello!', { id: 'no-messages' })}</p>`
               : nothing
           }
-          <div class="log" role="log" aria-live="polite" aria-label="Messages in ${this.heading || this.room}">
+          <div class="log" role="log" aria-live="polite" aria-label=${msg(str`Messages in ${this.heading || this.room}`, { id: 'messages-in' })}>
             <ol>
               ${renderLog(chat?.log ?? [], chat?.user, {
                 retry: (clientId) => chat?.outbox.retry(clientId),
@@ -239,20 +248,25 @@ export class RoomcastRoom extends RoomcastElement {
         ${
           this.unseen > 0
             ? html`<button part="new-messages" class="jump" type="button" @click=${this.jumpToNewest}>
-              ${this.unseen} new ${this.unseen === 1 ? 'message' : 'messages'} <span aria-hidden="true">↓</span>
+              ${
+                pluralOf(this.unseen) === 'one'
+                  ? msg(str`${this.unseen} new message`, { id: 'new-messages-one' })
+                  : msg(str`${this.unseen} new messages`, { id: 'new-messages-other' })
+              }
+              <span aria-hidden="true">↓</span>
             </button>`
             : nothing
         }
       </div>
       <p part="typing" class="typing" aria-live="polite">${typingLine(chat?.typing.members ?? [])}</p>
       <form part="composer" class="composer" @submit=${this.onSubmit}>
-        <label class="visually-hidden" for="input">Message</label>
+        <label class="visually-hidden" for="input">${msg('Message', { id: 'message-label' })}</label>
         <textarea
           id="input"
           part="input"
           dir="auto"
           rows="1"
-          placeholder=${readOnly ? 'Read-only room' : `Message #${this.room}`}
+          placeholder=${readOnly ? msg('Read-only room', { id: 'read-only-placeholder' }) : msg(str`Message #${this.room}`, { id: 'message-placeholder' })}
           ?disabled=${readOnly}
           enterkeyhint="send"
           autocomplete="off"
@@ -262,7 +276,7 @@ export class RoomcastRoom extends RoomcastElement {
           @blur=${this.onBlur}
         ></textarea>
         <button part="send-button" class="send" type="submit" ?disabled=${!chat || readOnly || state.status === 'failed' || draft.trim() === ''}>
-          Send
+          ${msg('Send', { id: 'send' })}
         </button>
       </form>
       ${renderRules(chat, this.now)}
@@ -287,7 +301,7 @@ export class RoomcastRoom extends RoomcastElement {
     try {
       await this.chat?.loadOlder();
     } catch (err) {
-      this.notice = err instanceof Error ? err.message : 'Something went wrong.';
+      this.notice = err instanceof ChatError ? errorText(err) : msg('Something went wrong.', { id: 'something-went-wrong' });
     }
   }
 
@@ -344,21 +358,23 @@ declare global {
 /** What the room's settings ask of the user: read-only, or slow mode and when they may send again. */
 function renderRules(chat: ChatConnection | undefined, now: number): TemplateResult | typeof nothing {
   if (!chat || chat.moderator) return nothing;
-  if (chat.readOnly) return html`<p part="room-rules" class="rules">Read-only room: only moderators can write here.</p>`;
+  if (chat.readOnly)
+    return html`<p part="room-rules" class="rules">${msg('Read-only room: only moderators can write here.', { id: 'read-only-rules' })}</p>`;
   const { slowModeSeconds } = chat.settings;
   if (slowModeSeconds === 0) return nothing;
   const wait = Math.ceil((chat.nextSendAt - now) / 1000);
   return html`<p part="room-rules" class="rules">
-    Slow mode: one message every ${slowModeSeconds} s.${wait > 0 ? ` You can send again in ${wait} s.` : ''}
+    ${msg(str`Slow mode: one message every ${slowModeSeconds} s.`, { id: 'slow-mode' })}
+    ${wait > 0 ? msg(str`You can send again in ${wait} s.`, { id: 'send-again-in' }) : ''}
   </p>`;
 }
 
 function typingLine(typing: readonly Member[]): string {
   const [a, b] = typing;
   if (!a) return '';
-  if (!b) return `${a.name} is typing…`;
-  if (typing.length === 2) return `${a.name} and ${b.name} are typing…`;
-  return `${typing.length} people are typing…`;
+  if (!b) return msg(str`${a.name} is typing…`, { id: 'typing-one' });
+  if (typing.length === 2) return msg(str`${a.name} and ${b.name} are typing…`, { id: 'typing-two' });
+  return msg(str`${typing.length} people are typing…`, { id: 'typing-many' });
 }
 
 /** Grows the textarea with its content up to its CSS max-height (CSSOM, so CSP allows it). */

@@ -1,4 +1,7 @@
+import { msg, str } from '@lit/localize';
 import type { RoomSummary } from '../../src/protocol.js';
+import { pluralOf } from '../locale.js';
+import { localizePage, setText } from './page-language.js';
 
 const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const REFRESH_MS = 10_000;
@@ -14,7 +17,11 @@ form.addEventListener('submit', (event) => {
   event.preventDefault();
   const room = input.value.trim();
   if (!ROOM_NAME.test(room)) {
-    showInputError(room === '' ? 'Enter a room name.' : 'Use only letters, digits, “-” and “_” (at most 64 characters).');
+    showInputError(
+      room === ''
+        ? msg('Enter a room name.', { id: 'enter-room-name' })
+        : msg('Use only letters, digits, “-” and “_” (at most 64 characters).', { id: 'room-name-rule' }),
+    );
     input.focus();
     return;
   }
@@ -28,16 +35,19 @@ function showInputError(message: string): void {
   input.setAttribute('aria-invalid', String(message !== ''));
 }
 
+/** The last list the server gave, drawn again in a new language. */
+let shown: RoomSummary[] = [];
+
 async function refreshRooms(): Promise<void> {
   try {
     const res = await fetch('/api/rooms', { headers: { accept: 'application/json' } });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const { rooms } = (await res.json()) as { rooms: RoomSummary[] };
-    list.replaceChildren(...rooms.map(renderRoom));
-    empty.hidden = rooms.length > 0;
+    shown = ((await res.json()) as { rooms: RoomSummary[] }).rooms;
+    list.replaceChildren(...shown.map(renderRoom));
+    empty.hidden = shown.length > 0;
     listStatus.textContent = '';
   } catch {
-    listStatus.textContent = 'Could not load the room list.';
+    listStatus.textContent = msg('Could not load the room list.', { id: 'rooms-load-failed' });
   }
 }
 
@@ -50,14 +60,18 @@ function renderRoom({ room, members, lastSeq }: RoomSummary): HTMLLIElement {
   name.textContent = room;
   const meta = document.createElement('span');
   meta.className = 'room-link-meta';
-  meta.textContent = `${plural(members, 'person', 'people')} · ${plural(lastSeq, 'message', 'messages')}`;
+  const people =
+    pluralOf(members) === 'one'
+      ? msg(str`${members} person`, { id: 'people-count-one' })
+      : msg(str`${members} people`, { id: 'people-count-other' });
+  const messages =
+    pluralOf(lastSeq) === 'one'
+      ? msg(str`${lastSeq} message`, { id: 'message-count-one' })
+      : msg(str`${lastSeq} messages`, { id: 'message-count-other' });
+  meta.textContent = `${people} · ${messages}`;
   link.append(name, meta);
   item.append(link);
   return item;
-}
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 function byId<T extends HTMLElement>(id: string): T {
@@ -66,6 +80,17 @@ function byId<T extends HTMLElement>(id: string): T {
   return element as T;
 }
 
+localizePage(() => {
+  setText('tagline', msg('Real-time chat rooms. Pick one and start talking.', { id: 'index-tagline' }));
+  setText('join-heading', msg('Join a room', { id: 'join-heading' }));
+  setText('room-name-label', msg('Room name', { id: 'room-name-label' }));
+  input.placeholder = msg('e.g. general', { id: 'room-name-placeholder' });
+  setText('join-button', msg('Join', { id: 'join-room' }));
+  setText('room-hint', msg('Letters, digits, “-” and “_”, up to 64 characters.', { id: 'room-name-hint' }));
+  setText('rooms-heading', msg('Active rooms', { id: 'active-rooms' }));
+  setText('rooms-empty', msg('No active rooms yet. Start one above.', { id: 'no-rooms' }));
+  list.replaceChildren(...shown.map(renderRoom));
+});
 void refreshRooms();
 setInterval(() => {
   if (document.visibilityState === 'visible') void refreshRooms();

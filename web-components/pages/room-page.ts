@@ -1,7 +1,11 @@
+import { msg, str } from '@lit/localize';
 import type { ErrorBody, LiveEndData, LivePushData, LiveResult, Push } from '../../src/protocol.js';
+import { errorText } from '../error-text.js';
+import { activeLocale, pluralOf } from '../locale.js';
 import type { RoomcastPush } from '../roomcast-push.js';
 import '../roomcast-push.js';
 import '../roomcast-room.js';
+import { localizePage, setText } from './page-language.js';
 
 const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const NAME_KEY = 'roomcast:name';
@@ -11,7 +15,7 @@ const LIVE_ENTRIES = 4;
 const CONNECT_TIMEOUT_MS = 10_000;
 /** Without a `live.end`, the panel calls it over this long after the deadline. */
 const END_SLACK_MS = 5_000;
-const clock = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const clocks = new Map<string, Intl.DateTimeFormat>();
 
 const main = byId<HTMLElement>('room-main');
 const pageError = byId<HTMLElement>('room-error');
@@ -19,8 +23,21 @@ const nameForm = byId<HTMLFormElement>('name-form');
 const nameInput = byId<HTMLInputElement>('display-name');
 
 const room = roomFromPath(location.pathname);
+localizePage(() => {
+  setText('back-label', msg('All rooms', { id: 'all-rooms' }));
+  setText('name-label', msg('Your name', { id: 'your-name' }));
+  nameInput.placeholder = msg('Guest', { id: 'guest-placeholder' });
+  setText('live-title-label', msg('Live data', { id: 'live-data' }));
+  // While live data runs, the button says "Extend" (set by the panel, again at its next update).
+  if (!byId('live-button').classList.contains('running')) setText('live-button-label', msg('Live data', { id: 'live-data' }));
+  byId('live-log').setAttribute('aria-label', msg('Latest live data, newest first', { id: 'live-log-label' }));
+  if (room === undefined) {
+    pageError.textContent = msg('This is not a valid room name: use only letters, digits, “-” and “_” (at most 64 characters).', {
+      id: 'invalid-room-name',
+    });
+  }
+});
 if (room === undefined) {
-  pageError.textContent = 'This is not a valid room name: use only letters, digits, “-” and “_” (at most 64 characters).';
   pageError.hidden = false;
 } else {
   document.title = `#${room} · roomcast`;
@@ -70,8 +87,13 @@ function showLiveData(room: string, push: RoomcastPush): void {
   const setRunning = (running: boolean, text?: string): void => {
     live.panel.classList.toggle('running', running);
     live.button.classList.toggle('running', running);
-    live.label.textContent = running ? 'Extend live data' : 'Live data';
-    const deadline = until > 0 ? `${extended ? 'Extended until' : 'Until'} ${clock.format(until)}` : 'Live';
+    live.label.textContent = running ? msg('Extend live data', { id: 'extend-live-data' }) : msg('Live data', { id: 'live-data' });
+    const deadline =
+      until > 0
+        ? extended
+          ? msg(str`Extended until ${clockTime(until)}`, { id: 'live-extended-until' })
+          : msg(str`Until ${clockTime(until)}`, { id: 'live-until' })
+        : msg('Live', { id: 'live-running' });
     live.status.textContent = text ?? deadline;
     clearTimeout(endTimer);
     if (running && until > 0) {
@@ -81,7 +103,7 @@ function showLiveData(room: string, push: RoomcastPush): void {
   const stop = (at: number): void => {
     until = 0;
     extended = false;
-    setRunning(false, `Ended at ${clock.format(at)}`);
+    setRunning(false, msg(str`Ended at ${clockTime(at)}`, { id: 'live-ended-at' }));
   };
   const showError = (message: string): void => {
     live.error.textContent = message;
@@ -120,7 +142,7 @@ function showLiveData(room: string, push: RoomcastPush): void {
       } else if (body.error.code === 'rate_limited') {
         // The button comes back once the server will take the click again.
         const wait = Math.max(1_000, body.error.retryAfterMs ?? 10_000);
-        showError(`Live data was asked for too often. Try again in ${Math.ceil(wait / 1000)} s.`);
+        showError(msg(str`Live data was asked for too often. Try again in ${Math.ceil(wait / 1000)} s.`, { id: 'live-rate-limited' }));
         clearTimeout(waitTimer);
         waitTimer = setTimeout(() => {
           live.button.disabled = false;
@@ -128,10 +150,10 @@ function showLiveData(room: string, push: RoomcastPush): void {
         }, wait);
         return;
       } else {
-        showError(body.error.message);
+        showError(errorText(body.error));
       }
     } catch {
-      showError('Could not reach the server for live data. Try again.');
+      showError(msg('Could not reach the server for live data. Try again.', { id: 'live-unreachable' }));
     }
     live.button.disabled = false;
   });
@@ -143,13 +165,27 @@ function liveEntry({ time, node, connections }: LivePushData): HTMLLIElement {
   const at = document.createElement('time');
   at.dateTime = time;
   const date = new Date(time);
-  at.textContent = Number.isNaN(date.getTime()) ? time : clock.format(date);
+  at.textContent = Number.isNaN(date.getTime()) ? time : clockTime(date);
   const where = document.createElement('span');
-  where.textContent = `node ${node}`;
+  where.textContent = msg(str`node ${node}`, { id: 'live-node' });
   const count = document.createElement('span');
-  count.textContent = `${connections} ${connections === 1 ? 'connection' : 'connections'}`;
+  count.textContent =
+    pluralOf(connections) === 'one'
+      ? msg(str`${connections} connection`, { id: 'connections-one' })
+      : msg(str`${connections} connections`, { id: 'connections-other' });
   item.append(at, where, count);
   return item;
+}
+
+/** A time with seconds in the page's language; one formatter per language. */
+function clockTime(at: Date | number): string {
+  const locale = activeLocale();
+  let clock = clocks.get(locale);
+  if (!clock) {
+    clock = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    clocks.set(locale, clock);
+  }
+  return clock.format(at);
 }
 
 function isLiveData(data: unknown): data is LivePushData {
