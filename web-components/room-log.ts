@@ -3,6 +3,7 @@ import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Member } from '../src/protocol.js';
 import type { LogItem } from './chat-connection.js';
+import type { MessageMenu } from './message-menu.js';
 
 /** Messages by one author closer together than this share one header. */
 const GROUP_MS = 5 * 60_000;
@@ -13,6 +14,8 @@ export interface LogActions {
   delete(clientId: string): void;
   /** Whether what waits can go now; if not, it says it waits for the connection. */
   online: boolean;
+  /** The messages' action menus, quotes, edits and reactions (protocol 6.3). */
+  menu?: MessageMenu;
 }
 
 /**
@@ -30,7 +33,8 @@ export function renderLog(items: readonly LogItem[], me: Member | undefined, act
     // a busy room re-rendered every message on every new one and froze the page.
     (item, i) => {
       const previous = items[i - 1];
-      const deps = [item.message ?? item.pending, previous?.message ?? previous?.pending, me, actions.online];
+      const deps: unknown[] = [item.message ?? item.pending, previous?.message ?? previous?.pending, me, actions.online];
+      if (item.message && actions.menu) deps.push(...actions.menu.deps(item.message));
       return guard(deps, () => renderItem(item, previous, me, actions));
     },
   )}`;
@@ -54,6 +58,8 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
   const date = new Date(ts);
   // Anyone can type any name as a guest: a guest's name never stands alone.
   const guest = author.kind === 'guest' && author !== YOU;
+  const { message } = item;
+  const { menu } = actions;
   return html`
     <li
       part="message ${mine ? 'message-mine' : ''} ${state === 'sent' ? '' : `message-${state}`}"
@@ -80,7 +86,9 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
               <time part="time" class="time" datetime=${date.toISOString()} title=${FULL.format(date)}>${formatTime(date)}</time>
             </div>`
       }
-      <div part="text" class="text" dir="auto">${deleted ? 'Message deleted' : text}</div>
+      ${message && menu ? menu.quote(message) : nothing}
+      ${(message && menu?.text(message)) || html`<div part="text" class="text" dir="auto">${deleted ? 'Message deleted' : text}</div>`}
+      ${message && menu ? menu.after(message, mine) : nothing}
       ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error?.message, actions) : nothing}
     </li>
   `;

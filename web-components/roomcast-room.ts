@@ -3,6 +3,8 @@ import { live } from 'lit/directives/live.js';
 import type { Member, Message } from '../src/protocol.js';
 import { ChatConnection } from './chat-connection.js';
 import { renderBanner, renderStatus, statusStyles } from './connection-status.js';
+import { MessageMenu, menuStyles } from './message-menu.js';
+import { reactionStyles } from './reactions.js';
 import { logStyles, renderLog } from './room-log.js';
 import { RoomcastElement } from './roomcast-element.js';
 import { roomStyles } from './room-styles.js';
@@ -70,6 +72,12 @@ export class RoomcastRoom extends RoomcastElement {
   declare private now: number;
 
   private chat?: ChatConnection;
+  private readonly menu = new MessageMenu(
+    this,
+    () => this.chat,
+    (text) => (this.notice = text),
+    () => new URL(this.server || location.origin).origin,
+  );
   private atBottom = true;
   private renderedNewest = 0;
   private ticker?: ReturnType<typeof setInterval>;
@@ -96,6 +104,11 @@ export class RoomcastRoom extends RoomcastElement {
     this.renderRoot.querySelector('textarea')?.focus();
   }
 
+  /** Scrolls to the message `seq` and highlights it once, as soon as it is loaded (a link to it, `#m-<seq>`). */
+  showMessage(seq: number): void {
+    this.menu.show(seq);
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearInterval(this.ticker);
@@ -119,7 +132,8 @@ export class RoomcastRoom extends RoomcastElement {
     this.keepTicking();
     const list = this.list;
     if (!list) return;
-    if (this.atBottom) {
+    if (this.menu.updated(this.renderRoot)) this.atBottom = false;
+    else if (this.atBottom) {
       list.scrollTop = list.scrollHeight;
     } else if (this.anchor) {
       // Older messages put above (or a button gone) must not move what is being read.
@@ -232,6 +246,7 @@ export class RoomcastRoom extends RoomcastElement {
                 retry: (clientId) => chat?.outbox.retry(clientId),
                 delete: (clientId) => chat?.outbox.delete(clientId),
                 online: state.status === 'connected',
+                menu: this.menu,
               })}
             </ol>
           </div>
@@ -245,6 +260,7 @@ export class RoomcastRoom extends RoomcastElement {
         }
       </div>
       <p part="typing" class="typing" aria-live="polite">${typingLine(chat?.typing.members ?? [])}</p>
+      ${this.menu.replyBar()}
       <form part="composer" class="composer" @submit=${this.onSubmit}>
         <label class="visually-hidden" for="input">Message</label>
         <textarea
@@ -323,14 +339,16 @@ export class RoomcastRoom extends RoomcastElement {
     if (!chat || text === '' || chat.state.status === 'failed') return;
     this.atBottom = true;
     chat.outbox.setDraft('');
+    const replyTo = this.menu.replyTo;
+    this.menu.replyTo = undefined;
     // Failures show on the message itself, with Retry and Delete.
-    chat.send(text).catch(() => undefined);
+    chat.send(text, { replyTo }).catch(() => undefined);
     await this.updateComplete;
     const input = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
     if (input) fitHeight(input);
   }
 
-  static override styles = [theme, statusStyles, logStyles, roomStyles];
+  static override styles = [theme, statusStyles, logStyles, roomStyles, menuStyles, reactionStyles];
 }
 
 customElements.get('roomcast-room') || customElements.define('roomcast-room', RoomcastRoom);

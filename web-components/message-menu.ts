@@ -1,0 +1,416 @@
+import { msg, str } from '@lit/localize';
+import { css, html, nothing, type TemplateResult } from 'lit';
+import type { Member, Message } from '../src/protocol.js';
+import { nameIndex, renderReactions } from './reactions.js';
+
+/** A message as protocol 6.3 returns it: as it is now. */
+export type Current = Message & { editedAt?: number; reactions?: Record<string, string[]>; replyTo?: number };
+
+/** What the menu needs of the room's connection (ChatConnection). */
+export interface ConversationModel {
+  readonly room: string;
+  readonly messages: readonly Current[];
+  readonly members: readonly Member[];
+  readonly user?: Member;
+  readonly moderator: boolean;
+  readonly hasMore: boolean;
+  /** How long an author may edit (from the join ack); absent from a server that does not say. */
+  readonly editWindowSeconds?: number;
+  edit(seq: number, text: string): Promise<unknown>;
+  react(seq: number, emoji: string, on: boolean): Promise<unknown>;
+  remove(seq: number): Promise<unknown>;
+  loadOlder(): Promise<void>;
+}
+
+/** What the menu needs of the element that shows it. */
+export interface MenuHost {
+  requestUpdate(): void;
+  focusComposer(): Promise<void>;
+}
+
+type Mode = 'menu' | 'react' | 'confirm' | 'edit';
+
+/** Protocol 6.3's example default, for a server that does not say its window. */
+const DEFAULT_EDIT_WINDOW_S = 900;
+const FULL = new Intl.DateTimeFormat([], { dateStyle: 'medium', timeStyle: 'short' });
+
+/**
+ * Each message's "More actions" menu (Reply, React, Edit, Delete, Copy link) and what it opens:
+ * the emoji picker, the inline editor, the inline delete confirmation, the reply bar over the
+ * composer. One of them is open at a time. Also shows what 6.3 adds to a message: the quote of the
+ * message it answers, "(edited)", the reaction chips; and scrolls to a message on demand.
+ */
+export class MessageMenu {
+  /** The message whose menu, picker, editor or confirmation is open. */
+  open?: { seq: number; mode: Mode };
+  /** The message the composer answers. */
+  replyTo?: number;
+  private reveal?: number;
+  /** What to focus after the next render (a selector in the element's shadow root). */
+  private focus?: string;
+  /** Who reacted, by id: made again when the messages or members change. */
+  private names?: [readonly Current[], readonly Member[], (id: string) => string];
+
+  constructor(
+    private readonly host: MenuHost,
+    private readonly chat: () => ConversationModel | undefined,
+    /** Shows why an action failed in the element's notice area. */
+    private readonly failed: (text: string) => void,
+    /** The server's origin, for links to messages. */
+    private readonly origin: () => string,
+  ) {}
+
+  /** What a message's rendering depends on besides itself: guard() dependencies. */
+  deps(m: Current): unknown[] {
+    return [this.open?.seq === m.seq ? this.open.mode : '', m.replyTo && this.find(m.replyTo)];
+  }
+
+  find(seq: number): Current | undefined {
+    const list = this.chat()?.messages ?? [];
+    // Sorted by seq: binary search, every render asks for every quote.
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const m = list[mid] as Current;
+      if (m.seq === seq) return m;
+      if (m.seq < seq) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  /** Scrolls to the message `seq` and highlights it once, when (or as soon as) it is loaded. */
+  show(seq: number): void {
+    this.reveal = seq;
+    this.host.requestUpdate();
+  }
+
+  /** The compact quote of the message `m` answers, above its text. */
+  quote(m: Current): TemplateResult | typeof nothing {
+    const seq = m.replyTo;
+    if (!seq) return nothing;
+    const t = this.find(seq);
+    return html`<button type="button" part="quote" class="quote" data-reply-to=${seq} ?disabled=${!t} @click=${() => this.show(seq)}>
+      <span class="visually-hidden">${msg('In reply to', { id: 'in-reply-to' })}</span>${snippet(t, seq)}
+    </button>`;
+  }
+
+  /** The text with "(edited)", or the inline editor; undefined to leave it to the log. */
+  text(m: Current): TemplateResult | undefined {
+    if (m.deleted) return undefined;
+    if (this.open?.seq === m.seq && this.open.mode === 'edit') {
+      return html`<form class="edit" @submit=${(e: Event) => this.save(e, m)}>
+        <textarea dir="auto" rows="2" aria-label=${msg('Edit message', { id: 'edit-message' })} .value=${m.text} @keydown=${(e: KeyboardEvent) => this.editKey(e, m)}></textarea>
+        <button class="chip" type="submit">${msg('Save', { id: 'save' })}</button>
+        <button class="chip" type="button" @click=${() => this.close(true)}>${msg('Cancel', { id: 'cancel' })}</button>
+      </form>`;
+    }
+    return html`<div part="text" class="text" dir="auto">${m.text}${
+      m.editedAt
+        ? html` <span part="edited" class="edited" title=${FULL.format(m.editedAt)}>${msg('(edited)', { id: 'edited' })}</span>`
+        : nothing
+    }</div>`;
+  }
+
+  /** Under the text: the reaction chips, the delete confirmation, and the menu button with its menu. */
+  after(m: Current, mine: boolean): TemplateResult | typeof nothing {
+    const chat = this.chat();
+    if (!chat || m.deleted) return nothing;
+    const mode = this.open?.seq === m.seq ? this.open.mode : undefined;
+    const me = chat.user?.id ?? '';
+    if (this.names?.[0] !== chat.messages || this.names[1] !== chat.members) {
+      this.names = [chat.messages, chat.members, nameIndex(chat.members, chat.messages)];
+    }
+    return html`${renderReactions(m, me, this.names[2], (emoji, on) => this.react(m.seq, emoji, on))}
+      ${
+        mode === 'confirm'
+          ? html`<div class="confirm" role="group" aria-label=${msg('Delete message', { id: 'delete-message' })} @keydown=${this.escape}>
+            ${msg('Delete this message?', { id: 'delete-confirm' })}
+            <button class="chip danger" type="button" @click=${() => this.run(chat.remove(m.seq))}>${msg('Delete', { id: 'delete' })}</button>
+            <button class="chip" type="button" @click=${() => this.close(true)}>${msg('Cancel', { id: 'cancel' })}</button>
+          </div>`
+          : nothing
+      }
+      <button type="button" part="more-button" class="more" aria-haspopup="menu" aria-expanded=${mode === 'menu' || mode === 'react'}
+        aria-label=${msg('More actions', { id: 'more-actions' })} title=${msg('More actions', { id: 'more-actions' })}
+        @click=${() => this.toggle(m.seq)}>⋯</button>
+      ${mode === 'menu' || mode === 'react' ? this.menu(chat, m, mine, mode) : nothing}`;
+  }
+
+  /** The bar over the composer while it answers a message. */
+  replyBar(): TemplateResult | typeof nothing {
+    const seq = this.replyTo;
+    if (!seq) return nothing;
+    return html`<div part="reply-bar" class="replying">
+      <span class="line">${msg(str`Replying to ${snippet(this.find(seq), seq)}`, { id: 'replying-to' })}</span>
+      <button type="button" class="x" aria-label=${msg('Cancel reply', { id: 'cancel-reply' })} @click=${this.cancelReply}>✕</button>
+    </div>`;
+  }
+
+  readonly cancelReply = (): void => {
+    this.replyTo = undefined;
+    this.host.requestUpdate();
+    void this.host.focusComposer();
+  };
+
+  /**
+   * After each render of the element: focuses what an action opened, and scrolls to the message
+   * asked for. True when it scrolled (the element stops following the newest message).
+   */
+  updated(root: ParentNode): boolean {
+    if (this.focus) root.querySelector<HTMLElement>(this.focus)?.focus();
+    this.focus = undefined;
+    const seq = this.reveal;
+    const chat = this.chat();
+    if (!seq || !chat) return false;
+    const el = root.querySelector<HTMLElement>(`[data-seq="${seq}"]`);
+    if (!el) {
+      // Older than what is loaded: load back to it (a link to an old message).
+      if (chat.hasMore && (chat.messages[0]?.seq ?? 0) > seq) chat.loadOlder().catch(() => undefined);
+      return false;
+    }
+    this.reveal = undefined;
+    el.scrollIntoView({ block: 'center' });
+    el.removeAttribute('data-highlighted');
+    void el.offsetWidth; // restart the highlight's animation
+    el.setAttribute('data-highlighted', '');
+    return true;
+  }
+
+  private menu(chat: ConversationModel, m: Current, mine: boolean, mode: Mode): TemplateResult {
+    if (mode === 'react') {
+      const on = m.reactions ?? {};
+      const me = chat.user?.id ?? '';
+      const emojis = [...new Set([...COMMON, ...Object.keys(on)])];
+      return html`<div role="menu" class="menu picker" aria-label=${msg('React', { id: 'react' })} @keydown=${this.menuKey}>
+        ${emojis.map((e) => {
+          const pressed = on[e]?.includes(me) ?? false;
+          return html`<button type="button" role="menuitemcheckbox" aria-checked=${pressed} @click=${() => this.react(m.seq, e, !pressed)}>${e}</button>`;
+        })}
+      </div>`;
+    }
+    const windowMs = (chat.editWindowSeconds ?? DEFAULT_EDIT_WINDOW_S) * 1000;
+    const item = (label: string, act: () => void) => html`<button type="button" role="menuitem" @click=${act}>${label}</button>`;
+    return html`<div role="menu" class="menu" aria-label=${msg('Message actions', { id: 'message-actions' })} @keydown=${this.menuKey}>
+      ${item(msg('Reply', { id: 'reply' }), () => {
+        this.replyTo = m.seq;
+        this.close(false);
+        void this.host.focusComposer();
+      })}
+      ${item(msg('React', { id: 'react' }), () => this.set(m.seq, 'react', '.picker button'))}
+      ${mine && Date.now() - m.ts < windowMs ? item(msg('Edit', { id: 'edit' }), () => this.set(m.seq, 'edit', '.edit textarea')) : nothing}
+      ${mine || chat.moderator ? item(msg('Delete', { id: 'delete' }), () => this.set(m.seq, 'confirm', '.confirm button')) : nothing}
+      ${item(msg('Copy link', { id: 'copy-link' }), () => {
+        this.close(true);
+        this.run(navigator.clipboard.writeText(`${this.origin()}/rooms/${chat.room}#m-${m.seq}`));
+      })}
+    </div>`;
+  }
+
+  private toggle(seq: number): void {
+    if (this.open?.seq === seq && this.open.mode !== 'edit' && this.open.mode !== 'confirm') return this.close(false);
+    this.set(seq, 'menu', '[role=menu] button');
+  }
+
+  private set(seq: number, mode: Mode, focus: string): void {
+    this.open = { seq, mode };
+    this.focus = `[data-seq="${seq}"] ${focus}`;
+    if (mode === 'menu' || mode === 'react') document.addEventListener('pointerdown', this.outside, true);
+    else document.removeEventListener('pointerdown', this.outside, true);
+    this.host.requestUpdate();
+  }
+
+  /** Closes what is open; with `refocus`, the focus goes back to the message's menu button. */
+  close(refocus: boolean): void {
+    if (refocus && this.open) this.focus = `[data-seq="${this.open.seq}"] .more`;
+    this.open = undefined;
+    document.removeEventListener('pointerdown', this.outside, true);
+    this.host.requestUpdate();
+  }
+
+  private readonly outside = (e: Event): void => {
+    const inside = e.composedPath().some((n) => n instanceof Element && (n.classList.contains('menu') || n.classList.contains('more')));
+    if (!inside) this.close(false);
+  };
+
+  private readonly escape = (e: KeyboardEvent): void => {
+    if (e.key !== 'Escape') return;
+    // Handled here: the widget's panel must not close too.
+    e.preventDefault();
+    e.stopPropagation();
+    this.close(true);
+  };
+
+  private readonly menuKey = (e: KeyboardEvent): void => {
+    if (e.key === 'Tab') return this.close(false);
+    this.escape(e);
+    const items = [...(e.currentTarget as HTMLElement).querySelectorAll<HTMLElement>('button')];
+    const i = items.indexOf(e.target as HTMLElement);
+    const step: Record<string, number> = { ArrowDown: i + 1, ArrowRight: i + 1, ArrowUp: i - 1, ArrowLeft: i - 1, Home: 0, End: -1 };
+    const next = step[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    items.at(next % items.length)?.focus();
+  };
+
+  private editKey(e: KeyboardEvent, m: Current): void {
+    this.escape(e);
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) this.save(e, m);
+  }
+
+  private save(e: Event, m: Current): void {
+    e.preventDefault();
+    const form = (e.target as Element).closest('form');
+    const text = form?.querySelector('textarea')?.value.trim() ?? '';
+    const chat = this.chat();
+    if (!chat || text === '' || text === m.text) return this.close(true);
+    this.run(chat.edit(m.seq, text));
+  }
+
+  private react(seq: number, emoji: string, on: boolean): void {
+    const chat = this.chat();
+    if (!chat) return;
+    if (this.open?.mode === 'react') this.close(true);
+    this.run(chat.react(seq, emoji, on), false);
+  }
+
+  /** Waits for an action; closes what is open when it succeeds, says why when it fails. */
+  private run(action: Promise<unknown>, closes = true): void {
+    action.then(
+      () => closes && this.open && this.close(true),
+      (err: unknown) => this.failed(err instanceof Error ? err.message : String(err)),
+    );
+  }
+}
+
+const COMMON = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
+
+/** "Ann: hello", "Message deleted", or "Message #12" when not loaded. */
+function snippet(t: Current | undefined, seq: number): TemplateResult | string {
+  if (!t) return msg(str`Message #${seq}`, { id: 'message-number' });
+  if (t.deleted) return msg('Message deleted', { id: 'message-deleted' });
+  return html`<b dir="auto">${t.author.name}</b>: <span dir="auto">${t.text}</span>`;
+}
+
+export const menuStyles = css`
+  .message {
+    position: relative;
+  }
+  .quote,
+  .replying .line {
+    grid-column: 2;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+    font-size: 13px;
+    color: var(--_muted);
+  }
+  .quote,
+  .menu button,
+  .x {
+    border: 0;
+    background: none;
+    text-align: start;
+    cursor: pointer;
+  }
+  .quote {
+    border-left: 3px solid var(--_border);
+    padding: 0 0 0 8px;
+  }
+  .quote:disabled {
+    cursor: default;
+  }
+  .edited {
+    font-size: 12px;
+    color: var(--_muted);
+  }
+  .more {
+    position: absolute;
+    top: 0;
+    right: 12px;
+    width: 32px;
+    height: 28px;
+    border: 1px solid var(--_border);
+    border-radius: 8px;
+    background: var(--_bg);
+    cursor: pointer;
+  }
+  @media (hover: hover) {
+    .message:not(:hover):not(:focus-within) .more {
+      opacity: 0;
+    }
+  }
+  .menu {
+    position: absolute;
+    z-index: 2;
+    top: 30px;
+    right: 12px;
+    display: flex;
+    flex-direction: column;
+    padding: 4px;
+    min-width: 150px;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: 10px;
+    box-shadow: 0 6px 20px rgb(0 0 0 / 18%);
+  }
+  .menu button {
+    padding: 8px 12px;
+    border-radius: 6px;
+  }
+  .menu button:hover,
+  .menu button:focus {
+    background: var(--_surface);
+  }
+  .menu.picker {
+    flex-direction: row;
+    min-width: 0;
+  }
+  .picker button {
+    padding: 6px;
+    font-size: 20px;
+  }
+  .picker [aria-checked='true'] {
+    background: var(--_mine);
+  }
+  .edit,
+  .confirm {
+    grid-column: 2;
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 6px;
+  }
+  .edit textarea {
+    flex-basis: 100%;
+    resize: vertical;
+    padding: 6px 8px;
+    border: 1px solid var(--_accent);
+    border-radius: 8px;
+    background: var(--_bg);
+  }
+  .danger {
+    color: var(--_danger);
+  }
+  .message[data-highlighted] {
+    animation: flash 2s ease-out;
+  }
+  @keyframes flash {
+    from {
+      background: color-mix(in srgb, var(--_warning) 30%, transparent);
+    }
+  }
+  .replying {
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    padding: 6px 16px 0;
+  }
+  .replying .line {
+    flex: 1;
+  }
+  .x {
+    padding: 2px 8px;
+  }
+`;
