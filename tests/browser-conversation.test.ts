@@ -3,11 +3,23 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { BrowserContextOptions, Page } from 'playwright-core';
 import { projectRoot } from '../src/paths.js';
-import { delivered, noSeriousAxeViolation, openRoom, sendFrom, skipBrowser as skip, useBrowser } from './browser-helpers.js';
+import {
+  delivered,
+  hostPage,
+  noSeriousAxeViolation,
+  openPage,
+  openRoom,
+  sendFrom,
+  skipBrowser as skip,
+  useBrowser,
+  useHostSite,
+  widget,
+} from './browser-helpers.js';
 import { startApp } from './helpers.js';
 import { api, apiKey, moderationEnv } from './moderation-helpers.js';
 
 const browser = useBrowser();
+const host = useHostSite();
 
 const viewports: Record<string, BrowserContextOptions> = {
   desktop: { viewport: { width: 1280, height: 800 } },
@@ -206,6 +218,27 @@ describe('the conversation: menu, replies, reactions, edits, deletes (Chromium)'
       return list !== undefined && box.top >= list.top && box.bottom <= list.bottom;
     });
     assert.equal(inView, true, 'the linked message is in view');
+    assert.deepEqual(errors, []);
+  });
+
+  test('in the widget: the menu opens, Esc closes it and not the panel, Copy link names the chat server, not the host page', {
+    skip,
+  }, async () => {
+    const app = await startApp({ ...moderationEnv, ALLOWED_ORIGINS: host.origin });
+    const context = await browser().newContext();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.origin });
+    const { page, errors } = await openPage(host.page('/conversation', hostPage(app.url, widget('room="wid" name="Wes"'))), context);
+    await page.locator('roomcast-chat [part="launcher"]').click();
+    await page.locator('roomcast-room [part="status"].connected').waitFor({ timeout: 10_000 });
+    await sendFrom(page, 'wid', 'From the widget');
+    await delivered(page, 1);
+    assert.deepEqual(await openMenu(page, 1, false), ['Reply', 'React', 'Edit', 'Delete', 'Copy link']);
+    await page.keyboard.press('Escape');
+    assert.equal(await item(page, 1).getByRole('menu').count(), 0);
+    assert.equal(await page.locator('roomcast-chat [part="panel"]').isVisible(), true, 'Esc closed the menu, not the panel');
+    await choose(page, 1, false, 'Copy link');
+    const url = `${app.url}/rooms/wid#m-1`;
+    await page.waitForFunction((want) => navigator.clipboard.readText().then((got) => got === want), url, { timeout: 5_000 });
     assert.deepEqual(errors, []);
   });
 });

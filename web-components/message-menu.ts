@@ -48,6 +48,8 @@ export class MessageMenu {
   private reveal?: number;
   /** What to focus after the next render (a selector in the element's shadow root). */
   private focus?: string;
+  /** The open menu opens upward. */
+  private up = false;
   /** Who reacted, by id: made again when the messages or members change. */
   private names?: [readonly Current[], readonly Member[], (id: string) => string];
 
@@ -132,10 +134,12 @@ export class MessageMenu {
           </div>`
           : nothing
       }
-      <button type="button" part="more-button" class="more" aria-haspopup="menu" aria-expanded=${mode === 'menu' || mode === 'react'}
-        aria-label=${msg('More actions', { id: 'more-actions' })} title=${msg('More actions', { id: 'more-actions' })}
-        @click=${() => this.toggle(m.seq)}>⋯</button>
-      ${mode === 'menu' || mode === 'react' ? this.menu(chat, m, mine, mode) : nothing}`;
+      <div class="actions ${this.up ? 'up' : ''}">
+        <button type="button" part="more-button" class="more" aria-haspopup="menu" aria-expanded=${mode === 'menu' || mode === 'react'}
+          aria-label=${msg('More actions', { id: 'more-actions' })} title=${msg('More actions', { id: 'more-actions' })}
+          @click=${(e: Event) => this.toggle(e, m.seq)}>⋯</button>
+        ${mode === 'menu' || mode === 'react' ? this.menu(chat, m, mine, mode) : nothing}
+      </div>`;
   }
 
   /** The bar over the composer while it answers a message. */
@@ -143,7 +147,7 @@ export class MessageMenu {
     const seq = this.replyTo;
     if (!seq) return nothing;
     return html`<div part="reply-bar" class="replying">
-      <span class="line">${msg(str`Replying to ${snippet(this.find(seq), seq)}`, { id: 'replying-to' })}</span>
+      <span class="line">${msg('Replying to', { id: 'replying-to' })} ${snippet(this.find(seq), seq)}</span>
       <button type="button" class="x" aria-label=${msg('Cancel reply', { id: 'cancel-reply' })} @click=${this.cancelReply}>✕</button>
     </div>`;
   }
@@ -208,7 +212,11 @@ export class MessageMenu {
     </div>`;
   }
 
-  private toggle(seq: number): void {
+  private toggle(e: Event, seq: number): void {
+    // In the lower half of the list the menu opens upward, inside the scrolling list.
+    const button = (e.currentTarget as Element).getBoundingClientRect();
+    const list = (e.currentTarget as Element).closest('[part=messages]')?.getBoundingClientRect();
+    this.up = list !== undefined && button.top > (list.top + list.bottom) / 2;
     if (this.open?.seq === seq && this.open.mode !== 'edit' && this.open.mode !== 'confirm') return this.close(false);
     this.set(seq, 'menu', '[role=menu] button');
   }
@@ -325,10 +333,12 @@ export const menuStyles = css`
     font-size: 12px;
     color: var(--_muted);
   }
-  .more {
+  .actions {
     position: absolute;
     top: 0;
     right: 12px;
+  }
+  .more {
     width: 32px;
     height: 28px;
     border: 1px solid var(--_border);
@@ -337,15 +347,15 @@ export const menuStyles = css`
     cursor: pointer;
   }
   @media (hover: hover) {
-    .message:not(:hover):not(:focus-within) .more {
+    .message:not(:hover):not(:focus-within) .more:not([aria-expanded='true']) {
       opacity: 0;
     }
   }
   .menu {
     position: absolute;
     z-index: 2;
-    top: 30px;
-    right: 12px;
+    top: 100%;
+    right: 0;
     display: flex;
     flex-direction: column;
     padding: 4px;
@@ -362,6 +372,10 @@ export const menuStyles = css`
   .menu button:hover,
   .menu button:focus {
     background: var(--_surface);
+  }
+  .up .menu {
+    top: auto;
+    bottom: 100%;
   }
   .menu.picker {
     flex-direction: row;
