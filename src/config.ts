@@ -55,6 +55,8 @@ export interface Config {
   historyMaxLimit: number;
   /** MAX_MESSAGE_LENGTH: characters of a message after cleaning and trimming; longer is too_large. Default 2000. */
   maxMessageLength: number;
+  /** EDIT_WINDOW_SECONDS: how long after sending its author may edit a message (moderators: any time). Default 900. */
+  editWindowSeconds: number;
   /** MAX_HTTP_BUFFER_SIZE: Engine.IO's maxPayload, the largest packet in bytes; above it the transport is closed. Default 65536. */
   maxHttpBufferSize: number;
   /**
@@ -433,6 +435,13 @@ const variables: Variables[] = [
     default: '2000',
     help: 'characters of a message after cleaning and trimming; longer is too_large',
     parse: integer(1, 20000),
+  },
+  {
+    name: 'EDIT_WINDOW_SECONDS',
+    key: 'editWindowSeconds',
+    default: '900',
+    help: "how long after sending its author may edit a message (a room's moderators: any time); 0: authors may not edit",
+    parse: integer(0, 31_536_000),
   },
   {
     name: 'MAX_HTTP_BUFFER_SIZE',

@@ -117,6 +117,7 @@ describe('config', () => {
       'HISTORY_LIMIT',
       'HISTORY_MAX_LIMIT',
       'MAX_MESSAGE_LENGTH',
+      'EDIT_WINDOW_SECONDS',
       'PING_INTERVAL_MS',
       'PING_TIMEOUT_MS',
       'MESSAGE_RATE_PER_SEC',

@@ -156,7 +156,7 @@ for (const backend of backends)
       const store = await storage.open();
       await store.append({ room: 'r', text: 'spam', author: bo, clientId: 'c1' });
       await store.append({ room: 'r', text: 'kept', author: ana });
-      const [first, again] = await Promise.all([1, 2].map(() => store.deleteMessage({ room: 'r', seq: 1, author: ana })));
+      const [first, again] = await Promise.all([1, 2].map(() => store.change({ type: 'delete', room: 'r', seq: 1, author: ana })));
       const entries = [first, again].map((r) => r?.message);
       assert.deepEqual([first?.created, again?.created].sort(), [false, true], 'two deletions at once: one entry, the other returns it');
       assert.deepEqual(entries[0], entries[1]);
@@ -176,10 +176,73 @@ for (const backend of backends)
       const retry = await store.append({ room: 'r', text: 'spam', author: bo, clientId: 'c1' });
       assert.equal(retry.created, false, 'a retry of the deleted send does not bring it back');
       assert.equal(retry.message.deleted, true);
-      assert.equal(await store.deleteMessage({ room: 'r', seq: 3, author: ana }), undefined, 'an entry is no message');
-      assert.equal(await store.deleteMessage({ room: 'r', seq: 9, author: ana }), undefined);
-      assert.equal(await store.deleteMessage({ room: 'none', seq: 1, author: ana }), undefined);
+      assert.equal(await store.change({ type: 'delete', room: 'r', seq: 3, author: ana }), undefined, 'an entry is no message');
+      assert.equal(await store.change({ type: 'delete', room: 'r', seq: 9, author: ana }), undefined);
+      assert.equal(await store.change({ type: 'delete', room: 'none', seq: 1, author: ana }), undefined);
       assert.equal((await store.append({ room: 'r', text: 'next', author: ana })).message.seq, 4, 'seq stays gap-free');
+      await store.close();
+    });
+
+    test('edits and reactions are change entries too: the target updated, the next seq, nothing stored when nothing changes', async (t) => {
+      const storage = await fresh(t);
+      if (!storage) return;
+      const store = await storage.open();
+      await store.append({ room: 'r', text: 'frist', author: ana });
+      assert.equal((await store.append({ room: 'r', text: 'reply', author: bo, replyTo: 1 })).message.replyTo, 1);
+      const edit = await store.change({ type: 'edit', room: 'r', seq: 1, author: ana, text: 'first', ts: 1234 });
+      assert.deepEqual(
+        {
+          created: edit?.created,
+          seq: edit?.message.seq,
+          type: edit?.message.type,
+          target: edit?.message.target,
+          text: edit?.message.text,
+        },
+        { created: true, seq: 3, type: 'edit', target: 1, text: 'first' },
+      );
+      // Two users at once, on two connections (PostgreSQL) or one (SQLite): both land, each with its seq.
+      const ons = await Promise.all(
+        [ana, bo].map((author) => store.change({ type: 'reaction', room: 'r', seq: 1, author, emoji: '👍', on: true })),
+      );
+      assert.deepEqual(ons.map((r) => r?.message.seq).sort(), [4, 5]);
+      assert.deepEqual(
+        ons.map((r) => [r?.message.emoji, r?.message.on]),
+        [
+          ['👍', true],
+          ['👍', true],
+        ],
+      );
+      const same = await store.change({ type: 'reaction', room: 'r', seq: 1, author: bo, emoji: '👍', on: true });
+      assert.equal(same?.created, false, 'on when on stores nothing');
+      assert.equal(same?.message.seq, 1, 'and answers the message as it is');
+      assert.equal(same?.message.type, undefined);
+      const notOn = await store.change({ type: 'reaction', room: 'r', seq: 1, author: bo, emoji: ':party:', on: false });
+      assert.equal(notOn?.created, false, 'off when off stores nothing');
+      const off = await store.change({ type: 'reaction', room: 'r', seq: 1, author: ana, emoji: '👍', on: false });
+      assert.deepEqual([off?.created, off?.message.seq, off?.message.on], [true, 6, false]);
+      await store.change({ type: 'reaction', room: 'r', seq: 2, author: ana, emoji: ':party:', on: true });
+      const { messages } = await store.history('r', { limit: 10 });
+      const [first, reply] = messages;
+      assert.deepEqual(
+        { text: first?.text, editedAt: first?.editedAt, reactions: first?.reactions },
+        { text: 'first', editedAt: 1234, reactions: { '👍': ['u2'] } },
+      );
+      assert.deepEqual(reply?.reactions, { ':party:': ['u1'] });
+      assert.deepEqual(
+        messages.map((m) => m.type ?? 'message'),
+        ['message', 'message', 'edit', 'reaction', 'reaction', 'reaction', 'reaction'],
+      );
+      assert.equal(await store.change({ type: 'edit', room: 'r', seq: 3, author: ana, text: 'x' }), undefined, 'an entry is no message');
+      await store.change({ type: 'delete', room: 'r', seq: 1, author: ana });
+      assert.equal(
+        await store.change({ type: 'edit', room: 'r', seq: 1, author: ana, text: 'back' }),
+        undefined,
+        'a deleted message stays deleted',
+      );
+      assert.equal(await store.change({ type: 'reaction', room: 'r', seq: 1, author: ana, emoji: '👍', on: true }), undefined);
+      const [deleted] = (await store.history('r', { after: 0, limit: 1 })).messages;
+      assert.deepEqual([deleted?.text, deleted?.deleted, deleted?.reactions, deleted?.editedAt], ['', true, undefined, undefined]);
+      assert.equal((await store.append({ room: 'r', text: 'next', author: ana })).message.seq, 9, 'seq stays gap-free');
       await store.close();
     });
 

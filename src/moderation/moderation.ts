@@ -141,7 +141,7 @@ export function createModeration(deps: ModerationDeps) {
     if (!moderator && target.author.id !== who.user.id) {
       throw new AppError('forbidden', 'Only its author or a moderator of the room may delete a message.');
     }
-    const result = await store.deleteMessage({ room, seq, author: who.user });
+    const result = await store.change({ type: 'delete', room, seq, author: who.user });
     if (!result) throw new AppError('not_found', `${room} has no message ${seq}.`);
     if (result.created) {
       nsp.to(room).emit('message:new', result.message);

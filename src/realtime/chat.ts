@@ -14,6 +14,7 @@ import type { AppendResult, Store } from '../store/store.js';
 import { chatParsers as parse, type MessageText, messageText } from '../validation.js';
 import { handler } from './handler.js';
 import { socketLog } from './io.js';
+import { createConversation } from './conversation.js';
 import { createJoinPages } from './join-page.js';
 import { createLateCommits } from './late-commits.js';
 import type { Departure, Presence } from './presence.js';
@@ -65,6 +66,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   /** Each socket's `leave`, for a moderator's removal (moderation.ts). */
   const leavers = new Map<string, (room: string) => void>();
   const joinPage = createJoinPages(store);
+  const conversation = createConversation({ nsp, store, config, limits, rules: deps.rules });
 
   function announce(message: Message): void {
     nsp.to(message.room).emit('message:new', message);
@@ -72,7 +74,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   }
 
   /** Takes the text only as `messageText` made it, so what is acked is what is stored and broadcast. */
-  async function post(input: { room: string; text: MessageText; author: Member; clientId?: string }) {
+  async function post(input: { room: string; text: MessageText; author: Member; clientId?: string; replyTo?: number }) {
     if (input.clientId === undefined) {
       const result = await store.append(input);
       if (result.created) announce(result.message);
@@ -250,16 +252,37 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
           await limits.messages.consume(user.id, 'You are sending too fast.');
           await deps.rules.admitSend(identity, req.room);
         }
+        if (req.replyTo !== undefined) await conversation.mustBeMessage(req.room, req.replyTo);
         // Someone else may have written first since the join: the point comes back when seq is not 1.
         const creates = emptyAtJoin.has(req.room);
         if (creates) await limits.newRooms.consume(address, 'Too many new rooms from your address; write in an existing one.');
         if (typingTimers.has(req.room)) setTyping(req.room, false);
-        const message = await post({ room: req.room, text, author: user, clientId: req.clientId });
+        const message = await post({ room: req.room, text, author: user, clientId: req.clientId, replyTo: req.replyTo });
         if (creates) {
           emptyAtJoin.delete(req.room);
           if (message.seq !== 1) void limits.newRooms.giveBack(address);
         }
         return { message };
+      }),
+    );
+
+    socket.on(
+      'message:edit',
+      handle('message:edit', async (payload) => {
+        const req = parse.edit(payload);
+        deps.bans.check(identity, address, req.room);
+        return { message: await conversation.edit(identity, req) };
+      }),
+    );
+
+    socket.on(
+      'message:react',
+      handle('message:react', async (payload) => {
+        const req = parse.react(payload);
+        if (!socket.rooms.has(req.room)) throw new AppError('forbidden', `Join ${req.room} before reacting in it.`);
+        deps.bans.check(identity, address, req.room);
+        if (observing.has(req.room)) throw new AppError('forbidden', `You observe ${req.room}: join it to react.`);
+        return { message: await conversation.react(identity, req) };
       }),
     );
 

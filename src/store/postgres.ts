@@ -5,6 +5,7 @@ import pg from 'pg';
 import { parse, toClientConfig } from 'pg-connection-string';
 import { AppError } from '../errors.js';
 import {
+  type AppendResult,
   type AuditRow,
   auditSql,
   auditValues,
@@ -12,9 +13,11 @@ import {
   banSql,
   configureSql,
   type HistoryQuery,
+  type Change,
   type MessageRow,
   type NewMessage,
   type Page,
+  planChange,
   type SettingsRow,
   type Store,
   toAuditEntry,
@@ -128,6 +131,36 @@ const migrations = [
      reason text
    );
    CREATE INDEX audit_room ON audit (room, id);`,
+  // Protocol 6.3: edit and reaction entries, replies, and a message's state after its changes.
+  // roomcast_append gains replyTo as an overload: nodes of the previous version, during a rolling
+  // upgrade, still call the old one (and roomcast_delete), which keep working.
+  `ALTER TABLE messages ADD COLUMN emoji text, ADD COLUMN reaction_on boolean, ADD COLUMN reply_to bigint,
+     ADD COLUMN edited_at bigint, ADD COLUMN reactions text;
+   CREATE FUNCTION roomcast_append(p_room text, p_text text, p_author_id text, p_author_name text,
+                                   p_author_kind text, p_client_id text, p_ts bigint, p_reply_to bigint)
+   RETURNS TABLE (created boolean, message messages)
+   LANGUAGE plpgsql AS $$
+   DECLARE
+     v_seq bigint;
+   BEGIN
+     IF p_client_id IS NOT NULL THEN
+       RETURN QUERY SELECT false, m FROM messages m
+         WHERE m.room = p_room AND m.author_id = p_author_id AND m.client_id = p_client_id;
+       IF FOUND THEN RETURN; END IF;
+     END IF;
+     BEGIN
+       INSERT INTO rooms AS r (name, last_seq) VALUES (p_room, 1)
+         ON CONFLICT (name) DO UPDATE SET last_seq = r.last_seq + 1
+         RETURNING r.last_seq INTO v_seq;
+       INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts, reply_to)
+         VALUES (p_room, v_seq, p_text, p_author_id, p_author_name, p_author_kind, p_client_id, p_ts, p_reply_to);
+     EXCEPTION WHEN unique_violation THEN
+       RETURN QUERY SELECT false, m FROM messages m
+         WHERE m.room = p_room AND m.author_id = p_author_id AND m.client_id = p_client_id;
+       RETURN;
+     END;
+     RETURN QUERY SELECT true, m FROM messages m WHERE m.room = p_room AND m.seq = v_seq;
+   END $$;`,
 ];
 
 /** SQLSTATE classes that mean "the database cannot answer now": connection, resources, shutdown. */
@@ -225,26 +258,75 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
     return { messages: rows.slice(0, query.limit).reverse().map(toMessage), hasMore: rows.length > query.limit };
   }
 
+  /**
+   * One transaction: the target's row lock orders two changes of it (on any node), the room row's
+   * the seq, as for appends.
+   */
+  async function applyChange(change: Change): Promise<AppendResult | undefined> {
+    const { room, seq, author } = change;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const [row] = (await client.query<MessageRow>('SELECT * FROM messages WHERE room = $1 AND seq = $2 FOR UPDATE', [room, seq])).rows;
+      const plan = planChange(row, change, change.ts ?? Date.now());
+      let result: AppendResult | undefined;
+      if (plan.kind === 'unchanged') result = row && { message: toMessage(row), created: false };
+      else if (plan.kind === 'deleted') {
+        const [entry] = (
+          await client.query<MessageRow>("SELECT * FROM messages WHERE room = $1 AND target = $2 AND type = 'delete'", [room, seq])
+        ).rows;
+        result = entry && { message: toMessage(entry), created: false };
+      } else if (plan.kind === 'apply') {
+        const { target, entry } = plan;
+        await client.query('UPDATE messages SET text = $3, deleted = $4, edited_at = $5, reactions = $6 WHERE room = $1 AND seq = $2', [
+          room,
+          seq,
+          target.text,
+          Boolean(target.deleted),
+          target.edited_at,
+          target.reactions,
+        ]);
+        const [inserted] = (
+          await client.query<MessageRow>(
+            `WITH next AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE name = $1 RETURNING last_seq)
+             INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, ts, type, target, emoji, reaction_on)
+             SELECT $1, last_seq, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM next RETURNING *`,
+            [room, entry.text, author.id, author.name, author.kind, entry.ts, entry.type, entry.target, entry.emoji, entry.reaction_on],
+          )
+        ).rows;
+        result = inserted && { message: toMessage(inserted), created: true };
+      }
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   return {
     append: (input: NewMessage) =>
       call(async () => {
         const { rows } = await pool.query<{ created: boolean; message: MessageRow }>(
-          'SELECT created, to_jsonb(message) AS message FROM roomcast_append($1, $2, $3, $4, $5, $6, $7)',
-          [input.room, input.text, input.author.id, input.author.name, input.author.kind, input.clientId ?? null, input.ts ?? Date.now()],
+          'SELECT created, to_jsonb(message) AS message FROM roomcast_append($1, $2, $3, $4, $5, $6, $7, $8)',
+          [
+            input.room,
+            input.text,
+            input.author.id,
+            input.author.name,
+            input.author.kind,
+            input.clientId ?? null,
+            input.ts ?? Date.now(),
+            input.replyTo ?? null,
+          ],
         );
         const row = rows[0];
         if (!row) throw new Error('roomcast_append returned no row');
         return { created: row.created, message: toMessage(row.message) };
       }),
-    deleteMessage: ({ room, seq, author, ts }) =>
-      call(async () => {
-        const { rows } = await pool.query<{ created: boolean; message: MessageRow }>(
-          'SELECT created, to_jsonb(message) AS message FROM roomcast_delete($1, $2, $3, $4, $5, $6)',
-          [room, seq, author.id, author.name, author.kind, ts ?? Date.now()],
-        );
-        const row = rows[0];
-        return row && { created: row.created, message: toMessage(row.message) };
-      }),
+    change: (change) => call(() => applyChange(change)),
     history: (room, query) => call(() => history(room, query)),
     roomSettings: (room) =>
       call(async () => {

@@ -14,11 +14,12 @@ import {
   type BanRow,
   banSql,
   configureSql,
-  type Deletion,
+  type Change,
   type HistoryQuery,
   type MessageRow,
   type NewMessage,
   type Page,
+  planChange,
   type SettingsRow,
   type Store,
   toAuditEntry,
@@ -91,6 +92,12 @@ export const migrations = [
      reason TEXT
    );
    CREATE INDEX audit_room ON audit (room, id);`,
+  // Protocol 6.3: edit and reaction entries, replies, and a message's state after its changes.
+  `ALTER TABLE messages ADD COLUMN emoji TEXT;
+   ALTER TABLE messages ADD COLUMN reaction_on INTEGER;
+   ALTER TABLE messages ADD COLUMN reply_to INTEGER;
+   ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+   ALTER TABLE messages ADD COLUMN reactions TEXT;`,
 ];
 
 /** SQLite result codes that mean the database cannot answer now, not that the call was wrong. */
@@ -144,12 +151,17 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   // write transaction, which excludes every other writer, the next seq is gap-free and unique.
   const lastSeq = db.prepare<[string], number>('SELECT seq FROM messages WHERE room = ? ORDER BY seq DESC LIMIT 1').pluck();
   const insert = db.prepare(
-    `INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts, type, target, deleted)
-     VALUES (@room, @seq, @text, @author_id, @author_name, @author_kind, @client_id, @ts, @type, @target, @deleted)`,
+    `INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts, type, target, deleted,
+                           emoji, reaction_on, reply_to, edited_at, reactions)
+     VALUES (@room, @seq, @text, @author_id, @author_name, @author_kind, @client_id, @ts, @type, @target, @deleted,
+             @emoji, @reaction_on, @reply_to, @edited_at, @reactions)`,
   );
   const bySeq = db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE room = ? AND seq = ?');
   const deletionOf = db.prepare<[string, number], MessageRow>("SELECT * FROM messages WHERE room = ? AND target = ? AND type = 'delete'");
-  const blank = db.prepare<[string, number]>("UPDATE messages SET text = '', deleted = 1 WHERE room = ? AND seq = ?");
+  const updateTarget = db.prepare(
+    `UPDATE messages SET text = @text, deleted = @deleted, edited_at = @edited_at, reactions = @reactions
+     WHERE room = @room AND seq = @seq`,
+  );
   const newest = db.prepare<[string, number, number], MessageRow>(
     'SELECT * FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
   );
@@ -169,40 +181,53 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   const auditPage = db.prepare<{ p1: number; p2: string | null; p3: number }, AuditRow>(audits.page);
   const configure = db.prepare<{ p1: string; p2: number | null; p3: number | null }, SettingsRow>(configureSql((n) => `@p${n}`));
 
-  function appendOne(input: NewMessage): AppendResult {
-    if (input.clientId !== undefined) {
-      const existing = byClientId.get(input.room, input.author.id, input.clientId);
-      if (existing) return { message: toMessage(existing), created: false };
-    }
-    const seq = (lastSeq.get(input.room) ?? 0) + 1;
+  /** Stores a row with the room's next seq: a message, or a change entry (`fields`). */
+  function insertNext(input: NewMessage, fields: Partial<MessageRow> = {}): AppendResult {
     const row: MessageRow = {
       room: input.room,
-      seq,
+      seq: (lastSeq.get(input.room) ?? 0) + 1,
       text: input.text,
       author_id: input.author.id,
       author_name: input.author.name,
       author_kind: input.author.kind,
       client_id: input.clientId ?? null,
       ts: input.ts ?? Date.now(),
-      type: input.change?.type ?? null,
-      target: input.change?.target ?? null,
+      type: null,
+      target: null,
       deleted: 0,
+      emoji: null,
+      reaction_on: null,
+      reply_to: input.replyTo ?? null,
+      edited_at: null,
+      reactions: null,
+      ...fields,
     };
-    insert.run(row);
+    insert.run({ ...row, reaction_on: row.reaction_on === null ? null : Number(row.reaction_on) });
     return { message: toMessage(row), created: true };
   }
 
-  function deleteOne({ room, seq, author, ts }: Deletion): AppendResult | undefined {
-    const target = bySeq.get(room, seq);
-    if (!target || target.type !== null) return undefined;
-    if (target.deleted) {
+  function appendOne(input: NewMessage): AppendResult {
+    if (input.clientId !== undefined) {
+      const existing = byClientId.get(input.room, input.author.id, input.clientId);
+      if (existing) return { message: toMessage(existing), created: false };
+    }
+    return insertNext(input);
+  }
+
+  function changeOne(change: Change): AppendResult | undefined {
+    const { room, seq, author } = change;
+    const row = bySeq.get(room, seq);
+    const plan = planChange(row, change, change.ts ?? Date.now());
+    if (plan.kind === 'missing') return undefined;
+    if (plan.kind === 'unchanged') return row && { message: toMessage(row), created: false };
+    if (plan.kind === 'deleted') {
       const entry = deletionOf.get(room, seq);
       return entry && { message: toMessage(entry), created: false };
     }
-    blank.run(room, seq);
-    return appendOne({ room, text: '', author, ts, change: { type: 'delete', target: seq } });
+    updateTarget.run({ ...plan.target, deleted: Number(plan.target.deleted), room, seq });
+    return insertNext({ room, author, text: plan.entry.text, ts: plan.entry.ts }, plan.entry);
   }
-  const deleteInTransaction = db.transaction(deleteOne);
+  const changeInTransaction = db.transaction(changeOne);
   const appendAll = db.transaction((inputs: NewMessage[]) => inputs.map(appendOne));
   const appendSingle = db.transaction(appendOne);
 
@@ -255,7 +280,7 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
 
   return {
     append,
-    deleteMessage: (deletion) => call(() => deleteInTransaction.immediate(deletion)),
+    change: (change) => call(() => changeInTransaction.immediate(change)),
     history: (room, query) => call(() => history(room, query)),
     roomSettings: (room) => call(() => toSettings(settingsOf.get(room))),
     configureRoom: (room, { slowModeSeconds, readOnly }) =>

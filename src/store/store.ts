@@ -15,17 +15,21 @@ export interface NewMessage {
   clientId?: string;
   /** The message's ts; default the time of the call. */
   ts?: number;
-  /** A change entry (protocol 6.4): what it changes, e.g. `delete` with the seq it deletes. */
-  change?: { type: 'delete'; target: number };
+  /** The seq of the message this one answers (protocol 6.3). */
+  replyTo?: number;
 }
 
-/** A `delete` entry to store: who deletes which seq of the room. */
-export interface Deletion {
+/** What a change entry does to its target (protocol 6.3). */
+export type ChangeKind = { type: 'delete' } | { type: 'edit'; text: string } | { type: 'reaction'; emoji: string; on: boolean };
+
+/** A change entry to store: who changes which seq of the room, and how. */
+export type Change = ChangeKind & {
   room: string;
   seq: number;
   author: Member;
+  /** The entry's ts (and an edit's `editedAt`); default the time of the call. */
   ts?: number;
-}
+};
 
 export interface AppendResult {
   message: Message;
@@ -56,12 +60,14 @@ export interface Store {
   /** Stores a message with the room's next seq; a repeated clientId returns the first one. */
   append(input: NewMessage): Promise<AppendResult>;
   /**
-   * Deletes a message as a change entry (protocol 6.4): blanks the target, marks it deleted and
-   * stores a `delete` entry with the room's next seq, in one transaction. A target deleted before
-   * returns the entry that deleted it (`created: false`); undefined when the seq is no message of
-   * the room (none, or a change entry).
+   * Changes a message by a change entry (protocol 6.3): updates the target (an edit's text and
+   * `editedAt`, a reaction's users, a delete blanks it) and stores the entry with the room's next
+   * seq, in one transaction. Nothing is stored (`created: false`) when nothing would change: a
+   * reaction already so returns the target as it is; a delete of a deleted message returns the
+   * entry that deleted it. Undefined when the seq is no message of the room (none, or a change
+   * entry), or for an edit or reaction of a deleted message.
    */
-  deleteMessage(deletion: Deletion): Promise<AppendResult | undefined>;
+  change(change: Change): Promise<AppendResult | undefined>;
   history(room: string, query: HistoryQuery): Promise<Page>;
   /** A room's settings; the defaults for a room never configured. */
   roomSettings(room: string): Promise<RoomSettings>;
@@ -98,12 +104,21 @@ export interface MessageRow {
   author_kind: Member['kind'];
   client_id: string | null;
   ts: number;
-  /** A change entry's type (`delete`); null for a message. */
+  /** A change entry's type (`edit`, `delete`, `reaction`); null for a message. */
   type: string | null;
   target: number | null;
   /** 0 or 1 in SQLite, a boolean in PostgreSQL. */
   deleted: number | boolean;
+  /** A `reaction` entry's emoji and whether it is on (0/1 or a boolean). */
+  emoji: string | null;
+  reaction_on: number | boolean | null;
+  reply_to: number | null;
+  edited_at: number | null;
+  /** A message's reactions as JSON text, `{ [emoji]: userId[] }`; null when none. */
+  reactions: string | null;
 }
+
+const changeTypes = new Set(['edit', 'delete', 'reaction']);
 
 export function toMessage(row: MessageRow): Message {
   const message: Message = {
@@ -115,12 +130,62 @@ export function toMessage(row: MessageRow): Message {
     ts: Number(row.ts),
   };
   if (row.client_id !== null) message.clientId = row.client_id;
-  if (row.type === 'delete' && row.target !== null) {
-    message.type = row.type;
+  if (row.type !== null && changeTypes.has(row.type) && row.target !== null) {
+    message.type = row.type as NonNullable<Message['type']>;
     message.target = Number(row.target);
+    if (row.type === 'reaction') {
+      message.emoji = row.emoji ?? '';
+      message.on = Boolean(row.reaction_on);
+    }
   }
+  if (row.reply_to != null) message.replyTo = Number(row.reply_to);
+  if (row.edited_at != null) message.editedAt = Number(row.edited_at);
+  if (row.reactions != null) message.reactions = JSON.parse(row.reactions) as Record<string, string[]>;
   if (row.deleted) message.deleted = true;
   return message;
+}
+
+/** What a change does to its target's row, in both stores. */
+export type ChangePlan =
+  /** No message of the room (none, or a change entry), or an edit or reaction of a deleted one. */
+  | { kind: 'missing' }
+  /** A delete of a deleted message: the entry that deleted it is the answer. */
+  | { kind: 'deleted' }
+  /** A reaction already so: nothing to store. */
+  | { kind: 'unchanged' }
+  /** The target's new values, and the entry's row less room, seq and author. */
+  | {
+      kind: 'apply';
+      target: Pick<MessageRow, 'text' | 'deleted' | 'edited_at' | 'reactions'>;
+      entry: Pick<MessageRow, 'text' | 'type' | 'target' | 'emoji' | 'reaction_on' | 'ts'>;
+    };
+
+/** Works out a change on its target's row; `ts` is the entry's time. */
+export function planChange(row: MessageRow | undefined, change: Change, ts: number): ChangePlan {
+  if (!row || row.type !== null) return { kind: 'missing' };
+  if (row.deleted) return { kind: change.type === 'delete' ? 'deleted' : 'missing' };
+  const entry = { text: '', type: change.type, target: Number(row.seq), emoji: null, reaction_on: null, ts };
+  const target = { text: row.text, deleted: row.deleted, edited_at: row.edited_at, reactions: row.reactions };
+  switch (change.type) {
+    case 'delete':
+      return { kind: 'apply', target: { text: '', deleted: true, edited_at: null, reactions: null }, entry };
+    case 'edit':
+      return { kind: 'apply', target: { ...target, text: change.text, edited_at: ts }, entry: { ...entry, text: change.text } };
+    case 'reaction': {
+      const reactions = row.reactions === null ? {} : (JSON.parse(row.reactions) as Record<string, string[]>);
+      const users = reactions[change.emoji] ?? [];
+      if (users.includes(change.author.id) === change.on) return { kind: 'unchanged' };
+      if (change.on) reactions[change.emoji] = [...users, change.author.id];
+      else if (users.length > 1) reactions[change.emoji] = users.filter((id) => id !== change.author.id);
+      else delete reactions[change.emoji];
+      const json = Object.keys(reactions).length > 0 ? JSON.stringify(reactions) : null;
+      return {
+        kind: 'apply',
+        target: { ...target, reactions: json },
+        entry: { ...entry, emoji: change.emoji, reaction_on: change.on },
+      };
+    }
+  }
 }
 
 /** Room settings as both SQL stores keep them. */
