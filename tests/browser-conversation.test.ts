@@ -22,8 +22,9 @@ const browser = useBrowser();
 const host = useHostSite();
 
 const viewports: Record<string, BrowserContextOptions> = {
-  desktop: { viewport: { width: 1280, height: 800 } },
-  phone: { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true },
+  // bypassCSP: axe-core is injected as an inline script.
+  desktop: { viewport: { width: 1280, height: 800 }, bypassCSP: true },
+  phone: { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, bypassCSP: true },
 };
 
 const item = (page: Page, seq: number) => page.locator(`roomcast-room li.message[data-seq="${seq}"]`);

@@ -1,7 +1,7 @@
 import { msg, str } from '@lit/localize';
 import { css, html, nothing, type TemplateResult } from 'lit';
 import type { Member, Message } from '../src/protocol.js';
-import { nameIndex, renderReactions } from './reactions.js';
+import { renderReactions } from './reactions.js';
 
 /** A message as protocol 6.3 returns it: as it is now. */
 export type Current = Message & { editedAt?: number; reactions?: Record<string, string[]>; replyTo?: number };
@@ -50,8 +50,6 @@ export class MessageMenu {
   private focus?: string;
   /** The open menu opens upward. */
   private up = false;
-  /** Who reacted, by id: made again when the messages or members change. */
-  private names?: [readonly Current[], readonly Member[], (id: string) => string];
 
   constructor(
     private readonly host: MenuHost,
@@ -64,7 +62,7 @@ export class MessageMenu {
 
   /** What a message's rendering depends on besides itself: guard() dependencies. */
   deps(m: Current): unknown[] {
-    return [this.open?.seq === m.seq ? this.open.mode : '', m.replyTo && this.find(m.replyTo)];
+    return [this.mode(m), m.replyTo && this.find(m.replyTo)];
   }
 
   find(seq: number): Current | undefined {
@@ -93,63 +91,36 @@ export class MessageMenu {
     const seq = m.replyTo;
     if (!seq) return nothing;
     const t = this.find(seq);
-    return html`<button type="button" part="quote" class="quote" data-reply-to=${seq} ?disabled=${!t} @click=${() => this.show(seq)}>
-      <span class="visually-hidden">${msg('In reply to', { id: 'in-reply-to' })}</span>${snippet(t, seq)}
-    </button>`;
+    return html`<button part="quote" class="quote" ?disabled=${!t} @click=${() => this.show(seq)}><span class="visually-hidden">${msg('In reply to', { id: 'in-reply-to' })}</span>${snippet(t, seq)}</button>`;
   }
 
   /** The text with "(edited)", or the inline editor; undefined to leave it to the log. */
   text(m: Current): TemplateResult | undefined {
     if (m.deleted) return undefined;
-    if (this.open?.seq === m.seq && this.open.mode === 'edit') {
-      return html`<form class="edit" @submit=${(e: Event) => this.save(e, m)}>
-        <textarea dir="auto" rows="2" aria-label=${msg('Edit message', { id: 'edit-message' })} .value=${m.text} @keydown=${(e: KeyboardEvent) => this.editKey(e, m)}></textarea>
-        <button class="chip" type="submit">${msg('Save', { id: 'save' })}</button>
-        <button class="chip" type="button" @click=${() => this.close(true)}>${msg('Cancel', { id: 'cancel' })}</button>
-      </form>`;
+    if (this.mode(m) === 'edit') {
+      return html`<form class="inline" @submit=${(e: Event) => this.save(e, m)}><textarea dir="auto" rows="2" aria-label=${msg('Edit message', { id: 'edit-message' })} .value=${m.text} @keydown=${(e: KeyboardEvent) => this.editKey(e, m)}></textarea><button class="chip">${msg('Save', { id: 'save' })}</button>${this.cancel()}</form>`;
     }
-    return html`<div part="text" class="text" dir="auto">${m.text}${
-      m.editedAt
-        ? html` <span part="edited" class="edited" title=${FULL.format(m.editedAt)}>${msg('(edited)', { id: 'edited' })}</span>`
-        : nothing
-    }</div>`;
+    return html`<div part="text" class="text" dir="auto">${m.text}${m.editedAt ? html` <small part="edited" title=${FULL.format(m.editedAt)}>${msg('(edited)', { id: 'edited' })}</small>` : nothing}</div>`;
   }
 
   /** Under the text: the reaction chips, the delete confirmation, and the menu button with its menu. */
   after(m: Current, mine: boolean): TemplateResult | typeof nothing {
     const chat = this.chat();
     if (!chat || m.deleted) return nothing;
-    const mode = this.open?.seq === m.seq ? this.open.mode : undefined;
-    const me = chat.user?.id ?? '';
-    if (this.names?.[0] !== chat.messages || this.names[1] !== chat.members) {
-      this.names = [chat.messages, chat.members, nameIndex(chat.members, chat.messages)];
-    }
-    return html`${renderReactions(m, me, this.names[2], (emoji, on) => this.react(m.seq, emoji, on))}
-      ${
-        mode === 'confirm'
-          ? html`<div class="confirm" role="group" aria-label=${msg('Delete message', { id: 'delete-message' })} @keydown=${this.escape}>
-            ${msg('Delete this message?', { id: 'delete-confirm' })}
-            <button class="chip danger" type="button" @click=${() => this.run(chat.remove(m.seq))}>${msg('Delete', { id: 'delete' })}</button>
-            <button class="chip" type="button" @click=${() => this.close(true)}>${msg('Cancel', { id: 'cancel' })}</button>
-          </div>`
-          : nothing
-      }
-      <div class="actions ${this.up ? 'up' : ''}">
-        <button type="button" part="more-button" class="more" aria-haspopup="menu" aria-expanded=${mode === 'menu' || mode === 'react'}
-          aria-label=${msg('More actions', { id: 'more-actions' })} title=${msg('More actions', { id: 'more-actions' })}
-          @click=${(e: Event) => this.toggle(e, m.seq)}>⋯</button>
-        ${mode === 'menu' || mode === 'react' ? this.menu(chat, m, mine, mode) : nothing}
-      </div>`;
+    const mode = this.mode(m);
+    const open = mode === 'menu' || mode === 'react';
+    return html`${renderReactions(m, chat, (emoji, on) => this.react(m.seq, emoji, on))}${
+      mode === 'confirm'
+        ? html`<div class="inline" role="group" aria-label=${msg('Delete message', { id: 'delete-message' })} @keydown=${this.escape}>${msg('Delete this message?', { id: 'delete-confirm' })}<button class="chip danger" @click=${() => this.run(chat.remove(m.seq))}>${msg('Delete', { id: 'delete' })}</button>${this.cancel()}</div>`
+        : nothing
+    }<div class="actions ${this.up ? 'up' : ''}"><button part="more-button" class="more" aria-haspopup="menu" aria-expanded=${open} aria-label=${msg('More actions', { id: 'more-actions' })} @click=${(e: Event) => this.toggle(e, m.seq)}>⋯</button>${open ? this.menu(chat, m, mine, mode) : nothing}</div>`;
   }
 
   /** The bar over the composer while it answers a message. */
   replyBar(): TemplateResult | typeof nothing {
     const seq = this.replyTo;
     if (!seq) return nothing;
-    return html`<div part="reply-bar" class="replying">
-      <span class="line">${msg('Replying to', { id: 'replying-to' })} ${snippet(this.find(seq), seq)}</span>
-      <button type="button" class="x" aria-label=${msg('Cancel reply', { id: 'cancel-reply' })} @click=${this.cancelReply}>✕</button>
-    </div>`;
+    return html`<div part="reply-bar" class="replying"><span class="quote">${msg('Replying to', { id: 'replying-to' })} ${snippet(this.find(seq), seq)}</span><button class="x" aria-label=${msg('Cancel reply', { id: 'cancel-reply' })} @click=${this.cancelReply}>✕</button></div>`;
   }
 
   readonly cancelReply = (): void => {
@@ -183,33 +154,40 @@ export class MessageMenu {
   }
 
   private menu(chat: ConversationModel, m: Current, mine: boolean, mode: Mode): TemplateResult {
-    if (mode === 'react') {
-      const on = m.reactions ?? {};
-      const me = chat.user?.id ?? '';
-      const emojis = [...new Set([...COMMON, ...Object.keys(on)])];
-      return html`<div role="menu" class="menu picker" aria-label=${msg('React', { id: 'react' })} @keydown=${this.menuKey}>
-        ${emojis.map((e) => {
-          const pressed = on[e]?.includes(me) ?? false;
-          return html`<button type="button" role="menuitemcheckbox" aria-checked=${pressed} @click=${() => this.react(m.seq, e, !pressed)}>${e}</button>`;
-        })}
-      </div>`;
-    }
-    const windowMs = (chat.editWindowSeconds ?? DEFAULT_EDIT_WINDOW_S) * 1000;
-    const item = (label: string, act: () => void) => html`<button type="button" role="menuitem" @click=${act}>${label}</button>`;
-    return html`<div role="menu" class="menu" aria-label=${msg('Message actions', { id: 'message-actions' })} @keydown=${this.menuKey}>
-      ${item(msg('Reply', { id: 'reply' }), () => {
-        this.replyTo = m.seq;
-        this.close(false);
-        void this.host.focusComposer();
-      })}
-      ${item(msg('React', { id: 'react' }), () => this.set(m.seq, 'react', '.picker button'))}
-      ${mine && Date.now() - m.ts < windowMs ? item(msg('Edit', { id: 'edit' }), () => this.set(m.seq, 'edit', '.edit textarea')) : nothing}
-      ${mine || chat.moderator ? item(msg('Delete', { id: 'delete' }), () => this.set(m.seq, 'confirm', '.confirm button')) : nothing}
-      ${item(msg('Copy link', { id: 'copy-link' }), () => {
-        this.close(true);
-        this.run(navigator.clipboard.writeText(`${this.origin()}/rooms/${chat.room}#m-${m.seq}`));
-      })}
-    </div>`;
+    const on = m.reactions ?? {};
+    const me = chat.user?.id ?? '';
+    const item = (label: string, act: () => void) => html`<button role="menuitem" @click=${act}>${label}</button>`;
+    return html`<div role="menu" class="menu ${mode}" aria-label=${mode === 'react' ? msg('React', { id: 'react' }) : msg('Message actions', { id: 'message-actions' })} @keydown=${this.menuKey}>${
+      mode === 'react'
+        ? [...new Set([...COMMON, ...Object.keys(on)])].map((e) => {
+            const pressed = on[e]?.includes(me) ?? false;
+            return html`<button role="menuitemcheckbox" aria-checked=${pressed} @click=${() => this.react(m.seq, e, !pressed)}>${e}</button>`;
+          })
+        : [
+            item(msg('Reply', { id: 'reply' }), () => {
+              this.replyTo = m.seq;
+              this.close(false);
+              void this.host.focusComposer();
+            }),
+            item(msg('React', { id: 'react' }), () => this.set(m.seq, 'react', '.menu button')),
+            mine && Date.now() - m.ts < (chat.editWindowSeconds ?? DEFAULT_EDIT_WINDOW_S) * 1000
+              ? item(msg('Edit', { id: 'edit' }), () => this.set(m.seq, 'edit', 'textarea'))
+              : nothing,
+            mine || chat.moderator ? item(msg('Delete', { id: 'delete' }), () => this.set(m.seq, 'confirm', '.inline button')) : nothing,
+            item(msg('Copy link', { id: 'copy-link' }), () => {
+              this.close(true);
+              this.run(navigator.clipboard.writeText(`${this.origin()}/rooms/${chat.room}#m-${m.seq}`));
+            }),
+          ]
+    }</div>`;
+  }
+
+  private mode(m: Current): Mode | undefined {
+    return this.open?.seq === m.seq ? this.open.mode : undefined;
+  }
+
+  private cancel(): TemplateResult {
+    return html`<button type="button" class="chip" @click=${() => this.close(true)}>${msg('Cancel', { id: 'cancel' })}</button>`;
   }
 
   private toggle(e: Event, seq: number): void {
@@ -218,7 +196,7 @@ export class MessageMenu {
     const list = (e.currentTarget as Element).closest('[part=messages]')?.getBoundingClientRect();
     this.up = list !== undefined && button.top > (list.top + list.bottom) / 2;
     if (this.open?.seq === seq && this.open.mode !== 'edit' && this.open.mode !== 'confirm') return this.close(false);
-    this.set(seq, 'menu', '[role=menu] button');
+    this.set(seq, 'menu', '.menu button');
   }
 
   private set(seq: number, mode: Mode, focus: string): void {
@@ -305,32 +283,20 @@ export const menuStyles = css`
   .message {
     position: relative;
   }
-  .quote,
-  .replying .line {
+  .quote {
     grid-column: 2;
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;
     font-size: 13px;
     color: var(--_muted);
-  }
-  .quote,
-  .menu button,
-  .x {
     border: 0;
-    background: none;
-    text-align: start;
-    cursor: pointer;
-  }
-  .quote {
     border-left: 3px solid var(--_border);
     padding: 0 0 0 8px;
+    background: none;
+    text-align: start;
   }
-  .quote:disabled {
-    cursor: default;
-  }
-  .edited {
-    font-size: 12px;
+  small {
     color: var(--_muted);
   }
   .actions {
@@ -338,17 +304,31 @@ export const menuStyles = css`
     top: 0;
     right: 12px;
   }
-  .more {
-    width: 32px;
-    height: 28px;
+  .more,
+  .menu {
     border: 1px solid var(--_border);
     border-radius: 8px;
     background: var(--_bg);
+  }
+  .more,
+  .menu button,
+  .x,
+  .quote:enabled {
     cursor: pointer;
   }
+  .more {
+    width: 32px;
+    height: 28px;
+  }
   @media (hover: hover) {
-    .message:not(:hover):not(:focus-within) .more:not([aria-expanded='true']) {
+    .message:not(:hover, :focus-within) .more:not([aria-expanded='true']) {
       opacity: 0;
+    }
+  }
+  /* Touch: the button always shows, beside the text rather than over it. */
+  @media (hover: none) {
+    .message {
+      padding-right: 52px;
     }
   }
   .menu {
@@ -360,45 +340,42 @@ export const menuStyles = css`
     flex-direction: column;
     padding: 4px;
     min-width: 150px;
-    background: var(--_bg);
-    border: 1px solid var(--_border);
-    border-radius: 10px;
-    box-shadow: 0 6px 20px rgb(0 0 0 / 18%);
-  }
-  .menu button {
-    padding: 8px 12px;
-    border-radius: 6px;
-  }
-  .menu button:hover,
-  .menu button:focus {
-    background: var(--_surface);
+    box-shadow: 0 6px 20px #0003;
   }
   .up .menu {
     top: auto;
     bottom: 100%;
   }
-  .menu.picker {
+  .menu button,
+  .x {
+    padding: 8px 12px;
+    border: 0;
+    border-radius: 6px;
+    background: none;
+    text-align: start;
+  }
+  .menu button:hover,
+  .menu button:focus,
+  .menu [aria-checked='true'] {
+    background: var(--_surface);
+  }
+  .menu.react {
     flex-direction: row;
     min-width: 0;
-  }
-  .picker button {
-    padding: 6px;
     font-size: 20px;
   }
-  .picker [aria-checked='true'] {
-    background: var(--_mine);
+  .react button {
+    padding: 4px 6px;
   }
-  .edit,
-  .confirm {
+  .inline {
     grid-column: 2;
     display: flex;
     flex-wrap: wrap;
     align-items: center;
     gap: 6px;
   }
-  .edit textarea {
+  .inline textarea {
     flex-basis: 100%;
-    resize: vertical;
     padding: 6px 8px;
     border: 1px solid var(--_accent);
     border-radius: 8px;
@@ -407,8 +384,8 @@ export const menuStyles = css`
   .danger {
     color: var(--_danger);
   }
-  .message[data-highlighted] {
-    animation: flash 2s ease-out;
+  [data-highlighted] {
+    animation: flash 2s;
   }
   @keyframes flash {
     from {
@@ -417,14 +394,9 @@ export const menuStyles = css`
   }
   .replying {
     display: flex;
-    align-items: center;
-    gap: 8px;
     padding: 6px 16px 0;
   }
-  .replying .line {
+  .replying .quote {
     flex: 1;
-  }
-  .x {
-    padding: 2px 8px;
   }
 `;

@@ -8,32 +8,18 @@ import type { Member } from '../src/protocol.js';
  */
 export function renderReactions(
   m: { reactions?: Record<string, string[]> },
-  me: string,
-  names: (id: string) => string,
+  room: { user?: Member; members: readonly Member[]; messages: readonly { author: Member }[] },
   toggle: (emoji: string, on: boolean) => void,
 ): TemplateResult | typeof nothing {
   const chips = Object.entries(m.reactions ?? {}).filter(([, ids]) => ids.length > 0);
   if (chips.length === 0) return nothing;
-  return html`<div class="reactions" role="group" aria-label=${msg('Reactions', { id: 'reactions' })}>
-    ${chips.map(([emoji, ids]) => {
-      const pressed = ids.includes(me);
-      return html`<button type="button" part="reaction" class="reaction" data-emoji=${emoji} aria-pressed=${pressed}
-        title=${ids.map(names).join(', ')} @click=${() => toggle(emoji, !pressed)}>${emoji} ${ids.length}</button>`;
-    })}
-  </div>`;
-}
-
-/** Who an id is: a member present, or the author of a message held; else the id. */
-export function nameIndex(members: readonly Member[], messages: readonly { author: Member }[]): (id: string) => string {
-  let index: Map<string, string> | undefined;
-  return (id) => {
-    if (!index) {
-      index = new Map();
-      for (const m of messages) index.set(m.author.id, m.author.name);
-      for (const m of members) index.set(m.id, m.name);
-    }
-    return index.get(id) ?? id;
-  };
+  // Rendered only when the message changes: a search per name is fine.
+  const name = (id: string) =>
+    (room.members.find((u) => u.id === id) ?? [...room.messages].reverse().find((x) => x.author.id === id)?.author)?.name ?? id;
+  return html`<div class="reactions" role="group" aria-label=${msg('Reactions', { id: 'reactions' })}>${chips.map(([emoji, ids]) => {
+    const pressed = ids.includes(room.user?.id ?? '');
+    return html`<button part="reaction" class="chip" data-emoji=${emoji} aria-pressed=${pressed} title=${ids.map(name).join(', ')} @click=${() => toggle(emoji, !pressed)}>${emoji} ${ids.length}</button>`;
+  })}</div>`;
 }
 
 export const reactionStyles = css`
@@ -44,15 +30,11 @@ export const reactionStyles = css`
     gap: 4px;
     margin-top: 2px;
   }
-  .reaction {
-    padding: 1px 8px;
-    border: 1px solid var(--_border);
-    border-radius: 999px;
-    background: var(--_bg);
+  .reactions .chip {
     font-size: 13px;
-    cursor: pointer;
+    color: inherit;
   }
-  .reaction[aria-pressed='true'] {
+  .reactions [aria-pressed='true'] {
     border-color: var(--_accent);
     background: var(--_mine);
   }
