@@ -37,6 +37,11 @@ const BOTTOM_SLACK_PX = 48;
  * @csspart delivery - "Sending…" or "Not sent" under a message of yours the server does not have yet
  * @csspart retry-button - sends a failed message again
  * @csspart delete-button - drops a failed message
+ * @csspart more-button - a message's "More actions" (⋯) button, opening its menu (Reply, React, Edit, Delete, Copy link)
+ * @csspart quote - the one-line quote of the message a reply answers
+ * @csspart edited - "(edited)" after an edited message's text
+ * @csspart reaction - a reaction chip ("👍 2"; `aria-pressed` on the user's own)
+ * @csspart reply-bar - "Replying to …" above the composer
  * @csspart load-older - the "load older messages" button
  * @csspart new-messages - the "new messages" button shown while scrolled up
  * @csspart typing - the "… is typing" line
