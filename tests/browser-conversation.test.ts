@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { BrowserContextOptions, Page } from 'playwright-core';
 import { projectRoot } from '../src/paths.js';
+import type { RoomcastRoom } from '../web-components/roomcast-room.js';
 import {
   delivered,
   hostPage,
@@ -162,7 +163,11 @@ describe('the conversation: menu, replies, reactions, edits, deletes (Chromium)'
     assert.equal(await more.evaluate((el) => el.matches(':focus')), true, 'Tab reaches the message button');
     assert.equal(await more.evaluate((el) => getComputedStyle(el).opacity), '1', 'shown on keyboard focus');
     await page.keyboard.press('Enter');
-    const focused = () => page.locator('roomcast-room').evaluate((room) => room.shadowRoot?.activeElement?.textContent?.trim());
+    const focused = async () => {
+      // The focus moves after the element's next render.
+      await page.locator('roomcast-room').evaluate((room) => (room as RoomcastRoom).updateComplete);
+      return page.locator('roomcast-room').evaluate((room) => room.shadowRoot?.activeElement?.textContent?.trim());
+    };
     assert.equal(await focused(), 'Reply');
     assert.equal(await more.getAttribute('aria-expanded'), 'true');
     await page.keyboard.press('ArrowDown');

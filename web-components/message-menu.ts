@@ -1,6 +1,7 @@
 import { msg, str } from '@lit/localize';
 import { css, html, nothing, type TemplateResult } from 'lit';
 import type { Member, Message } from '../src/protocol.js';
+import * as actions from './message-actions.js';
 import { renderReactions } from './reactions.js';
 
 /** A message as protocol 6.3 returns it: as it is now. */
@@ -15,7 +16,7 @@ export interface ConversationModel {
   readonly moderator: boolean;
   readonly hasMore: boolean;
   /** How long an author may edit (from the join ack); absent from a server that does not say. */
-  readonly editWindowSeconds?: number;
+  readonly editWindowSeconds?: number | undefined;
   edit(seq: number, text: string): Promise<unknown>;
   react(seq: number, emoji: string, on: boolean): Promise<unknown>;
   remove(seq: number): Promise<unknown>;
@@ -28,36 +29,34 @@ export interface MenuHost {
   focusComposer(): Promise<void>;
 }
 
-type Mode = 'menu' | 'react' | 'confirm' | 'edit';
+export type Mode = 'menu' | 'react' | 'confirm' | 'edit';
 
-/** Protocol 6.3's example default, for a server that does not say its window. */
-const DEFAULT_EDIT_WINDOW_S = 900;
 const FULL = new Intl.DateTimeFormat([], { dateStyle: 'medium', timeStyle: 'short' });
 
 /**
- * Each message's "More actions" menu (Reply, React, Edit, Delete, Copy link) and what it opens:
- * the emoji picker, the inline editor, the inline delete confirmation, the reply bar over the
- * composer. One of them is open at a time. Also shows what 6.3 adds to a message: the quote of the
- * message it answers, "(edited)", the reaction chips; and scrolls to a message on demand.
+ * What protocol 6.3 adds to each message: the quote of the message it answers, "(edited)", the
+ * reaction chips, the "More actions" button, and the reply bar over the composer; scrolls to a
+ * message on demand. What the button opens (the menu, the emoji picker, the inline editor, the
+ * delete confirmation; one at a time) is message-actions.ts.
  */
 export class MessageMenu {
   /** The message whose menu, picker, editor or confirmation is open. */
   open?: { seq: number; mode: Mode };
   /** The message the composer answers. */
   replyTo?: number;
-  private reveal?: number;
+  /** The open menu opens upward (its message is in the lower half of the list). */
+  up = false;
   /** What to focus after the next render (a selector in the element's shadow root). */
-  private focus?: string;
-  /** The open menu opens upward. */
-  private up = false;
+  focus?: string;
+  private reveal?: number;
 
   constructor(
-    private readonly host: MenuHost,
-    private readonly chat: () => ConversationModel | undefined,
+    readonly host: MenuHost,
+    readonly chat: () => ConversationModel | undefined,
     /** Shows why an action failed in the element's notice area. */
-    private readonly failed: (text: string) => void,
+    readonly failed: (text: string) => void,
     /** The server's origin, for links to messages. */
-    private readonly origin: () => string,
+    readonly origin: () => string,
   ) {}
 
   /** What a message's rendering depends on besides itself: guard() dependencies. */
@@ -80,6 +79,10 @@ export class MessageMenu {
     return undefined;
   }
 
+  mode(m: Current): Mode | undefined {
+    return this.open?.seq === m.seq ? this.open.mode : undefined;
+  }
+
   /** Scrolls to the message `seq` and highlights it once, when (or as soon as) it is loaded. */
   show(seq: number): void {
     this.reveal = seq;
@@ -97,9 +100,7 @@ export class MessageMenu {
   /** The text with "(edited)", or the inline editor; undefined to leave it to the log. */
   text(m: Current): TemplateResult | undefined {
     if (m.deleted) return undefined;
-    if (this.mode(m) === 'edit') {
-      return html`<form class="inline" @submit=${(e: Event) => this.save(e, m)}><textarea dir="auto" rows="2" aria-label=${msg('Edit message', { id: 'edit-message' })} .value=${m.text} @keydown=${(e: KeyboardEvent) => this.editKey(e, m)}></textarea><button class="chip">${msg('Save', { id: 'save' })}</button>${this.cancel()}</form>`;
-    }
+    if (this.mode(m) === 'edit') return actions.editor(this, m);
     return html`<div part="text" class="text" dir="auto">${m.text}${m.editedAt ? html` <small part="edited" title=${FULL.format(m.editedAt)}>${msg('(edited)', { id: 'edited' })}</small>` : nothing}</div>`;
   }
 
@@ -109,11 +110,7 @@ export class MessageMenu {
     if (!chat || m.deleted) return nothing;
     const mode = this.mode(m);
     const open = mode === 'menu' || mode === 'react';
-    return html`${renderReactions(m, chat, (emoji, on) => this.react(m.seq, emoji, on))}${
-      mode === 'confirm'
-        ? html`<div class="inline" role="group" aria-label=${msg('Delete message', { id: 'delete-message' })} @keydown=${this.escape}>${msg('Delete this message?', { id: 'delete-confirm' })}<button class="chip danger" @click=${() => this.run(chat.remove(m.seq))}>${msg('Delete', { id: 'delete' })}</button>${this.cancel()}</div>`
-        : nothing
-    }<div class="actions ${this.up ? 'up' : ''}"><button part="more-button" class="more" aria-haspopup="menu" aria-expanded=${open} aria-label=${msg('More actions', { id: 'more-actions' })} @click=${(e: Event) => this.toggle(e, m.seq)}>⋯</button>${open ? this.menu(chat, m, mine, mode) : nothing}</div>`;
+    return html`${renderReactions(m, chat, (emoji, on) => this.react(m.seq, emoji, on))}${mode === 'confirm' ? actions.confirm(this, chat, m) : nothing}<div class="actions ${this.up ? 'up' : ''}"><button part="more-button" class="more" aria-haspopup="menu" aria-expanded=${open} aria-label=${msg('More actions', { id: 'more-actions' })} @click=${(e: Event) => this.toggle(e, m.seq)}>⋯</button>${open ? actions.menu(this, chat, m, mine, mode) : nothing}</div>`;
   }
 
   /** The bar over the composer while it answers a message. */
@@ -153,53 +150,19 @@ export class MessageMenu {
     return true;
   }
 
-  private menu(chat: ConversationModel, m: Current, mine: boolean, mode: Mode): TemplateResult {
-    const on = m.reactions ?? {};
-    const me = chat.user?.id ?? '';
-    const item = (label: string, act: () => void) => html`<button role="menuitem" @click=${act}>${label}</button>`;
-    return html`<div role="menu" class="menu ${mode}" aria-label=${mode === 'react' ? msg('React', { id: 'react' }) : msg('Message actions', { id: 'message-actions' })} @keydown=${this.menuKey}>${
-      mode === 'react'
-        ? [...new Set([...COMMON, ...Object.keys(on)])].map((e) => {
-            const pressed = on[e]?.includes(me) ?? false;
-            return html`<button role="menuitemcheckbox" aria-checked=${pressed} @click=${() => this.react(m.seq, e, !pressed)}>${e}</button>`;
-          })
-        : [
-            item(msg('Reply', { id: 'reply' }), () => {
-              this.replyTo = m.seq;
-              this.close(false);
-              void this.host.focusComposer();
-            }),
-            item(msg('React', { id: 'react' }), () => this.set(m.seq, 'react', '.menu button')),
-            mine && Date.now() - m.ts < (chat.editWindowSeconds ?? DEFAULT_EDIT_WINDOW_S) * 1000
-              ? item(msg('Edit', { id: 'edit' }), () => this.set(m.seq, 'edit', 'textarea'))
-              : nothing,
-            mine || chat.moderator ? item(msg('Delete', { id: 'delete' }), () => this.set(m.seq, 'confirm', '.inline button')) : nothing,
-            item(msg('Copy link', { id: 'copy-link' }), () => {
-              this.close(true);
-              this.run(navigator.clipboard.writeText(`${this.origin()}/rooms/${chat.room}#m-${m.seq}`));
-            }),
-          ]
-    }</div>`;
-  }
-
-  private mode(m: Current): Mode | undefined {
-    return this.open?.seq === m.seq ? this.open.mode : undefined;
-  }
-
-  private cancel(): TemplateResult {
-    return html`<button type="button" class="chip" @click=${() => this.close(true)}>${msg('Cancel', { id: 'cancel' })}</button>`;
-  }
-
+  /** Opens the message's menu, or closes it. */
   private toggle(e: Event, seq: number): void {
     // In the lower half of the list the menu opens upward, inside the scrolling list.
     const button = (e.currentTarget as Element).getBoundingClientRect();
     const list = (e.currentTarget as Element).closest('[part=messages]')?.getBoundingClientRect();
     this.up = list !== undefined && button.top > (list.top + list.bottom) / 2;
-    if (this.open?.seq === seq && this.open.mode !== 'edit' && this.open.mode !== 'confirm') return this.close(false);
+    const mode = this.open?.seq === seq ? this.open.mode : undefined;
+    if (mode === 'menu' || mode === 'react') return this.close(false);
     this.set(seq, 'menu', '.menu button');
   }
 
-  private set(seq: number, mode: Mode, focus: string): void {
+  /** Opens `mode` on the message `seq` and focuses `focus` in it once shown. */
+  set(seq: number, mode: Mode, focus: string): void {
     this.open = { seq, mode };
     this.focus = `[data-seq="${seq}"] ${focus}`;
     if (mode === 'menu' || mode === 'react') document.addEventListener('pointerdown', this.outside, true);
@@ -220,57 +183,22 @@ export class MessageMenu {
     if (!inside) this.close(false);
   };
 
-  private readonly escape = (e: KeyboardEvent): void => {
-    if (e.key !== 'Escape') return;
-    // Handled here: the widget's panel must not close too.
-    e.preventDefault();
-    e.stopPropagation();
-    this.close(true);
-  };
-
-  private readonly menuKey = (e: KeyboardEvent): void => {
-    if (e.key === 'Tab') return this.close(false);
-    this.escape(e);
-    const items = [...(e.currentTarget as HTMLElement).querySelectorAll<HTMLElement>('button')];
-    const i = items.indexOf(e.target as HTMLElement);
-    const step: Record<string, number> = { ArrowDown: i + 1, ArrowRight: i + 1, ArrowUp: i - 1, ArrowLeft: i - 1, Home: 0, End: -1 };
-    const next = step[e.key];
-    if (next === undefined) return;
-    e.preventDefault();
-    items.at(next % items.length)?.focus();
-  };
-
-  private editKey(e: KeyboardEvent, m: Current): void {
-    this.escape(e);
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) this.save(e, m);
-  }
-
-  private save(e: Event, m: Current): void {
-    e.preventDefault();
-    const form = (e.target as Element).closest('form');
-    const text = form?.querySelector('textarea')?.value.trim() ?? '';
-    const chat = this.chat();
-    if (!chat || text === '' || text === m.text) return this.close(true);
-    this.run(chat.edit(m.seq, text));
-  }
-
-  private react(seq: number, emoji: string, on: boolean): void {
+  /** Turns the user's reaction on or off (a chip, or the picker, which it closes). */
+  react(seq: number, emoji: string, on: boolean): void {
     const chat = this.chat();
     if (!chat) return;
     if (this.open?.mode === 'react') this.close(true);
     this.run(chat.react(seq, emoji, on), false);
   }
 
-  /** Waits for an action; closes what is open when it succeeds, says why when it fails. */
-  private run(action: Promise<unknown>, closes = true): void {
+  /** Waits for an action; closes what is open when it succeeds (with `closes`), says why when it fails. */
+  run(action: Promise<unknown>, closes = true): void {
     action.then(
       () => closes && this.open && this.close(true),
       (err: unknown) => this.failed(err instanceof Error ? err.message : String(err)),
     );
   }
 }
-
-const COMMON = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
 
 /** "Ann: hello", "Message deleted", or "Message #12" when not loaded. */
 function snippet(t: Current | undefined, seq: number): TemplateResult | string {
