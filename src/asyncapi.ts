@@ -36,7 +36,19 @@ const namespaces: Record<'chat' | 'push', { description: string; send: Record<st
       'message:send': {
         payload: chat.SendRequest,
         result: chat.SendResult,
-        description: 'Send a message to a joined room; idempotent by `clientId`.',
+        description: 'Send a message to a joined room (with `replyTo`, an answer to one of its messages); idempotent by `clientId`.',
+      },
+      'message:edit': {
+        payload: chat.EditRequest,
+        result: chat.SendResult,
+        description:
+          'Give a message a new text (its author within `EDIT_WINDOW_SECONDS`, or a moderator): an `edit` entry takes the next seq.',
+      },
+      'message:react': {
+        payload: chat.ReactRequest,
+        result: chat.SendResult,
+        description:
+          "Turn the user's reaction with one emoji on or off: a `reaction` entry takes the next seq; when it already is so, the answer is the message as it is and nothing is stored.",
       },
       'message:history': { payload: chat.HistoryRequest, result: chat.HistoryResult, description: "Read a room's messages by seq." },
       'typing:update': { payload: chat.TypingRequest, description: 'Say whether this user is typing; never answered.' },

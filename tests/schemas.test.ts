@@ -173,7 +173,9 @@ describe('the published documents (protocol 6.1)', () => {
         .sort();
     assert.deepEqual(events('send', 'chat'), [
       'message:delete',
+      'message:edit',
       'message:history',
+      'message:react',
       'message:send',
       'room:configure',
       'room:join',
@@ -377,6 +379,40 @@ describe('the published documents (protocol 6.1)', () => {
     const refused = await acked(eve.socket).emitWithAck('room:kick', { room: 'lobby', user: mod.user.id });
     assert.equal(refused.ok ? 'ok' : refused.error.code, 'forbidden');
     doc.ack('chat', 'room:kick', refused);
+
+    // Protocol 6.3: a reply, an edit and reactions, their entries, and history with the message as it is now.
+    assert.ok((await acked(eve.socket).emitWithAck('room:join', { room: 'lobby' })).ok);
+    const question = await acked(eve.socket).emitWithAck('message:send', { room: 'lobby', text: 'why?', clientId: randomUUID() });
+    assert.ok(question.ok);
+    const reply = { room: 'lobby', text: 'becuase', clientId: randomUUID(), replyTo: question.message.seq };
+    doc.sent('chat', 'message:send', reply);
+    const replied = await acked(mod.socket).emitWithAck('message:send', reply);
+    doc.ack('chat', 'message:send', replied);
+    assert.ok(replied.ok);
+    const edit = { room: 'lobby', seq: replied.message.seq, text: 'because' };
+    doc.sent('chat', 'message:edit', edit);
+    const edited = waitFor<Message>(eve.socket, 'message:new');
+    doc.ack('chat', 'message:edit', await acked(mod.socket).emitWithAck('message:edit', edit));
+    doc.received('chat', 'message:new', await edited);
+    const react = { room: 'lobby', seq: replied.message.seq, emoji: '👍🏽', on: true };
+    doc.sent('chat', 'message:react', react);
+    const reacted = waitFor<Message>(mod.socket, 'message:new');
+    doc.ack('chat', 'message:react', await acked(eve.socket).emitWithAck('message:react', react));
+    doc.received('chat', 'message:new', await reacted);
+    doc.ack('chat', 'message:react', await acked(eve.socket).emitWithAck('message:react', react));
+    doc.ack('chat', 'message:react', await acked(eve.socket).emitWithAck('message:react', { ...react, emoji: 'no' }));
+    const history = await acked(eve.socket).emitWithAck('message:history', { room: 'lobby', after: question.message.seq - 1 });
+    doc.ack('chat', 'message:history', history);
+    assert.ok(history.ok);
+    assert.deepEqual(
+      history.messages.map((m) => [m.type ?? m.text, m.replyTo ?? null, m.editedAt !== undefined, m.reactions ?? null]),
+      [
+        ['why?', null, false, null],
+        ['because', question.message.seq, true, { '👍🏽': [eve.user.id] }],
+        ['edit', null, false, null],
+        ['reaction', null, false, null],
+      ],
+    );
 
     // HTTP: every moderation route, as an admin, and refusals.
     assert.ok((await acked(eve.socket).emitWithAck('room:join', { room: 'lobby' })).ok);

@@ -13,7 +13,7 @@ import type {
 } from '../src/protocol.js';
 import type { RoomRemovedEvent, RoomSettings } from '../src/moderation/schemas.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
-import { applyChange, stampPage } from './room-changes.js';
+import { KeptChanges, stampPage } from './room-changes.js';
 import { SeqStream, type StreamPage } from './seq-stream.js';
 import { SocketController } from './socket-controller.js';
 import { ChatError, type SocketLink, type SocketOptions } from './socket-link.js';
@@ -69,6 +69,10 @@ export class ChatConnection extends SocketController<ChatSocket> {
   private stopWatchingStorage?: () => void;
   /** When the server acknowledged the user's latest message. */
   private lastSentAt = 0;
+  /** The oldest seq held, change entries included (a page may hold only entries). */
+  private oldest = Number.POSITIVE_INFINITY;
+  /** Change entries whose target is older than what is loaded. */
+  private readonly kept = new KeptChanges();
 
   constructor(host: ReactiveControllerHost, options: ChatConnectionOptions) {
     super(host, '/chat', options);
@@ -88,6 +92,8 @@ export class ChatConnection extends SocketController<ChatSocket> {
       restarted: () => {
         // Another database: what we hold is gone from the server; start again at its newest page.
         this.messages = [];
+        this.oldest = Number.POSITIVE_INFINITY;
+        this.kept.clear();
         this.hasMore = false;
         this.changed();
         return undefined;
@@ -186,15 +192,15 @@ export class ChatConnection extends SocketController<ChatSocket> {
     return this.change(this.ask<SendResult>((s) => s.emitWithAck('message:delete', { room: this.room, seq })));
   }
 
-  /** Loads the page of history before the oldest message held. */
+  /** Loads the page of history before the oldest message (or change entry) held. */
   async loadOlder(): Promise<void> {
-    const oldest = this.messages[0];
-    if (!oldest || !this.hasMore || this.loadingOlder) return;
+    const { oldest } = this;
+    if (oldest === Number.POSITIVE_INFINITY || !this.hasMore || this.loadingOlder) return;
     this.loadingOlder = true;
     this.changed();
     try {
       const res = await this.ask<HistoryResult>((s) =>
-        s.emitWithAck('message:history', { room: this.room, before: oldest.seq, limit: HISTORY_PAGE }),
+        s.emitWithAck('message:history', { room: this.room, before: oldest, limit: HISTORY_PAGE }),
       );
       if (res.epoch !== this.stream.epoch) return; // the room restarted meanwhile: the stream resyncs it
       stampPage(res.messages);
@@ -316,12 +322,14 @@ export class ChatConnection extends SocketController<ChatSocket> {
     let changed = false;
     for (const message of incoming) {
       if (message.room !== this.room || bySeq.has(message.seq)) continue;
+      this.oldest = Math.min(this.oldest, message.seq);
       // A change entry is applied, not shown; one of a type this client does not know is ignored.
       if (message.type !== undefined) {
-        changed = applyChange(bySeq, message) || changed;
+        changed = this.kept.apply(bySeq, message) || changed;
         continue;
       }
       bySeq.set(message.seq, message);
+      this.kept.held(bySeq, message.seq);
       added.push(message);
       if (message.clientId !== undefined && message.author.id === this.user?.id) {
         // Live, not loaded: the user's message was stored just now (slow mode counts from it).

@@ -15,10 +15,42 @@ export function stampPage(messages: readonly Message[]): void {
   for (const message of messages) asOf.set(message, newest);
 }
 
+/** Targets whose entries wait at most; past it the oldest target's are dropped. */
+const KEPT_TARGETS = 500;
+
 /**
- * Applies a change entry to its target in `bySeq`; true when that changed it. An entry whose target
- * is not held is dropped harmlessly: the target, when loaded, comes as it is now, changes included.
+ * Entries whose target is not held (older than the history loaded) are kept for it: an older page
+ * read before such an entry was stored would otherwise show its target without it. Replayed in
+ * order when the target arrives, they leave it as it is now either way, since each sets a value
+ * (a text, a user's reaction, deleted) rather than adding to one.
  */
+export class KeptChanges {
+  private readonly kept = new Map<number, Message[]>();
+
+  /** Applies the entry to its target, or keeps it until the target is held; true when a message changed. */
+  apply(bySeq: Map<number, Message>, entry: Message): boolean {
+    const target = entry.target;
+    if (target === undefined) return false;
+    if (bySeq.has(target)) return applyChange(bySeq, entry);
+    const list = this.kept.get(target) ?? [];
+    if (!list.some((e) => e.seq === entry.seq)) this.kept.set(target, [...list, entry]);
+    if (this.kept.size > KEPT_TARGETS) this.kept.delete(this.kept.keys().next().value as number);
+    return false;
+  }
+
+  /** The message `seq` is held now: the entries kept for it are applied, in order. */
+  held(bySeq: Map<number, Message>, seq: number): void {
+    const list = this.kept.get(seq);
+    this.kept.delete(seq);
+    for (const entry of list?.sort((a, b) => a.seq - b.seq) ?? []) applyChange(bySeq, entry);
+  }
+
+  clear(): void {
+    this.kept.clear();
+  }
+}
+
+/** Applies a change entry to its target in `bySeq`; true when that changed it. */
 export function applyChange(bySeq: Map<number, Message>, entry: Message): boolean {
   const target = entry.target === undefined ? undefined : bySeq.get(entry.target);
   if (!target || target.type !== undefined || entry.seq <= (asOf.get(target) ?? target.seq)) return false;

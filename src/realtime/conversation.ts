@@ -68,7 +68,7 @@ export function createConversation({ nsp, store, config, limits, rules }: Conver
     if (!moderator) {
       if (target.author.id !== who.user.id)
         throw new AppError('forbidden', 'Only its author or a moderator of the room may edit a message.');
-      if (Date.now() - target.ts > config.editWindowSeconds * 1000) {
+      if (Date.now() - target.ts >= config.editWindowSeconds * 1000) {
         throw new AppError('forbidden', `A message may be edited for ${config.editWindowSeconds} s after it was sent.`);
       }
     }

@@ -3,6 +3,9 @@ import { Epoch, limit, Member, Message, Room, seq } from './common.js';
 
 /** `/chat` payloads: what clients send (validated) and what the server sends back. */
 
+/** A message a client names (protocol 6.3): seq 1 or more, as exact as a JavaScript number is. */
+const messageSeq = (description: string) => Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
+
 export const ClientId = Type.String({
   minLength: 1,
   maxLength: 64,
@@ -56,7 +59,7 @@ export const SendRequest = Type.Object({
   // The Engine.IO packet limit (maxPayload) bounds the raw input.
   text: Type.String({ minLength: 1, description: 'Plain text; cleaned and trimmed, then 1..MAX_MESSAGE_LENGTH characters.' }),
   clientId: ClientId,
-  replyTo: Type.Optional(seq('The seq of the message of the room this one answers (protocol 6.3).')),
+  replyTo: Type.Optional(messageSeq('The seq of the message of the room this one answers (protocol 6.3).')),
 });
 
 export const SendResult = Type.Object({ message: Message });
@@ -64,14 +67,14 @@ export const SendResult = Type.Object({ message: Message });
 /** Protocol 6.3: a new text for a message, by its author within EDIT_WINDOW_SECONDS or a moderator. */
 export const EditRequest = Type.Object({
   room: Room,
-  seq: seq('The message to edit.'),
+  seq: messageSeq('The message to edit.'),
   text: Type.String({ minLength: 1, description: 'Plain text, cleaned and limited as for `message:send`.' }),
 });
 
 /** Protocol 6.3: the user's reaction with one emoji, on or off. */
 export const ReactRequest = Type.Object({
   room: Room,
-  seq: seq('The message to react to.'),
+  seq: messageSeq('The message to react to.'),
   emoji: Type.String({ minLength: 1, maxLength: 64, description: 'Exactly one emoji grapheme, or `:name:` (1..32 of a-z 0-9 _ + -).' }),
   on: Type.Boolean(),
 });

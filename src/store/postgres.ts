@@ -297,12 +297,13 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
         result = inserted && { message: toMessage(inserted), created: true };
       }
       await client.query('COMMIT');
+      client.release();
       return result;
     } catch (err) {
+      // A connection that failed mid-transaction may be broken: it leaves the pool.
       await client.query('ROLLBACK').catch(() => undefined);
+      client.release(err instanceof Error ? err : true);
       throw err;
-    } finally {
-      client.release();
     }
   }
 
