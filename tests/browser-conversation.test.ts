@@ -152,8 +152,11 @@ describe('the conversation: menu, replies, reactions, edits, deletes (Chromium)'
     });
   }
 
-  test('the menu works by keyboard alone: Tab, Enter, arrows, Enter; Esc closes it and returns focus', { skip }, async () => {
-    const app = await startApp(moderationEnv);
+  test('the menu works by keyboard alone: Tab, Enter, arrows, Enter; Esc closes it and returns focus; no Edit past the window; a refusal shows why', {
+    skip,
+  }, async () => {
+    // No edit window: the author's own message offers no Edit, as the join ack says.
+    const app = await startApp({ ...moderationEnv, EDIT_WINDOW_SECONDS: '0' });
     const { page, errors } = await openRoom(app.url, 'keys', 'Kim', browser());
     await sendFrom(page, 'keys', 'Keyboard only');
     await delivered(page, 1);
@@ -170,6 +173,7 @@ describe('the conversation: menu, replies, reactions, edits, deletes (Chromium)'
     };
     assert.equal(await focused(), 'Reply');
     assert.equal(await more.getAttribute('aria-expanded'), 'true');
+    assert.deepEqual(await item(page, 1).getByRole('menuitem').allTextContents(), ['Reply', 'React', 'Delete', 'Copy link']);
     await page.keyboard.press('ArrowDown');
     assert.equal(await focused(), 'React');
     await page.keyboard.press('ArrowUp');
@@ -192,6 +196,13 @@ describe('the conversation: menu, replies, reactions, edits, deletes (Chromium)'
     await item(page, 1).getByRole('menu').waitFor({ timeout: 5_000 });
     await page.mouse.click(5, 5);
     await item(page, 1).getByRole('menu').waitFor({ state: 'detached', timeout: 5_000 });
+
+    // Refused (a read-only room takes no reactions but a moderator's): the notice says why.
+    assert.equal((await api(app.url, 'PUT', '/api/rooms/keys/settings', apiKey, { readOnly: true })).status, 200);
+    await page.locator('roomcast-room [part="room-rules"]').waitFor({ timeout: 5_000 });
+    await chip(page, 1, '❤️').click();
+    await page.locator('roomcast-room [part="error"]').filter({ hasText: /\w/ }).waitFor({ timeout: 5_000 });
+    assert.equal(await chipText(page, 1, '❤️'), '❤️ 1', 'nothing changed');
     assert.deepEqual(errors, []);
   });
 
