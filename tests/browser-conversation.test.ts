@@ -16,7 +16,7 @@ import {
   useHostSite,
   widget,
 } from './browser-helpers.js';
-import { startApp } from './helpers.js';
+import { acked, connectChat, startApp } from './helpers.js';
 import { api, apiKey, moderationEnv, token } from './moderation-helpers.js';
 
 const browser = useBrowser();
@@ -213,25 +213,41 @@ describe('the conversation: menu, replies, reactions, edits, deletes (Chromium)'
     assert.deepEqual(errors, []);
   });
 
-  test('Copy link puts the message URL on the clipboard; opening it scrolls to the message and highlights it', { skip }, async () => {
-    const app = await startApp(moderationEnv);
-    for (let i = 1; i <= 40; i++) {
+  test('Copy link puts the message URL on the clipboard; opening it loads back to the message, scrolls to it and highlights it; a quote of a message not loaded says its number', {
+    skip,
+  }, async () => {
+    // A join brings the newest 20: seqs 1..11 are not loaded at first.
+    const app = await startApp({ ...moderationEnv, HISTORY_LIMIT: '20' });
+    for (let i = 1; i <= 30; i++) {
       const res = await api(app.url, 'POST', '/api/rooms/links/messages', apiKey, {
         text: `note ${i}`,
         author: { id: 'bot', name: 'Bot' },
       });
       assert.equal(res.status, 201);
     }
+    const other = await connectChat(app.url, { name: 'Ray' });
+    assert.ok((await acked(other.socket).emitWithAck('room:join', { room: 'links' })).ok);
+    const reply = await acked(other.socket).emitWithAck('message:send', {
+      room: 'links',
+      text: 'about note 2',
+      clientId: 'r-1',
+      replyTo: 2,
+    });
+    assert.ok(reply.ok && reply.message.seq === 31);
+    other.socket.disconnect();
+
     const context = await browser().newContext();
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
     const { page, errors } = await openRoom(app.url, 'links', 'Lea', context);
-    await delivered(page, 40);
-    await item(page, 38).scrollIntoViewIfNeeded();
-    await choose(page, 38, false, 'Copy link');
-    const url = `${app.url}/rooms/links#m-38`;
+    await delivered(page, 31);
+    const quote = item(page, 31).locator('[part="quote"]');
+    assert.equal((await quote.textContent())?.trim(), 'In reply toMessage #2');
+    assert.equal(await quote.isDisabled(), true);
+    await choose(page, 30, false, 'Copy link');
+    const url = `${app.url}/rooms/links#m-30`;
     await page.waitForFunction((want) => navigator.clipboard.readText().then((got) => got === want), url, { timeout: 5_000 });
 
-    // Seq 3 is far above the newest, out of view: the link scrolls to it.
+    // Seq 3 is not loaded on entry: the link loads older messages back to it and scrolls there.
     const opened = await context.newPage();
     await opened.goto(`${app.url}/rooms/links#m-3`);
     const target = item(opened, 3).and(opened.locator('[data-highlighted]'));
@@ -242,6 +258,8 @@ describe('the conversation: menu, replies, reactions, edits, deletes (Chromium)'
       return list !== undefined && box.top >= list.top && box.bottom <= list.bottom;
     });
     assert.equal(inView, true, 'the linked message is in view');
+    // Now loaded, the quoted message shows as itself.
+    await item(opened, 31).locator('[part="quote"]').filter({ hasText: 'Bot: note 2' }).waitFor({ timeout: 5_000 });
     assert.deepEqual(errors, []);
   });
 
