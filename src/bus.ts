@@ -8,6 +8,10 @@ import type { Member, Message, Push } from './protocol.js';
  */
 export interface DomainEvents {
   'message.created': { message: Message };
+  /** Protocol 6.3: a message was edited; `message` is the `edit` entry (`target`, the new `text`). */
+  'message.edited': { message: Message };
+  /** A message was deleted (by its author or a moderator); `message` is the `delete` entry. */
+  'message.deleted': { message: Message };
   'member.joined': { room: string; member: Member; count: number };
   'member.left': { room: string; member: Member; count: number };
   'push.sent': { push: Push };
@@ -23,6 +27,8 @@ export type DomainEventName = keyof DomainEvents;
 
 export const domainEventNames = [
   'message.created',
+  'message.edited',
+  'message.deleted',
   'member.joined',
   'member.left',
   'push.sent',

@@ -5,7 +5,18 @@ import { isReaction } from '../src/realtime/conversation.js';
 import { ChatConnection } from '../web-components/chat-connection.js';
 import { applyChange, KeptChanges, stampPage } from '../web-components/room-changes.js';
 import { ChatError } from '../web-components/socket-link.js';
-import { acked, type ChatClient, collect, connectChat, controllerHost, memoryStorage, nextMessages, startApp } from './helpers.js';
+import {
+  acked,
+  type ChatClient,
+  collect,
+  connectChat,
+  controllerHost,
+  memoryStorage,
+  nextMessages,
+  receiver,
+  startApp,
+  waitFor,
+} from './helpers.js';
 import { connectAs, moderationCluster, moderationEnv, token } from './moderation-helpers.js';
 
 /** One node on SQLite, or two on PostgreSQL and Redis: the room's URLs (`[a, b]`, b = a for one node). */
@@ -373,6 +384,32 @@ describe('protocol 6.3: edits, reactions and replies in the room log', () => {
     assert.ok((refused.error.retryAfterMs ?? 0) > 0);
   });
 
+  test('webhooks message.edited and message.deleted carry the entry; a reaction sends none', async () => {
+    const hook = await receiver((_req, _n, res) => res.writeHead(204).end());
+    const { url } = await startApp({
+      ...moderationEnv,
+      WEBHOOK_URL: hook.url,
+      WEBHOOK_SECRET: 'webhook-secret-0123456789',
+      WEBHOOK_EVENTS: 'message.edited,message.deleted',
+    });
+    const ann = await connectAs(url, { sub: 'ann' });
+    await join(ann.socket, 'talk');
+    const mine = await send(ann.socket, 'talk', 'mine');
+    await change(ann.socket, 'message:react', { room: 'talk', seq: mine.seq, emoji: '👍', on: true });
+    const edited = await change(ann.socket, 'message:edit', { room: 'talk', seq: mine.seq, text: 'edited' });
+    await waitFor(hook.events, 'request');
+    const deleted = await change(ann.socket, 'message:delete', { room: 'talk', seq: mine.seq });
+    await waitFor(hook.events, 'request');
+    const bodies = hook.received.map((r) => JSON.parse(r.body) as { event: string; data: { message: Message } });
+    assert.deepEqual(
+      bodies.map((b) => [b.event, b.data.message]),
+      [
+        ['message.edited', edited],
+        ['message.deleted', deleted],
+      ],
+    );
+  });
+
   test('ChatConnection: remove(seq) and edit(seq, text) resolve with the entry or reject with a ChatError; the outbox keeps replyTo', async () => {
     const { url } = await startApp(moderationEnv);
     const storage = memoryStorage();
@@ -387,6 +424,13 @@ describe('protocol 6.3: edits, reactions and replies in the room log', () => {
     await assert.rejects(conn.edit(theirs.seq, 'no'), (err) => err instanceof ChatError && err.code === 'forbidden');
     await assert.rejects(conn.remove(theirs.seq), (err) => err instanceof ChatError && err.code === 'forbidden');
     await assert.rejects(conn.react(theirs.seq, 'no', true), (err) => err instanceof ChatError && err.code === 'bad_request');
+    await assert.rejects(conn.send('to nothing', { replyTo: 99 }), (err) => err instanceof ChatError && err.code === 'not_found');
+    assert.deepEqual(
+      conn.outbox.entries.map((e) => [e.text, e.state, e.replyTo]),
+      [['to nothing', 'failed', 99]],
+      'a reply to no message fails for good, and is not retried',
+    );
+    conn.outbox.delete(conn.outbox.entries[0]?.clientId ?? '');
     const removed = await conn.remove(mine.seq);
     assert.deepEqual([removed.type, removed.target], ['delete', mine.seq]);
     await host.changed(() => conn.messages.find((m) => m.seq === mine.seq)?.deleted === true);

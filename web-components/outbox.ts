@@ -32,8 +32,11 @@ export interface OutboxOptions {
   changed(): void;
 }
 
-/** Refusals that retrying cannot fix: the entry fails, with the reason, until the user retries it. */
-const REFUSALS: readonly ErrorCode[] = ['bad_request', 'forbidden', 'too_large'];
+/**
+ * Refusals that retrying cannot fix (`not_found`: the message it answers is not in the room): the
+ * entry fails, with the reason, until the user retries it.
+ */
+const REFUSALS: readonly ErrorCode[] = ['bad_request', 'forbidden', 'too_large', 'not_found'];
 
 /**
  * The messages a user sent to one room that the server has not acknowledged, and the draft: kept

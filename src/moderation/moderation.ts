@@ -145,6 +145,7 @@ export function createModeration(deps: ModerationDeps) {
     if (!result) throw new AppError('not_found', `${room} has no message ${seq}.`);
     if (result.created) {
       nsp.to(room).emit('message:new', result.message);
+      deps.bus.emit('message.deleted', { message: result.message });
       // An author deleting their own message is no moderation.
       if (target.author.id !== who.user.id) await audit(who, 'message.delete', room, { seq }, cleanReason(reason));
     }

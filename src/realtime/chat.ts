@@ -12,9 +12,9 @@ import type { RoomRules } from '../moderation/room-rules.js';
 import type { ChatClientToServer, ChatServerToClient, Member, Message, TypingRequest } from '../protocol.js';
 import type { AppendResult, Store } from '../store/store.js';
 import { chatParsers as parse, type MessageText, messageText } from '../validation.js';
+import { createConversation } from './conversation.js';
 import { handler } from './handler.js';
 import { socketLog } from './io.js';
-import { createConversation } from './conversation.js';
 import { createJoinPages } from './join-page.js';
 import { createLateCommits } from './late-commits.js';
 import type { Departure, Presence } from './presence.js';
@@ -66,7 +66,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   /** Each socket's `leave`, for a moderator's removal (moderation.ts). */
   const leavers = new Map<string, (room: string) => void>();
   const joinPage = createJoinPages(store);
-  const conversation = createConversation({ nsp, store, config, limits, rules: deps.rules });
+  const conversation = createConversation({ nsp, store, config, limits, rules: deps.rules, bus });
 
   function announce(message: Message): void {
     nsp.to(message.room).emit('message:new', message);

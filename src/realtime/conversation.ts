@@ -1,3 +1,4 @@
+import type { Bus } from '../bus.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { type Identity, mayJoin, mayModerate } from '../identity.js';
@@ -14,6 +15,7 @@ export interface ConversationDeps {
   config: Config;
   limits: Limits;
   rules: RoomRules;
+  bus: Bus;
 }
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
@@ -34,7 +36,7 @@ export function isReaction(emoji: string): boolean {
  * stream (the store applies it to its target and gives it the next seq in one transaction),
  * broadcast as `message:new` like any message, so resync brings it to clients that missed it.
  */
-export function createConversation({ nsp, store, config, limits, rules }: ConversationDeps) {
+export function createConversation({ nsp, store, config, limits, rules, bus }: ConversationDeps) {
   /** The message `seq` of the room as it is now; `not_found` when it is none, a change entry, or deleted (unless `deletedToo`). */
   async function messageAt(room: string, seq: number, deletedToo = false): Promise<Message> {
     const [found] = (await store.history(room, { after: seq - 1, before: seq + 1, limit: 1 })).messages;
@@ -55,7 +57,10 @@ export function createConversation({ nsp, store, config, limits, rules }: Conver
   async function apply(who: Identity, room: string, seq: number, kind: ChangeKind): Promise<Message> {
     const result = await store.change({ room, seq, author: who.user, ...kind } as Change);
     if (!result) throw new AppError('not_found', `${room} has no message ${seq}.`);
-    if (result.created) nsp.to(room).emit('message:new', result.message);
+    if (result.created) {
+      nsp.to(room).emit('message:new', result.message);
+      if (kind.type === 'edit') bus.emit('message.edited', { message: result.message });
+    }
     return result.message;
   }
 
