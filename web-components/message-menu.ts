@@ -90,7 +90,7 @@ export class MessageMenu {
   }
 
   /** The compact quote of the message `m` answers, above its text. */
-  quote(m: Current): TemplateResult | typeof nothing {
+  quote(m: { replyTo?: number | undefined }): TemplateResult | typeof nothing {
     const seq = m.replyTo;
     if (!seq) return nothing;
     const t = this.find(seq);
@@ -322,6 +322,7 @@ export const menuStyles = css`
   }
   .replying {
     display: flex;
+    align-items: center;
     padding: 6px 16px 0;
   }
   .replying .quote {

@@ -86,7 +86,7 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
               <time part="time" class="time" datetime=${date.toISOString()} title=${FULL.format(date)}>${formatTime(date)}</time>
             </div>`
       }
-      ${message && menu ? menu.quote(message) : nothing}
+      ${menu ? menu.quote(message ?? item.pending) : nothing}
       ${(message && menu?.text(message)) || html`<div part="text" class="text" dir="auto">${deleted ? 'Message deleted' : text}</div>`}
       ${message && menu ? menu.after(message, mine) : nothing}
       ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error?.message, actions) : nothing}

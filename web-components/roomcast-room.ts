@@ -166,6 +166,7 @@ export class RoomcastRoom extends RoomcastElement {
     this.chat?.removeEventListener('statechange', this.stateChanged);
     this.release(this.chat);
     this.chat = undefined;
+    this.menu.open = this.menu.replyTo = undefined;
     this.unseen = 0;
     this.atBottom = true;
     this.renderedNewest = 0;
