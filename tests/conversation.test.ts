@@ -11,13 +11,15 @@ import {
   collect,
   connectChat,
   controllerHost,
+  createTestDatabase,
   memoryStorage,
   nextMessages,
   receiver,
   startApp,
   waitFor,
 } from './helpers.js';
-import { connectAs, moderationCluster, moderationEnv, token } from './moderation-helpers.js';
+import { connectAs, moderationEnv, token } from './moderation-helpers.js';
+import { redisAvailable, startNode, testPrefix, testRedisUrl } from './cluster-helpers.js';
 
 /** One node on SQLite, or two on PostgreSQL and Redis: the room's URLs (`[a, b]`, b = a for one node). */
 type Setup = (t: TestContext, env?: Record<string, string>) => Promise<[string, string] | undefined>;
@@ -31,9 +33,15 @@ const setups: [string, Setup][] = [
     },
   ],
   [
-    'two nodes, PostgreSQL and Redis',
+    'two node processes, PostgreSQL and Redis',
     async (t, env = {}) => {
-      const [first, second] = (await moderationCluster(t, env)) ?? [];
+      const databaseUrl = await createTestDatabase();
+      if (!databaseUrl || !(await redisAvailable())) {
+        t.skip('needs Redis and PostgreSQL');
+        return undefined;
+      }
+      const shared = { ...moderationEnv, DATABASE_URL: databaseUrl, REDIS_URL: testRedisUrl, REDIS_PREFIX: testPrefix(), ...env };
+      const [first, second] = await Promise.all(['a', 'b'].map((name) => startNode({ ...shared, NODE_NAME: name })));
       return first && second && [first.url, second.url];
     },
   ],
