@@ -219,8 +219,9 @@ export const menuStyles = css`
     font-size: 13px;
     color: var(--_muted);
     border: 0;
-    border-left: 3px solid var(--_border);
-    padding: 0 0 0 8px;
+    border-inline-start: 3px solid var(--_border);
+    padding: 0;
+    padding-inline-start: 8px;
     background: none;
     text-align: start;
   }
@@ -230,7 +231,7 @@ export const menuStyles = css`
   .actions {
     position: absolute;
     top: 0;
-    right: 12px;
+    inset-inline-end: 12px;
   }
   .more,
   .menu {
@@ -256,14 +257,14 @@ export const menuStyles = css`
   /* Touch: the button always shows, beside the text rather than over it. */
   @media (hover: none) {
     .message {
-      padding-right: 52px;
+      padding-inline-end: 52px;
     }
   }
   .menu {
     position: absolute;
     z-index: 2;
     top: 100%;
-    right: 0;
+    inset-inline-end: 0;
     display: flex;
     flex-direction: column;
     padding: 4px;

@@ -1,3 +1,4 @@
+import { msg } from '@lit/localize';
 import { css, html, nothing, type TemplateResult } from 'lit';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
@@ -87,7 +88,7 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
             </div>`
       }
       ${menu ? menu.quote(message ?? item.pending) : nothing}
-      ${(message && menu?.text(message)) || html`<div part="text" class="text" dir="auto">${deleted ? 'Message deleted' : text}</div>`}
+      ${(message && menu?.text(message)) || html`<div part="text" class="text" dir="auto">${deleted ? msg('Message deleted', { id: 'message-deleted' }) : text}</div>`}
       ${message && menu ? menu.after(message, mine) : nothing}
       ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error?.message, actions) : nothing}
     </li>
