@@ -55,6 +55,8 @@ export class ChatConnection extends SocketController<ChatSocket> {
   removed?: RoomRemovedEvent;
   /** The room's slow mode and read-only setting, as the server last said. */
   settings: RoomSettings = { slowModeSeconds: 0, readOnly: false };
+  /** How long after sending an author may edit a message (protocol 6.3), as the join ack says; undefined when it does not. */
+  editWindowSeconds: number | undefined;
   /** The token's moderation roles, from `session`. */
   roles: { admin?: true; moderates?: string[] } = {};
   readonly outbox: Outbox;
@@ -284,6 +286,7 @@ export class ChatConnection extends SocketController<ChatSocket> {
       if (generation === this.generation) {
         // A server older than protocol 6.4 has no settings: none hold.
         this.settings = res.settings ?? { slowModeSeconds: 0, readOnly: false };
+        this.editWindowSeconds = res.editWindowSeconds;
         this.members = uniqueById(res.members);
         this.memberCount = this.members.length;
         // A first join's page is the newest: older history may exist before it.

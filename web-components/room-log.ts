@@ -6,6 +6,7 @@ import type { Member } from '../src/protocol.js';
 import type { LogItem } from './chat-connection.js';
 import { errorText } from './error-text.js';
 import { activeLocale, dateFormats } from './locale.js';
+import type { MessageMenu } from './message-menu.js';
 
 /** Messages by one author closer together than this share one header. */
 const GROUP_MS = 5 * 60_000;
@@ -16,6 +17,8 @@ export interface LogActions {
   delete(clientId: string): void;
   /** Whether what waits can go now; if not, it says it waits for the connection. */
   online: boolean;
+  /** The messages' action menus, quotes, edits and reactions (protocol 6.3). */
+  menu?: MessageMenu;
 }
 
 /**
@@ -33,7 +36,8 @@ export function renderLog(items: readonly LogItem[], me: Member | undefined, act
     // a busy room re-rendered every message on every new one and froze the page. A new language too.
     (item, i) => {
       const previous = items[i - 1];
-      const deps = [item.message ?? item.pending, previous?.message ?? previous?.pending, me, actions.online, activeLocale()];
+      const deps: unknown[] = [item.message ?? item.pending, previous?.message ?? previous?.pending, me, actions.online, activeLocale()];
+      if (item.message && actions.menu) deps.push(...actions.menu.deps(item.message));
       return guard(deps, () => renderItem(item, previous, me, actions));
     },
   )}`;
@@ -59,6 +63,8 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
   const guest = author.kind === 'guest' && author !== YOU;
   const name = author === YOU ? msg('You', { id: 'you-name' }) : author.name;
   const { time, dayTime, full } = dateFormats();
+  const { message } = item;
+  const { menu } = actions;
   return html`
     <li
       part="message ${mine ? 'message-mine' : ''} ${state === 'sent' ? '' : `message-${state}`}"
@@ -92,7 +98,9 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
               >
             </div>`
       }
-      <div part="text" class="text" dir="auto">${deleted ? msg('Message deleted', { id: 'message-deleted' }) : text}</div>
+      ${menu ? menu.quote(message ?? item.pending) : nothing}
+      ${(message && menu?.text(message)) || html`<div part="text" class="text" dir="auto">${deleted ? msg('Message deleted', { id: 'message-deleted' }) : text}</div>`}
+      ${message && menu ? menu.after(message, mine) : nothing}
       ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error && errorText(item.pending.error), actions) : nothing}
     </li>
   `;

@@ -6,6 +6,8 @@ import { ChatConnection } from './chat-connection.js';
 import { renderBanner, renderStatus, statusStyles } from './connection-status.js';
 import { errorText } from './error-text.js';
 import { pluralOf } from './locale.js';
+import { MessageMenu, menuStyles } from './message-menu.js';
+import { reactionStyles } from './reactions.js';
 import { logStyles, renderLog } from './room-log.js';
 import { RoomcastElement } from './roomcast-element.js';
 import { roomStyles } from './room-styles.js';
@@ -39,6 +41,11 @@ const BOTTOM_SLACK_PX = 48;
  * @csspart delivery - "Sending…" or "Not sent" under a message of yours the server does not have yet
  * @csspart retry-button - sends a failed message again
  * @csspart delete-button - drops a failed message
+ * @csspart more-button - a message's "More actions" (⋯) button, opening its menu (Reply, React, Edit, Delete, Copy link)
+ * @csspart quote - the one-line quote of the message a reply answers
+ * @csspart edited - "(edited)" after an edited message's text
+ * @csspart reaction - a reaction chip ("👍 2"; `aria-pressed` on the user's own)
+ * @csspart reply-bar - "Replying to …" above the composer
  * @csspart load-older - the "load older messages" button
  * @csspart new-messages - the "new messages" button shown while scrolled up
  * @csspart typing - the "… is typing" line
@@ -74,6 +81,12 @@ export class RoomcastRoom extends RoomcastElement {
   declare private now: number;
 
   private chat?: ChatConnection;
+  private readonly menu = new MessageMenu(
+    this,
+    () => this.chat,
+    (text) => (this.notice = text),
+    () => new URL(this.server || location.origin).origin,
+  );
   private atBottom = true;
   private renderedNewest = 0;
   private ticker?: ReturnType<typeof setInterval>;
@@ -101,6 +114,11 @@ export class RoomcastRoom extends RoomcastElement {
     this.renderRoot.querySelector('textarea')?.focus();
   }
 
+  /** Scrolls to the message `seq` and highlights it once, as soon as it is loaded (a link to it, `#m-<seq>`). */
+  showMessage(seq: number): void {
+    this.menu.show(seq);
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearInterval(this.ticker);
@@ -124,7 +142,8 @@ export class RoomcastRoom extends RoomcastElement {
     this.keepTicking();
     const list = this.list;
     if (!list) return;
-    if (this.atBottom) {
+    if (this.menu.updated(this.renderRoot)) this.atBottom = false;
+    else if (this.atBottom) {
       list.scrollTop = list.scrollHeight;
     } else if (this.anchor) {
       // Older messages put above (or a button gone) must not move what is being read.
@@ -152,6 +171,7 @@ export class RoomcastRoom extends RoomcastElement {
     this.chat?.removeEventListener('statechange', this.stateChanged);
     this.release(this.chat);
     this.chat = undefined;
+    this.menu.open = this.menu.replyTo = undefined;
     this.unseen = 0;
     this.atBottom = true;
     this.renderedNewest = 0;
@@ -241,6 +261,7 @@ export class RoomcastRoom extends RoomcastElement {
                 retry: (clientId) => chat?.outbox.retry(clientId),
                 delete: (clientId) => chat?.outbox.delete(clientId),
                 online: state.status === 'connected',
+                menu: this.menu,
               })}
             </ol>
           </div>
@@ -259,6 +280,7 @@ export class RoomcastRoom extends RoomcastElement {
         }
       </div>
       <p part="typing" class="typing" aria-live="polite">${typingLine(chat?.typing.members ?? [])}</p>
+      ${this.menu.replyBar()}
       <form part="composer" class="composer" @submit=${this.onSubmit}>
         <label class="visually-hidden" for="input">${msg('Message', { id: 'message-label' })}</label>
         <textarea
@@ -337,14 +359,16 @@ export class RoomcastRoom extends RoomcastElement {
     if (!chat || text === '' || chat.state.status === 'failed') return;
     this.atBottom = true;
     chat.outbox.setDraft('');
+    const replyTo = this.menu.replyTo;
+    this.menu.replyTo = undefined;
     // Failures show on the message itself, with Retry and Delete.
-    chat.send(text).catch(() => undefined);
+    chat.send(text, { replyTo }).catch(() => undefined);
     await this.updateComplete;
     const input = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
     if (input) fitHeight(input);
   }
 
-  static override styles = [theme, statusStyles, logStyles, roomStyles];
+  static override styles = [theme, statusStyles, logStyles, roomStyles, menuStyles, reactionStyles];
 }
 
 customElements.get('roomcast-room') || customElements.define('roomcast-room', RoomcastRoom);

@@ -226,6 +226,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
           hasMore: page.hasMore,
           epoch: roomEpoch,
           settings,
+          editWindowSeconds: config.editWindowSeconds,
         };
       }),
     );

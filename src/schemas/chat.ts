@@ -46,6 +46,9 @@ export const JoinResult = Type.Object({
   hasMore: Type.Boolean({ description: 'More messages remain after those returned (with `after`).' }),
   epoch: Epoch,
   settings: RoomSettings,
+  editWindowSeconds: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'EDIT_WINDOW_SECONDS (protocol 6.3): how long after sending its author may edit a message.' }),
+  ),
 });
 
 export const LeaveRequest = Type.Object({ room: Room });

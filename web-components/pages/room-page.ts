@@ -49,6 +49,13 @@ if (room === undefined) {
   const push = document.createElement('roomcast-push');
   push.topic = `room:${room}`;
   main.append(push, element);
+  // A link to a message (its menu's "Copy link"): scroll to it and highlight it once.
+  const showLinked = (): void => {
+    const seq = /^#m-(\d+)$/.exec(location.hash)?.[1];
+    if (seq) element.showMessage(Number(seq));
+  };
+  showLinked();
+  window.addEventListener('hashchange', showLinked);
   showLiveData(room, push);
 
   const applyName = (): void => {
