@@ -54,6 +54,8 @@ export class ChatConnection extends SocketController<ChatSocket> {
   removed?: RoomRemovedEvent;
   /** The room's slow mode and read-only setting, as the server last said. */
   settings: RoomSettings = { slowModeSeconds: 0, readOnly: false };
+  /** The server's MAX_MESSAGE_LENGTH, from the join ack (0 until joined, or from an older server). */
+  maxLength = 0;
   /** The token's moderation roles, from `session`. */
   roles: { admin?: true; moderates?: string[] } = {};
   readonly outbox: Outbox;
@@ -257,6 +259,7 @@ export class ChatConnection extends SocketController<ChatSocket> {
       if (generation === this.generation) {
         // A server older than protocol 6.4 has no settings: none hold.
         this.settings = res.settings ?? { slowModeSeconds: 0, readOnly: false };
+        this.maxLength = res.maxMessageLength ?? 0;
         this.members = uniqueById(res.members);
         this.memberCount = this.members.length;
         // A first join's page is the newest: older history may exist before it.

@@ -3,6 +3,7 @@ import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Member } from '../src/protocol.js';
 import type { LogItem } from './chat-connection.js';
+import { linksReady, renderText } from './message-text.js';
 
 /** Messages by one author closer together than this share one header. */
 const GROUP_MS = 5 * 60_000;
@@ -30,7 +31,7 @@ export function renderLog(items: readonly LogItem[], me: Member | undefined, act
     // a busy room re-rendered every message on every new one and froze the page.
     (item, i) => {
       const previous = items[i - 1];
-      const deps = [item.message ?? item.pending, previous?.message ?? previous?.pending, me, actions.online];
+      const deps = [item.message ?? item.pending, previous?.message ?? previous?.pending, me, actions.online, linksReady()];
       return guard(deps, () => renderItem(item, previous, me, actions));
     },
   )}`;
@@ -80,7 +81,7 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
               <time part="time" class="time" datetime=${date.toISOString()} title=${FULL.format(date)}>${formatTime(date)}</time>
             </div>`
       }
-      <div part="text" class="text" dir="auto">${deleted ? 'Message deleted' : text}</div>
+      <div part="text" class="text" dir="auto">${deleted ? 'Message deleted' : renderText(text)}</div>
       ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error?.message, actions) : nothing}
     </li>
   `;
@@ -194,6 +195,10 @@ export const logStyles = css`
     grid-column: 2;
     white-space: pre-wrap;
     overflow-wrap: anywhere;
+  }
+  .text a {
+    color: var(--_accent);
+    text-decoration: underline;
   }
   .system .text {
     color: var(--_muted);

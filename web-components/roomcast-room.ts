@@ -1,8 +1,12 @@
+import { msg } from '@lit/localize';
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { Member, Message } from '../src/protocol.js';
 import { ChatConnection } from './chat-connection.js';
 import { renderBanner, renderStatus, statusStyles } from './connection-status.js';
+import { counterStyles, draftLength, renderCounter } from './length-counter.js';
+import { onLinksReady } from './message-text.js';
+import { presenceStyles, renderPresence } from './presence-list.js';
 import { logStyles, renderLog } from './room-log.js';
 import { RoomcastElement } from './roomcast-element.js';
 import { roomStyles } from './room-styles.js';
@@ -21,7 +25,8 @@ const BOTTOM_SLACK_PX = 48;
  * @slot actions - buttons at the end of the header (the widget's close button)
  * @csspart header - the bar with the room name, member count and connection state
  * @csspart title - the room name
- * @csspart members - the member count
+ * @csspart members - the member count, a button that opens the list of who is here
+ * @csspart presence-list - that list; `presence-member` each entry (name, and `guest-badge` for a guest)
  * @csspart status - the connection state (`data-state`: connecting, connected, reconnecting, offline, failed)
  * @csspart banner - the line under the header while not connected: the countdown, offline, or why it failed
  * @csspart retry-now - the "Retry now" button in the banner while it waits to reconnect
@@ -36,11 +41,12 @@ const BOTTOM_SLACK_PX = 48;
  * @csspart retry-button - sends a failed message again
  * @csspart delete-button - drops a failed message
  * @csspart load-older - the "load older messages" button
- * @csspart new-messages - the "new messages" button shown while scrolled up
+ * @csspart new-messages - the "N new messages" or "Jump to newest" button shown while scrolled up
  * @csspart typing - the "… is typing" line
  * @csspart composer - the form around the input
  * @csspart input - the message input
  * @csspart send-button - the send button
+ * @csspart counter - near the length limit, the characters left, or by how many the message is too long
  * @csspart error - the inline error under the input
  * @cssprop --roomcast-font - font family (system stack)
  * @cssprop --roomcast-bg, --roomcast-surface, --roomcast-fg, --roomcast-muted, --roomcast-border -
@@ -56,6 +62,8 @@ export class RoomcastRoom extends RoomcastElement {
     heading: { type: String },
     notice: { state: true },
     unseen: { state: true },
+    away: { state: true },
+    people: { state: true },
     now: { state: true },
   };
 
@@ -66,6 +74,10 @@ export class RoomcastRoom extends RoomcastElement {
   /** A failed request of this element's own (loading older messages); a new connection clears it. */
   declare private notice: string;
   declare private unseen: number;
+  /** Scrolled away from the newest message: "Jump to newest" shows. */
+  declare private away: boolean;
+  /** The presence list is open. */
+  declare private people: boolean;
   /** The clock the reconnect countdown is shown against, ticking while it counts. */
   declare private now: number;
 
@@ -75,6 +87,9 @@ export class RoomcastRoom extends RoomcastElement {
   private ticker?: ReturnType<typeof setInterval>;
   /** The message at the top of the view before an update, to keep it in place after. */
   private anchor?: { seq: string; top: number };
+  /** Loads older messages when the top of the list scrolls into view. */
+  private topWatch?: IntersectionObserver;
+  private unlisten?: () => void;
 
   constructor() {
     super();
@@ -82,6 +97,8 @@ export class RoomcastRoom extends RoomcastElement {
     this.heading = '';
     this.notice = '';
     this.unseen = 0;
+    this.away = false;
+    this.people = false;
     this.now = Date.now();
   }
 
@@ -90,16 +107,43 @@ export class RoomcastRoom extends RoomcastElement {
     return this.chat;
   }
 
-  /** Moves the keyboard focus to the message input. */
+  /**
+   * Moves the keyboard focus to the message input, except on a touch screen, where it would pop
+   * the on-screen keyboard up over the conversation.
+   */
   async focusComposer(): Promise<void> {
+    if (matchMedia('(pointer: coarse)').matches) return;
     await this.updateComplete;
     this.renderRoot.querySelector('textarea')?.focus();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Messages rendered as plain text before the linkifier loaded get their links.
+    this.unlisten = onLinksReady(() => this.requestUpdate());
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearInterval(this.ticker);
     this.ticker = undefined;
+    this.unlisten?.();
+    this.topWatch?.disconnect();
+    this.topWatch = undefined;
+  }
+
+  protected override firstUpdated(): void {
+    const list = this.list;
+    const top = this.renderRoot.querySelector('.top');
+    if (!list || !top) return;
+    this.topWatch = new IntersectionObserver(
+      ([entry]) => {
+        // Not while pinned to the bottom: a short log shows the top too, and must not load by itself.
+        if (entry?.isIntersecting && !this.atBottom && this.chat?.hasMore) void this.onLoadOlder();
+      },
+      { root: list, rootMargin: '200px 0px 0px 0px' },
+    );
+    this.topWatch.observe(top);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -149,6 +193,7 @@ export class RoomcastRoom extends RoomcastElement {
     this.chat = undefined;
     this.unseen = 0;
     this.atBottom = true;
+    this.away = false;
     this.renderedNewest = 0;
     if (!this.room) return;
     this.chat = new ChatConnection(this, {
@@ -183,13 +228,15 @@ export class RoomcastRoom extends RoomcastElement {
     const count = chat?.memberCount ?? 0;
     const draft = chat?.outbox.draft ?? '';
     const readOnly = chat?.readOnly ?? false;
+    const length = draftLength(draft);
+    const tooLong = chat !== undefined && chat.maxLength > 0 && length > chat.maxLength;
     return html`
       <header part="header">
         <div class="heading">
           <h2 part="title" class="title">
             ${this.heading || html`<span class="hash" aria-hidden="true">#</span>${this.room}`}
           </h2>
-          <span part="members" class="members">${count} ${count === 1 ? 'person' : 'people'} here</span>
+          ${renderPresence(chat?.members ?? [], count, this.people, (open) => (this.people = open))}
         </div>
         ${renderStatus(state)}
         <slot name="actions"></slot>
@@ -208,6 +255,7 @@ export class RoomcastRoom extends RoomcastElement {
       }
       <div class="body">
         <div class="scroller" part="messages" tabindex="0" @scroll=${this.onScroll}>
+          <div class="top"></div>
           ${
             chat?.hasMore
               ? html`<button
@@ -237,9 +285,14 @@ export class RoomcastRoom extends RoomcastElement {
           </div>
         </div>
         ${
-          this.unseen > 0
+          this.unseen > 0 || this.away
             ? html`<button part="new-messages" class="jump" type="button" @click=${this.jumpToNewest}>
-              ${this.unseen} new ${this.unseen === 1 ? 'message' : 'messages'} <span aria-hidden="true">↓</span>
+              ${
+                this.unseen > 0
+                  ? `${this.unseen} new ${this.unseen === 1 ? 'message' : 'messages'}`
+                  : msg('Jump to newest', { id: 'jump-to-newest' })
+              }
+              <span aria-hidden="true">↓</span>
             </button>`
             : nothing
         }
@@ -254,6 +307,8 @@ export class RoomcastRoom extends RoomcastElement {
           rows="1"
           placeholder=${readOnly ? 'Read-only room' : `Message #${this.room}`}
           ?disabled=${readOnly}
+          aria-describedby=${tooLong ? 'counter' : nothing}
+          aria-invalid=${tooLong ? 'true' : nothing}
           enterkeyhint="send"
           autocomplete="off"
           .value=${live(draft)}
@@ -261,10 +316,11 @@ export class RoomcastRoom extends RoomcastElement {
           @keydown=${this.onKeydown}
           @blur=${this.onBlur}
         ></textarea>
-        <button part="send-button" class="send" type="submit" ?disabled=${!chat || readOnly || state.status === 'failed' || draft.trim() === ''}>
+        <button part="send-button" class="send" type="submit" ?disabled=${!chat || readOnly || state.status === 'failed' || draft.trim() === '' || tooLong}>
           Send
         </button>
       </form>
+      ${renderCounter(length, chat?.maxLength ?? 0)}
       ${renderRules(chat, this.now)}
       ${this.notice ? html`<p part="error" class="error" role="alert">${this.notice}</p>` : nothing}
     `;
@@ -274,11 +330,13 @@ export class RoomcastRoom extends RoomcastElement {
     const list = this.list;
     if (!list) return;
     this.atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < BOTTOM_SLACK_PX;
+    this.away = !this.atBottom;
     if (this.atBottom && this.unseen > 0) this.unseen = 0;
   }
 
   private jumpToNewest(): void {
     this.atBottom = true;
+    this.away = false;
     this.unseen = 0;
     this.list?.scrollTo({ top: this.list.scrollHeight, behavior: 'smooth' });
   }
@@ -321,6 +379,7 @@ export class RoomcastRoom extends RoomcastElement {
     const chat = this.chat;
     const text = chat?.outbox.draft.trim() ?? '';
     if (!chat || text === '' || chat.state.status === 'failed') return;
+    if (chat.maxLength > 0 && draftLength(text) > chat.maxLength) return;
     this.atBottom = true;
     chat.outbox.setDraft('');
     // Failures show on the message itself, with Retry and Delete.
@@ -330,7 +389,7 @@ export class RoomcastRoom extends RoomcastElement {
     if (input) fitHeight(input);
   }
 
-  static override styles = [theme, statusStyles, logStyles, roomStyles];
+  static override styles = [theme, statusStyles, logStyles, roomStyles, presenceStyles, counterStyles];
 }
 
 customElements.get('roomcast-room') || customElements.define('roomcast-room', RoomcastRoom);

@@ -19,7 +19,7 @@ const crossOrigin = { helmet: { crossOriginResourcePolicy: { policy: 'cross-orig
  * cross-origin), and `/demo`, a fake host page with the widget on it.
  */
 export async function registerWidget(app: FastifyInstance, { config }: WidgetDeps) {
-  for (const file of ['widget.js', 'widget.js.map']) {
+  for (const file of ['widget.js', 'widget.js.map', 'linkify.js', 'linkify.js.map']) {
     app.get(`/${file}`, { config: crossOrigin }, (_req, reply) =>
       reply
         .header('access-control-allow-origin', '*')

@@ -224,6 +224,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
           hasMore: page.hasMore,
           epoch: roomEpoch,
           settings,
+          maxMessageLength: config.maxMessageLength,
         };
       }),
     );

@@ -43,6 +43,12 @@ export const JoinResult = Type.Object({
   hasMore: Type.Boolean({ description: 'More messages remain after those returned (with `after`).' }),
   epoch: Epoch,
   settings: RoomSettings,
+  maxMessageLength: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: "The server's MAX_MESSAGE_LENGTH: a longer text, in characters after trimming, is `too_large`.",
+    }),
+  ),
 });
 
 export const LeaveRequest = Type.Object({ room: Room });

@@ -32,6 +32,8 @@ if (room === undefined) {
   const push = document.createElement('roomcast-push');
   push.topic = `room:${room}`;
   main.append(push, element);
+  // On entry the composer has the focus, as in any chat (not on a phone: no keyboard popping up).
+  void element.focusComposer();
   showLiveData(room, push);
 
   const applyName = (): void => {
