@@ -46,6 +46,7 @@ describe('chat', () => {
       hasMore: false,
       epoch: first.epoch,
       settings: { slowModeSeconds: 0, readOnly: false },
+      maxMessageLength: 2000,
     });
     for (let i = 1; i <= 5; i++) await send(a.socket, 'r1', `m${i}`);
 
