@@ -503,3 +503,31 @@ describe('drafts', () => {
     assert.equal(await input.inputValue(), 'and one for beta');
   });
 });
+
+describe('the index page', () => {
+  test('lists the rooms people talked in after they left, with their last activity, and never a private room', { skip }, async (t) => {
+    const app = await startApp({ JWT_SECRET });
+    t.after(() => app.close());
+    const talker = await seed(app, 'history-room', ['we were here']);
+    talker.disconnect();
+    const token = await new SignJWT({ sub: 'u-admin', name: 'Admin', admin: true })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    const admin = await connectChat(app.url, { token });
+    assert.ok((await acked(admin.socket).emitWithAck('room:join', { room: 'private-ops' })).ok);
+    assert.ok((await acked(admin.socket).emitWithAck('message:send', { room: 'private-ops', text: 'secret', clientId: randomUUID() })).ok);
+    const ctx = await context({ ...DESKTOP, bypassCSP: true });
+    t.after(() => ctx.close());
+    const { page, errors } = await openPage(`${app.url}/`, ctx);
+    const link = page.locator('#rooms a[href="/rooms/history-room"]');
+    await link.waitFor({ timeout: 10_000 });
+    assert.match(
+      (await link.textContent())?.replace(/\s+/g, ' ') ?? '',
+      /history-room.*\d+ (person|people) · 1 message · active (now|\d+ seconds? ago)/,
+    );
+    assert.equal(await page.locator('#rooms a[href*="private"]').count(), 0, 'a private room is listed');
+    await noSeriousAxeViolation(page, 'index page');
+    assert.deepEqual(errors, []);
+  });
+});
