@@ -121,6 +121,8 @@ export class RoomcastRoom extends RoomcastElement {
     super.connectedCallback();
     // Messages rendered as plain text before the linkifier loaded get their links.
     this.unlisten = onLinksReady(() => this.requestUpdate());
+    // Moved in the DOM: disconnecting stopped the watch on the top of the list.
+    if (this.hasUpdated) this.watchTop();
   }
 
   override disconnectedCallback(): void {
@@ -133,9 +135,13 @@ export class RoomcastRoom extends RoomcastElement {
   }
 
   protected override firstUpdated(): void {
+    this.watchTop();
+  }
+
+  private watchTop(): void {
     const list = this.list;
     const top = this.renderRoot.querySelector('.top');
-    if (!list || !top) return;
+    if (!list || !top || this.topWatch) return;
     this.topWatch = new IntersectionObserver(
       ([entry]) => {
         // Not while pinned to the bottom: a short log shows the top too, and must not load by itself.
