@@ -167,66 +167,70 @@ describe('links in messages', () => {
 });
 
 describe('presence list', () => {
-  test('the member count opens who is here, names and guest marks, live; Esc closes it and gives the focus back', { skip }, async (t) => {
-    const app = await startApp({ JWT_SECRET });
-    t.after(() => app.close());
-    const ctx = await context({ ...DESKTOP, bypassCSP: true });
-    t.after(() => ctx.close());
-    const { page, errors } = await openRoom(app.url, 'people', 'Ann', ctx);
-    const token = await new SignJWT({ sub: 'u-bob', name: 'Bob Builder' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(JWT_SECRET));
-    const bob = await connectChat(app.url, { token });
-    const cy = await connectChat(app.url, { name: 'Cy' });
-    for (const { socket } of [bob, cy]) assert.ok((await acked(socket).emitWithAck('room:join', { room: 'people' })).ok);
+  for (const device of ['desktop', 'phone'] as const) {
+    test(`the member count opens who is here, names and guest marks, live; Esc closes it and gives the focus back (${device})`, {
+      skip,
+    }, async (t) => {
+      const app = await startApp({ JWT_SECRET });
+      t.after(() => app.close());
+      const ctx = await context({ ...(device === 'phone' ? PHONE : DESKTOP), bypassCSP: true });
+      t.after(() => ctx.close());
+      const { page, errors } = await openRoom(app.url, 'people', 'Ann', ctx);
+      const token = await new SignJWT({ sub: 'u-bob', name: 'Bob Builder' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(JWT_SECRET));
+      const bob = await connectChat(app.url, { token });
+      const cy = await connectChat(app.url, { name: 'Cy' });
+      for (const { socket } of [bob, cy]) assert.ok((await acked(socket).emitWithAck('room:join', { room: 'people' })).ok);
 
-    const button = page.getByRole('button', { name: '3 people here' });
-    await button.waitFor({ timeout: 10_000 });
-    assert.equal(await button.getAttribute('aria-expanded'), 'false');
-    await button.click();
-    assert.equal(await button.getAttribute('aria-expanded'), 'true');
-    const members = page.locator('roomcast-room [part="presence-member"]');
-    const list = async () =>
-      members.evaluateAll((items) =>
-        items
-          .map((li) => ({ name: li.querySelector('[dir]')?.textContent ?? '', guest: li.querySelector('[part="guest-badge"]') !== null }))
-          .sort((a, b) => a.name.localeCompare(b.name)),
+      const button = page.getByRole('button', { name: '3 people here' });
+      await button.waitFor({ timeout: 10_000 });
+      assert.equal(await button.getAttribute('aria-expanded'), 'false');
+      await button.click();
+      assert.equal(await button.getAttribute('aria-expanded'), 'true');
+      const members = page.locator('roomcast-room [part="presence-member"]');
+      const list = async () =>
+        members.evaluateAll((items) =>
+          items
+            .map((li) => ({ name: li.querySelector('[dir]')?.textContent ?? '', guest: li.querySelector('[part="guest-badge"]') !== null }))
+            .sort((a, b) => a.name.localeCompare(b.name)),
+        );
+      assert.deepEqual(await list(), [
+        { name: 'Ann', guest: true },
+        { name: 'Bob Builder', guest: false },
+        { name: 'Cy', guest: true },
+      ]);
+      await screenshot(page, device === 'phone' ? 'presence-list-phone.png' : 'presence-list.png');
+      await noSeriousAxeViolation(page, 'room page with the presence list open');
+
+      // Live: Cy leaves, Dee comes.
+      cy.socket.disconnect();
+      await page.getByRole('button', { name: '2 people here' }).waitFor({ timeout: 10_000 });
+      assert.deepEqual(
+        (await list()).map((m) => m.name),
+        ['Ann', 'Bob Builder'],
       );
-    assert.deepEqual(await list(), [
-      { name: 'Ann', guest: true },
-      { name: 'Bob Builder', guest: false },
-      { name: 'Cy', guest: true },
-    ]);
-    await screenshot(page, 'presence-list.png');
-    await noSeriousAxeViolation(page, 'room page with the presence list open');
+      const dee = await connectChat(app.url, { name: 'Dee' });
+      assert.ok((await acked(dee.socket).emitWithAck('room:join', { room: 'people' })).ok);
+      await page.getByRole('button', { name: '3 people here' }).waitFor({ timeout: 10_000 });
+      assert.deepEqual(
+        (await list()).map((m) => m.name),
+        ['Ann', 'Bob Builder', 'Dee'],
+      );
 
-    // Live: Cy leaves, Dee comes.
-    cy.socket.disconnect();
-    await page.getByRole('button', { name: '2 people here' }).waitFor({ timeout: 10_000 });
-    assert.deepEqual(
-      (await list()).map((m) => m.name),
-      ['Ann', 'Bob Builder'],
-    );
-    const dee = await connectChat(app.url, { name: 'Dee' });
-    assert.ok((await acked(dee.socket).emitWithAck('room:join', { room: 'people' })).ok);
-    await page.getByRole('button', { name: '3 people here' }).waitFor({ timeout: 10_000 });
-    assert.deepEqual(
-      (await list()).map((m) => m.name),
-      ['Ann', 'Bob Builder', 'Dee'],
-    );
-
-    await page.keyboard.press('Escape');
-    assert.equal(await members.count(), 0, 'Esc closes the list');
-    assert.equal(await page.getByRole('button', { name: '3 people here' }).getAttribute('aria-expanded'), 'false');
-    assert.equal(await focused(page), 'members', 'the focus is back on the count');
-    // Keyboard: Enter opens it again; Tab away closes it.
-    await page.keyboard.press('Enter');
-    assert.equal(await members.count(), 3);
-    await page.keyboard.press('Tab');
-    await members.first().waitFor({ state: 'detached', timeout: 2_000 });
-    assert.deepEqual(errors, []);
-  });
+      await page.keyboard.press('Escape');
+      assert.equal(await members.count(), 0, 'Esc closes the list');
+      assert.equal(await page.getByRole('button', { name: '3 people here' }).getAttribute('aria-expanded'), 'false');
+      assert.equal(await focused(page), 'members', 'the focus is back on the count');
+      // Keyboard: Enter opens it again; Tab away closes it.
+      await page.keyboard.press('Enter');
+      assert.equal(await members.count(), 3);
+      await page.keyboard.press('Tab');
+      await members.first().waitFor({ state: 'detached', timeout: 2_000 });
+      assert.deepEqual(errors, []);
+    });
+  }
 });
 
 describe('scrolling', () => {
