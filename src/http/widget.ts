@@ -15,7 +15,8 @@ const crossOrigin = { helmet: { crossOriginResourcePolicy: { policy: 'cross-orig
 
 /**
  * What a page on another origin needs to embed the widget: `/widget.js` (a module script, so it
- * needs CORS), `/api/origin` (may this page connect? the Engine.IO handshake's 403 is unreadable
+ * needs CORS) and `/linkify.js` beside it (the linkifier it imports the first time a message may
+ * hold a link), `/api/origin` (may this page connect? the Engine.IO handshake's 403 is unreadable
  * cross-origin), and `/demo`, a fake host page with the widget on it.
  */
 export async function registerWidget(app: FastifyInstance, { config }: WidgetDeps) {
