@@ -336,6 +336,10 @@ describe('focus on entry', () => {
       } else {
         assert.notEqual(await focused(hosted.page), 'input');
       }
+      // The open panel, its presence list open too, is axe clean.
+      await hosted.page.locator('roomcast-chat [part="members"]').click();
+      await hosted.page.locator('roomcast-chat [part="presence-member"]').first().waitFor();
+      await noSeriousAxeViolation(hosted.page, `the open widget with its presence list (${device})`);
     });
   }
 });
