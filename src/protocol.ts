@@ -88,6 +88,7 @@ export interface ChatServerToClient {
 
 /** `GET /api/rooms`, one room. */
 export type RoomSummary = Static<typeof http.RoomSummary>;
+export type RecentRoom = Static<typeof http.RecentRoom>;
 
 /** A push to a topic, numbered 1, 2, 3, ... per topic with no gap. */
 export type Push = Static<typeof common.Push>;

@@ -47,6 +47,7 @@ describe('chat', () => {
       epoch: first.epoch,
       settings: { slowModeSeconds: 0, readOnly: false },
       editWindowSeconds: 900,
+      maxMessageLength: 2000,
     });
     for (let i = 1; i <= 5; i++) await send(a.socket, 'r1', `m${i}`);
 

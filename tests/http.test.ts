@@ -42,12 +42,18 @@ describe('HTTP API', () => {
         .sign(new TextEncoder().encode(jwtSecret)),
     });
     await acked(admin.socket).emitWithAck('room:join', { room: 'private-ops' });
+    // A private room's history is not listed either.
+    await acked(admin.socket).emitWithAck('message:send', { room: 'private-ops', text: 'secret', clientId: randomUUID() });
     const res = await fetch(`${url}/api/rooms`);
-    assert.deepEqual(await res.json(), {
+    const body = (await res.json()) as { recent: { lastActivity: number }[] };
+    const lastActivity = body.recent[0]?.lastActivity;
+    assert.equal(typeof lastActivity, 'number');
+    assert.deepEqual(body, {
       rooms: [
         { room: 'busy', members: 3, count: 3, lastSeq: 1 },
         { room: 'quiet', members: 1, count: 1, lastSeq: 0 },
       ],
+      recent: [{ room: 'busy', lastSeq: 1, lastActivity }],
     });
     const seen = presenceLog(users[1].socket);
     users[0].socket.disconnect();

@@ -57,6 +57,8 @@ export class ChatConnection extends SocketController<ChatSocket> {
   settings: RoomSettings = { slowModeSeconds: 0, readOnly: false };
   /** How long after sending an author may edit a message (protocol 6.3), as the join ack says; undefined when it does not. */
   editWindowSeconds: number | undefined;
+  /** The server's MAX_MESSAGE_LENGTH, from the join ack (0 until joined, or from an older server). */
+  maxLength = 0;
   /** The token's moderation roles, from `session`. */
   roles: { admin?: true; moderates?: string[] } = {};
   readonly outbox: Outbox;
@@ -287,6 +289,7 @@ export class ChatConnection extends SocketController<ChatSocket> {
         // A server older than protocol 6.4 has no settings: none hold.
         this.settings = res.settings ?? { slowModeSeconds: 0, readOnly: false };
         this.editWindowSeconds = res.editWindowSeconds;
+        this.maxLength = res.maxMessageLength ?? 0;
         this.members = uniqueById(res.members);
         this.memberCount = this.members.length;
         // A first join's page is the newest: older history may exist before it.

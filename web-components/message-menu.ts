@@ -1,7 +1,9 @@
 import { msg, str } from '@lit/localize';
 import { css, html, nothing, type TemplateResult } from 'lit';
 import type { Member, Message } from '../src/protocol.js';
+import { dateFormats } from './locale.js';
 import * as actions from './message-actions.js';
+import { renderText } from './message-text.js';
 import { renderReactions } from './reactions.js';
 
 /** A message as protocol 6.3 returns it: as it is now. */
@@ -31,7 +33,6 @@ export interface MenuHost {
 
 export type Mode = 'menu' | 'react' | 'confirm' | 'edit';
 
-const FULL = new Intl.DateTimeFormat([], { dateStyle: 'medium', timeStyle: 'short' });
 
 /**
  * What protocol 6.3 adds to each message: the quote of the message it answers, "(edited)", the
@@ -101,7 +102,7 @@ export class MessageMenu {
   text(m: Current): TemplateResult | undefined {
     if (m.deleted) return undefined;
     if (this.mode(m) === 'edit') return actions.editor(this, m);
-    return html`<div part="text" class="text" dir="auto">${m.text}${m.editedAt ? html` <small part="edited" title=${FULL.format(m.editedAt)}>${msg('(edited)', { id: 'edited' })}</small>` : nothing}</div>`;
+    return html`<div part="text" class="text" dir="auto">${renderText(m.text)}${m.editedAt ? html` <small part="edited" title=${dateFormats().full.format(m.editedAt)}>${msg('(edited)', { id: 'edited' })}</small>` : nothing}</div>`;
   }
 
   /** Under the text: the reaction chips, the delete confirmation, and the menu button with its menu. */

@@ -7,6 +7,7 @@ import type { LogItem } from './chat-connection.js';
 import { errorText } from './error-text.js';
 import { activeLocale, dateFormats } from './locale.js';
 import type { MessageMenu } from './message-menu.js';
+import { linksReady, renderText } from './message-text.js';
 
 /** Messages by one author closer together than this share one header. */
 const GROUP_MS = 5 * 60_000;
@@ -36,7 +37,7 @@ export function renderLog(items: readonly LogItem[], me: Member | undefined, act
     // a busy room re-rendered every message on every new one and froze the page. A new language too.
     (item, i) => {
       const previous = items[i - 1];
-      const deps: unknown[] = [item.message ?? item.pending, previous?.message ?? previous?.pending, me, actions.online, activeLocale()];
+      const deps: unknown[] = [item.message ?? item.pending, previous?.message ?? previous?.pending, me, actions.online, activeLocale(), linksReady()];
       if (item.message && actions.menu) deps.push(...actions.menu.deps(item.message));
       return guard(deps, () => renderItem(item, previous, me, actions));
     },
@@ -99,7 +100,7 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
             </div>`
       }
       ${menu ? menu.quote(message ?? item.pending) : nothing}
-      ${(message && menu?.text(message)) || html`<div part="text" class="text" dir="auto">${deleted ? msg('Message deleted', { id: 'message-deleted' }) : text}</div>`}
+      ${(message && menu?.text(message)) || html`<div part="text" class="text" dir="auto">${deleted ? msg('Message deleted', { id: 'message-deleted' }) : renderText(text)}</div>`}
       ${message && menu ? menu.after(message, mine) : nothing}
       ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error && errorText(item.pending.error), actions) : nothing}
     </li>
@@ -201,6 +202,10 @@ export const logStyles = css`
     grid-column: 2;
     white-space: pre-wrap;
     overflow-wrap: anywhere;
+  }
+  .text a {
+    color: var(--_accent);
+    text-decoration: underline;
   }
   .system .text {
     color: var(--_muted);

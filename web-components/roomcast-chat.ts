@@ -4,6 +4,7 @@ import { keyed } from 'lit/directives/keyed.js';
 import type { ErrorBody, Message } from '../src/protocol.js';
 import { ConsentStorage } from './consent-storage.js';
 import { chooseLanguage, pluralOf, useLocale } from './locale.js';
+import { trapTab } from './focus-trap.js';
 import { RoomcastElement } from './roomcast-element.js';
 import type { RoomcastRoom } from './roomcast-room.js';
 import './roomcast-room.js';
@@ -43,6 +44,8 @@ const ROOM_PARTS = [
   'header',
   'title',
   'members',
+  'presence-list',
+  'presence-member',
   'status',
   'banner',
   'retry-now',
@@ -69,6 +72,7 @@ const ROOM_PARTS = [
   'composer',
   'input',
   'send-button',
+  'counter',
   'error',
 ].join(', ');
 
@@ -107,7 +111,8 @@ const closeIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="fa
  * @csspart close-button - the close button in the panel's header
  * @csspart header - and every other part of `<roomcast-room>`: title, members, status, banner, retry-now,
  *   messages, message, message-mine, message-sending, message-failed, author, guest-badge, time, text, delivery,
- *   retry-button, delete-button, load-older, new-messages, typing, composer, input, send-button, error
+ *   retry-button, delete-button, load-older, new-messages, typing, composer, input, send-button, counter, error,
+ *   presence-list, presence-member
  * @cssprop --roomcast-z-index - the launcher's and panel's z-index (2147483000)
  * @cssprop --roomcast-offset-x, --roomcast-offset-y - distance from the viewport's corner (20px)
  * @cssprop --roomcast-panel-width, --roomcast-panel-height - the floating panel's size (380px, 560px)
@@ -423,8 +428,11 @@ export class RoomcastChat extends RoomcastElement {
     }
   }
 
+  /** The open floating panel is a modal dialog: Tab stays inside it, Esc closes it. */
   private onPanelKeydown(e: KeyboardEvent): void {
-    if (e.key !== 'Escape' || e.isComposing || !this.launcher || !this.open) return;
+    if (!this.launcher || !this.open || e.isComposing) return;
+    if (e.key === 'Tab') trapTab(e, e.currentTarget as HTMLElement);
+    if (e.key !== 'Escape') return;
     e.preventDefault();
     this.open = false;
   }
@@ -461,6 +469,7 @@ export class RoomcastChat extends RoomcastElement {
         class="panel"
         lang=${this.language}
         role=${this.launcher ? 'dialog' : 'region'}
+        aria-modal=${this.launcher ? 'true' : nothing}
         aria-label=${this.heading || label}
         ?hidden=${this.launcher && !this.open}
         @keydown=${this.onPanelKeydown}

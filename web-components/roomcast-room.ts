@@ -8,6 +8,9 @@ import { errorText } from './error-text.js';
 import { pluralOf } from './locale.js';
 import { MessageMenu, menuStyles } from './message-menu.js';
 import { reactionStyles } from './reactions.js';
+import { counterStyles, draftLength, renderCounter } from './length-counter.js';
+import { onLinksReady } from './message-text.js';
+import { presenceStyles, renderPresence } from './presence-list.js';
 import { logStyles, renderLog } from './room-log.js';
 import { RoomcastElement } from './roomcast-element.js';
 import { roomStyles } from './room-styles.js';
@@ -27,7 +30,8 @@ const BOTTOM_SLACK_PX = 48;
  * @slot actions - buttons at the end of the header (the widget's close button)
  * @csspart header - the bar with the room name, member count and connection state
  * @csspart title - the room name
- * @csspart members - the member count
+ * @csspart members - the member count, a button that opens the list of who is here
+ * @csspart presence-list - that list; `presence-member` each entry (name, and `guest-badge` for a guest)
  * @csspart status - the connection state (`data-state`: connecting, connected, reconnecting, offline, failed)
  * @csspart banner - the line under the header while not connected: the countdown, offline, or why it failed
  * @csspart retry-now - the "Retry now" button in the banner while it waits to reconnect
@@ -47,11 +51,12 @@ const BOTTOM_SLACK_PX = 48;
  * @csspart reaction - a reaction chip ("👍 2"; `aria-pressed` on the user's own)
  * @csspart reply-bar - "Replying to …" above the composer
  * @csspart load-older - the "load older messages" button
- * @csspart new-messages - the "new messages" button shown while scrolled up
+ * @csspart new-messages - the "N new messages" or "Jump to newest" button shown while scrolled up
  * @csspart typing - the "… is typing" line
  * @csspart composer - the form around the input
  * @csspart input - the message input
  * @csspart send-button - the send button
+ * @csspart counter - near the length limit, the characters left, or by how many the message is too long
  * @csspart error - the inline error under the input
  * @cssprop --roomcast-font - font family (system stack)
  * @cssprop --roomcast-bg, --roomcast-surface, --roomcast-fg, --roomcast-muted, --roomcast-border -
@@ -67,6 +72,8 @@ export class RoomcastRoom extends RoomcastElement {
     heading: { type: String },
     notice: { state: true },
     unseen: { state: true },
+    away: { state: true },
+    people: { state: true },
     now: { state: true },
   };
 
@@ -77,6 +84,10 @@ export class RoomcastRoom extends RoomcastElement {
   /** A failed request of this element's own (loading older messages); a new connection clears it. */
   declare private notice: string;
   declare private unseen: number;
+  /** Scrolled away from the newest message: "Jump to newest" shows. */
+  declare private away: boolean;
+  /** The presence list is open. */
+  declare private people: boolean;
   /** The clock the reconnect countdown is shown against, ticking while it counts. */
   declare private now: number;
 
@@ -92,6 +103,9 @@ export class RoomcastRoom extends RoomcastElement {
   private ticker?: ReturnType<typeof setInterval>;
   /** The message at the top of the view before an update, to keep it in place after. */
   private anchor?: { seq: string; top: number };
+  /** Loads older messages when the top of the list scrolls into view. */
+  private topWatch?: IntersectionObserver;
+  private unlisten?: () => void;
 
   constructor() {
     super();
@@ -99,6 +113,8 @@ export class RoomcastRoom extends RoomcastElement {
     this.heading = '';
     this.notice = '';
     this.unseen = 0;
+    this.away = false;
+    this.people = false;
     this.now = Date.now();
     updateWhenLocaleChanges(this);
   }
@@ -108,8 +124,12 @@ export class RoomcastRoom extends RoomcastElement {
     return this.chat;
   }
 
-  /** Moves the keyboard focus to the message input. */
+  /**
+   * Moves the keyboard focus to the message input, except on a touch screen, where it would pop
+   * the on-screen keyboard up over the conversation.
+   */
   async focusComposer(): Promise<void> {
+    if (matchMedia('(pointer: coarse)').matches) return;
     await this.updateComplete;
     this.renderRoot.querySelector('textarea')?.focus();
   }
@@ -119,10 +139,39 @@ export class RoomcastRoom extends RoomcastElement {
     this.menu.show(seq);
   }
 
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Messages rendered as plain text before the linkifier loaded get their links.
+    this.unlisten = onLinksReady(() => this.requestUpdate());
+    // Moved in the DOM: disconnecting stopped the watch on the top of the list.
+    if (this.hasUpdated) this.watchTop();
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearInterval(this.ticker);
     this.ticker = undefined;
+    this.unlisten?.();
+    this.topWatch?.disconnect();
+    this.topWatch = undefined;
+  }
+
+  protected override firstUpdated(): void {
+    this.watchTop();
+  }
+
+  private watchTop(): void {
+    const list = this.list;
+    const top = this.renderRoot.querySelector('.top');
+    if (!list || !top || this.topWatch) return;
+    this.topWatch = new IntersectionObserver(
+      ([entry]) => {
+        // Not while pinned to the bottom: a short log shows the top too, and must not load by itself.
+        if (entry?.isIntersecting && !this.atBottom && this.chat?.hasMore) void this.onLoadOlder();
+      },
+      { root: list, rootMargin: '200px 0px 0px 0px' },
+    );
+    this.topWatch.observe(top);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -174,6 +223,7 @@ export class RoomcastRoom extends RoomcastElement {
     this.menu.open = this.menu.replyTo = undefined;
     this.unseen = 0;
     this.atBottom = true;
+    this.away = false;
     this.renderedNewest = 0;
     if (!this.room) return;
     this.chat = new ChatConnection(this, {
@@ -208,17 +258,15 @@ export class RoomcastRoom extends RoomcastElement {
     const count = chat?.memberCount ?? 0;
     const draft = chat?.outbox.draft ?? '';
     const readOnly = chat?.readOnly ?? false;
+    const length = draftLength(draft);
+    const tooLong = chat !== undefined && chat.maxLength > 0 && length > chat.maxLength;
     return html`
       <header part="header">
         <div class="heading">
           <h2 part="title" class="title">
             ${this.heading || html`<span class="hash" aria-hidden="true">#</span>${this.room}`}
           </h2>
-          <span part="members" class="members">${
-            pluralOf(count) === 'one'
-              ? msg(str`${count} person here`, { id: 'people-here-one' })
-              : msg(str`${count} people here`, { id: 'people-here-other' })
-          }</span>
+          ${renderPresence(chat?.members ?? [], count, this.people, (open) => (this.people = open))}
         </div>
         ${renderStatus(state)}
         <slot name="actions"></slot>
@@ -237,6 +285,7 @@ export class RoomcastRoom extends RoomcastElement {
       }
       <div class="body">
         <div class="scroller" part="messages" tabindex="0" @scroll=${this.onScroll}>
+          <div class="top"></div>
           ${
             chat?.hasMore
               ? html`<button
@@ -267,12 +316,14 @@ export class RoomcastRoom extends RoomcastElement {
           </div>
         </div>
         ${
-          this.unseen > 0
+          this.unseen > 0 || this.away
             ? html`<button part="new-messages" class="jump" type="button" @click=${this.jumpToNewest}>
               ${
-                pluralOf(this.unseen) === 'one'
-                  ? msg(str`${this.unseen} new message`, { id: 'new-messages-one' })
-                  : msg(str`${this.unseen} new messages`, { id: 'new-messages-other' })
+                this.unseen > 0
+                  ? pluralOf(this.unseen) === 'one'
+                    ? msg(str`${this.unseen} new message`, { id: 'new-messages-one' })
+                    : msg(str`${this.unseen} new messages`, { id: 'new-messages-other' })
+                  : msg('Jump to newest', { id: 'jump-to-newest' })
               }
               <span aria-hidden="true">↓</span>
             </button>`
@@ -290,6 +341,8 @@ export class RoomcastRoom extends RoomcastElement {
           rows="1"
           placeholder=${readOnly ? msg('Read-only room', { id: 'read-only-placeholder' }) : msg(str`Message #${this.room}`, { id: 'message-placeholder' })}
           ?disabled=${readOnly}
+          aria-describedby=${tooLong ? 'counter' : nothing}
+          aria-invalid=${tooLong ? 'true' : nothing}
           enterkeyhint="send"
           autocomplete="off"
           .value=${live(draft)}
@@ -297,10 +350,11 @@ export class RoomcastRoom extends RoomcastElement {
           @keydown=${this.onKeydown}
           @blur=${this.onBlur}
         ></textarea>
-        <button part="send-button" class="send" type="submit" ?disabled=${!chat || readOnly || state.status === 'failed' || draft.trim() === ''}>
+        <button part="send-button" class="send" type="submit" ?disabled=${!chat || readOnly || state.status === 'failed' || draft.trim() === '' || tooLong}>
           ${msg('Send', { id: 'send' })}
         </button>
       </form>
+      ${renderCounter(length, chat?.maxLength ?? 0)}
       ${renderRules(chat, this.now)}
       ${this.notice ? html`<p part="error" class="error" role="alert">${this.notice}</p>` : nothing}
     `;
@@ -310,11 +364,13 @@ export class RoomcastRoom extends RoomcastElement {
     const list = this.list;
     if (!list) return;
     this.atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < BOTTOM_SLACK_PX;
+    this.away = !this.atBottom;
     if (this.atBottom && this.unseen > 0) this.unseen = 0;
   }
 
   private jumpToNewest(): void {
     this.atBottom = true;
+    this.away = false;
     this.unseen = 0;
     this.list?.scrollTo({ top: this.list.scrollHeight, behavior: 'smooth' });
   }
@@ -357,6 +413,7 @@ export class RoomcastRoom extends RoomcastElement {
     const chat = this.chat;
     const text = chat?.outbox.draft.trim() ?? '';
     if (!chat || text === '' || chat.state.status === 'failed') return;
+    if (chat.maxLength > 0 && draftLength(text) > chat.maxLength) return;
     this.atBottom = true;
     chat.outbox.setDraft('');
     const replyTo = this.menu.replyTo;
@@ -368,7 +425,7 @@ export class RoomcastRoom extends RoomcastElement {
     if (input) fitHeight(input);
   }
 
-  static override styles = [theme, statusStyles, logStyles, roomStyles, menuStyles, reactionStyles];
+  static override styles = [theme, statusStyles, logStyles, roomStyles, menuStyles, reactionStyles, presenceStyles, counterStyles];
 }
 
 customElements.get('roomcast-room') || customElements.define('roomcast-room', RoomcastRoom);

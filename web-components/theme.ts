@@ -4,15 +4,13 @@ import { css } from 'lit';
  * What every roomcast element's shadow root starts from: the host page's inherited styles cut off
  * (`all: initial`, explicit typography in px, never rem), the colour tokens that the documented
  * `--roomcast-*` custom properties override, with light and dark defaults, and focus rings.
+ * The typography is set on the shadow root's own children, not on `:host`: a host page's
+ * `* { font-family: serif; color: red }` matches the host element itself and wins over `:host`.
  */
 export const theme = css`
   :host {
     all: initial;
-    font-family: var(--roomcast-font, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif);
-    font-size: 15px;
-    line-height: 1.45;
-    color: var(--_fg);
-    -webkit-font-smoothing: antialiased;
+    direction: ltr;
 
     --_bg: var(--roomcast-bg, #ffffff);
     --_surface: var(--roomcast-surface, #f5f6f8);
@@ -40,6 +38,18 @@ export const theme = css`
       --_danger: var(--roomcast-danger, #f87171);
       --_mine: color-mix(in srgb, var(--_accent) 10%, transparent);
     }
+  }
+  :host > * {
+    font-family: var(--roomcast-font, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif);
+    font-size: 15px;
+    font-style: normal;
+    font-weight: 400;
+    line-height: 1.45;
+    letter-spacing: normal;
+    text-align: start;
+    text-transform: none;
+    color: var(--_fg);
+    -webkit-font-smoothing: antialiased;
   }
   :host([hidden]) {
     display: none;

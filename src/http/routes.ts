@@ -66,15 +66,15 @@ export function registerRoutes(fastify: FastifyInstance, deps: RouteDeps) {
     '/api/rooms',
     {
       schema: {
-        summary: 'The public rooms with someone in them, busiest first (up to 100).',
+        summary: 'The public rooms with someone in them, busiest first (up to 100), and the public rooms most recently active (up to 50).',
         tags: ['chat'],
         response: { 200: RoomList, ...failures },
       },
     },
     async () => {
-      const busiest = await presence.busiest(100);
+      const [busiest, recent] = await Promise.all([presence.busiest(100), store.recentRooms(50)]);
       const lastSeqs = await store.lastSeqs(busiest.map((r) => r.room));
-      return { rooms: busiest.map((r) => ({ ...r, count: r.members, lastSeq: lastSeqs.get(r.room) ?? 0 })) };
+      return { rooms: busiest.map((r) => ({ ...r, count: r.members, lastSeq: lastSeqs.get(r.room) ?? 0 })), recent };
     },
   );
 

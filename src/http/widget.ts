@@ -19,7 +19,7 @@ const LAZY_FILE = /^[A-Za-z0-9_-]{1,64}\.js(\.map)?$/;
 
 /**
  * What a page on another origin needs to embed the widget: `/widget.js` (a module script, so it
- * needs CORS) and the files it imports when needed (`/locales/<lang>.js`, `/chunks/*.js`), `/api/origin` (may this page connect? the Engine.IO handshake's 403 is unreadable
+ * needs CORS) and the files it imports when needed (`/linkify.js`, `/locales/<lang>.js`, `/chunks/*.js`), `/api/origin` (may this page connect? the Engine.IO handshake's 403 is unreadable
  * cross-origin), and `/demo`, a fake host page with the widget on it.
  */
 export async function registerWidget(app: FastifyInstance, { config }: WidgetDeps) {
@@ -29,7 +29,7 @@ export async function registerWidget(app: FastifyInstance, { config }: WidgetDep
       // Short: embedding pages pick up a new version within minutes; the ETag makes rechecks cheap.
       .header('cache-control', 'public, max-age=300')
       .sendFile(file, dir, { cacheControl: false });
-  for (const file of ['widget.js', 'widget.js.map']) {
+  for (const file of ['widget.js', 'widget.js.map', 'linkify.js', 'linkify.js.map']) {
     app.get(`/${file}`, { config: crossOrigin }, (_req, reply) => sendScript(reply, file, webBuildDir));
   }
   for (const dir of ['locales', 'chunks']) {

@@ -227,6 +227,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
           epoch: roomEpoch,
           settings,
           editWindowSeconds: config.editWindowSeconds,
+          maxMessageLength: config.maxMessageLength,
         };
       }),
     );

@@ -49,6 +49,12 @@ export const JoinResult = Type.Object({
   editWindowSeconds: Type.Optional(
     Type.Integer({ minimum: 0, description: 'EDIT_WINDOW_SECONDS (protocol 6.3): how long after sending its author may edit a message.' }),
   ),
+  maxMessageLength: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: "The server's MAX_MESSAGE_LENGTH: a longer text, in characters after trimming, is `too_large`.",
+    }),
+  ),
 });
 
 export const LeaveRequest = Type.Object({ room: Room });

@@ -23,8 +23,17 @@ export const RoomSummary = Type.Object({
   lastSeq: seq("The room's newest seq."),
 });
 
+export const RecentRoom = Type.Object({
+  room: Room,
+  lastSeq: seq("The room's newest seq."),
+  lastActivity: Type.Integer({ minimum: 0, description: "When the room's newest entry was stored, ms since the epoch." }),
+});
+
 export const RoomList = Type.Object({
   rooms: Type.Array(RoomSummary, { description: 'The public rooms with someone in them, busiest first (up to 100).' }),
+  recent: Type.Array(RecentRoom, {
+    description: 'The public rooms with history, whether or not anyone is in them, most recently active first (up to 50).',
+  }),
 });
 
 export const HistoryQuery = Type.Object({

@@ -363,6 +363,15 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
         const found = new Map(rows.map((r) => [r.name, Number(r.last_seq)]));
         return new Map(rooms.map((room) => [room, found.get(room) ?? 0]));
       }),
+    recentRooms: (limit) =>
+      call(async () => {
+        const { rows } = await pool.query<{ room: string; last_seq: string; ts: string }>(
+          `SELECT r.name AS room, r.last_seq, m.ts FROM rooms r JOIN messages m ON m.room = r.name AND m.seq = r.last_seq
+           WHERE left(r.name, 8) <> 'private-' ORDER BY m.ts DESC, r.name LIMIT $1`,
+          [limit],
+        );
+        return rows.map((r) => ({ room: r.room, lastSeq: Number(r.last_seq), lastActivity: Number(r.ts) }));
+      }),
     secret: (name) =>
       call(async () => {
         await pool.query('INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING', [

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../errors.js';
+import type { RecentRoom } from '../protocol.js';
 import {
   type AppendResult,
   type AuditRow,
@@ -157,6 +158,18 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
              @emoji, @reaction_on, @reply_to, @edited_at, @reactions)`,
   );
   const bySeq = db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE room = ? AND seq = ?');
+  // Walks the rooms by the primary key (a skip scan: one seek per room, not one row per message),
+  // then reads each room's newest entry.
+  const recent = db.prepare<[number], RecentRoom>(
+    `WITH RECURSIVE r(room) AS (
+       SELECT MIN(room) FROM messages
+       UNION ALL SELECT (SELECT MIN(room) FROM messages WHERE room > r.room) FROM r WHERE r.room IS NOT NULL
+     )
+     SELECT m.room AS room, m.seq AS lastSeq, m.ts AS lastActivity
+     FROM r JOIN messages m ON m.room = r.room AND m.seq = (SELECT MAX(seq) FROM messages WHERE room = r.room)
+     WHERE substr(r.room, 1, 8) <> 'private-'
+     ORDER BY m.ts DESC, m.room LIMIT ?`,
+  );
   const deletionOf = db.prepare<[string, number], MessageRow>("SELECT * FROM messages WHERE room = ? AND target = ? AND type = 'delete'");
   const updateTarget = db.prepare(
     `UPDATE messages SET text = @text, deleted = @deleted, edited_at = @edited_at, reactions = @reactions
@@ -302,6 +315,7 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
         return { entries: rows.slice(0, limit).map(toAuditEntry), hasMore: rows.length > limit };
       }),
     lastSeqs: (rooms) => call(() => new Map(rooms.map((room) => [room, lastSeq.get(room) ?? 0]))),
+    recentRooms: (limit) => call(() => recent.all(limit)),
     secret: (name) =>
       call(() => {
         putSecret.run(name, randomBytes(32).toString('base64url'));

@@ -6,7 +6,7 @@ import {
   type RoomSettings,
   type SettingsPatch,
 } from '../moderation/schemas.js';
-import type { Member, Message } from '../protocol.js';
+import type { Member, Message, RecentRoom } from '../protocol.js';
 
 export interface NewMessage {
   room: string;
@@ -84,6 +84,8 @@ export interface Store {
   audit(query: AuditQuery & { limit: number }): Promise<{ entries: AuditEntry[]; hasMore: boolean }>;
   /** The newest seq of each room asked for (0 for a room with no message). */
   lastSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
+  /** The public rooms (not `private-*`) with history, the most recently active first: newest seq and its time. */
+  recentRooms(limit: number): Promise<RecentRoom[]>;
   /**
    * A random value made once with the database and kept, so every node and restart shares it:
    * secrets, and the rooms' epoch (`room-epoch`), which is public.

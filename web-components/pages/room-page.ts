@@ -56,6 +56,8 @@ if (room === undefined) {
   };
   showLinked();
   window.addEventListener('hashchange', showLinked);
+  // On entry the composer has the focus, as in any chat (not on a phone: no keyboard popping up).
+  void element.focusComposer();
   showLiveData(room, push);
 
   const applyName = (): void => {
