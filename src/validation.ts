@@ -50,6 +50,7 @@ export const chatParsers = {
   send: parser(chat.SendRequest),
   history: parser(chat.HistoryRequest),
   typing: parser(chat.TypingRequest),
+  read: parser(chat.ReadRequest),
 };
 
 /** `/push` payload parsers. */

@@ -46,6 +46,8 @@ describe('chat', () => {
       hasMore: false,
       epoch: first.epoch,
       settings: { slowModeSeconds: 0, readOnly: false },
+      lastRead: 0,
+      reads: {},
     });
     for (let i = 1; i <= 5; i++) await send(a.socket, 'r1', `m${i}`);
 

@@ -18,6 +18,7 @@ import { createJoinPages } from './join-page.js';
 import { createLateCommits } from './late-commits.js';
 import type { Departure, Presence } from './presence.js';
 import { createPresenceUpdates } from './presence-updates.js';
+import { createReads } from './reads.js';
 
 export interface SocketData {
   identity: Identity;
@@ -65,6 +66,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   /** Each socket's `leave`, for a moderator's removal (moderation.ts). */
   const leavers = new Map<string, (room: string) => void>();
   const joinPage = createJoinPages(store);
+  const reads = createReads({ store, limit: limits.reads, broadcast: (event) => nsp.to(event.room).emit('room:read', event) });
 
   function announce(message: Message): void {
     nsp.to(message.room).emit('message:new', message);
@@ -216,6 +218,8 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         ]);
         if (page.lastSeq === 0) emptyAtJoin.add(req.room);
         else emptyAtJoin.delete(req.room);
+        // An observer is in no presence, so among no one's reads.
+        const { lastRead, reads: positions } = await reads.forJoin(req.room, user.id, members);
         return {
           room: req.room,
           messages: page.messages,
@@ -224,6 +228,8 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
           hasMore: page.hasMore,
           epoch: roomEpoch,
           settings,
+          lastRead,
+          reads: positions,
         };
       }),
     );
@@ -279,6 +285,17 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         } finally {
           historyReads--;
         }
+      }),
+    );
+
+    socket.on(
+      'room:read',
+      handle('room:read', async (payload) => {
+        const req = parse.read(payload);
+        if (!socket.rooms.has(req.room)) throw new AppError('forbidden', `Join ${req.room} before marking it read.`);
+        if (observing.has(req.room)) throw new AppError('forbidden', `You observe ${req.room}: your reads are not recorded.`);
+        await reads.read(user, req.room, req.seq);
+        return {};
       }),
     );
 
