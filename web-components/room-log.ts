@@ -3,6 +3,7 @@ import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Member } from '../src/protocol.js';
 import type { LogItem } from './chat-connection.js';
+import { renderDivider, renderSeen } from './read-state.js';
 
 /** Messages by one author closer together than this share one header. */
 const GROUP_MS = 5 * 60_000;
@@ -15,6 +16,12 @@ export interface LogActions {
   online: boolean;
 }
 
+/** Read marks (read-state.ts): the "New messages" divider's seq, and "Seen by …" lines by seq. */
+export interface LogMarks {
+  divider?: number;
+  seen: Map<number, string>;
+}
+
 /**
  * The room's log: stored messages in seq order, then the user's own not yet acknowledged, each
  * saying so ("Sending…", "Will send when connected", or "Not sent" with the reason and Retry and
@@ -22,7 +29,7 @@ export interface LogActions {
  * `data-state` (`sent`, `sending`, `failed`), `data-deleted` when deleted, and `data-seq` or
  * `data-client-id`, for styling and tests.
  */
-export function renderLog(items: readonly LogItem[], me: Member | undefined, actions: LogActions): TemplateResult {
+export function renderLog(items: readonly LogItem[], me: Member | undefined, actions: LogActions, marks?: LogMarks): TemplateResult {
   return html`${repeat(
     items,
     (item) => (item.message ? item.message.id : `pending:${item.pending.clientId}`),
@@ -30,8 +37,11 @@ export function renderLog(items: readonly LogItem[], me: Member | undefined, act
     // a busy room re-rendered every message on every new one and froze the page.
     (item, i) => {
       const previous = items[i - 1];
-      const deps = [item.message ?? item.pending, previous?.message ?? previous?.pending, me, actions.online];
-      return guard(deps, () => renderItem(item, previous, me, actions));
+      const seq = item.message?.seq ?? 0;
+      const divider = seq === marks?.divider;
+      const seen = marks?.seen.get(seq);
+      const deps = [item.message ?? item.pending, previous?.message ?? previous?.pending, me, actions.online, divider, seen];
+      return guard(deps, () => renderItem(item, previous, me, actions, divider, seen));
     },
   )}`;
 }
@@ -44,7 +54,14 @@ function view(item: LogItem, me: Member | undefined): { author: Member; ts: numb
 /** The author of pending items before the server has said who the user is (a reload while offline). */
 const YOU: Member = { id: '', name: 'You', kind: 'guest' };
 
-function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | undefined, actions: LogActions): TemplateResult {
+function renderItem(
+  item: LogItem,
+  previous: LogItem | undefined,
+  me: Member | undefined,
+  actions: LogActions,
+  divider: boolean,
+  seen: string | undefined,
+): TemplateResult {
   const { author, ts, text } = view(item, me);
   const deleted = item.message?.deleted === true;
   const prev = previous && view(previous, me);
@@ -63,6 +80,7 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
       data-seq=${item.message?.seq ?? nothing}
       data-client-id=${(item.message?.clientId ?? item.pending?.clientId) || nothing}
     >
+      ${divider ? renderDivider() : nothing}
       ${
         continued
           ? html`<span class="visually-hidden">${author.name}${guest ? ' (guest)' : ''}:</span>`
@@ -82,6 +100,7 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
       }
       <div part="text" class="text" dir="auto">${deleted ? 'Message deleted' : text}</div>
       ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error?.message, actions) : nothing}
+      ${seen ? renderSeen(seen) : nothing}
     </li>
   `;
 }
@@ -218,5 +237,28 @@ export const logStyles = css`
   }
   .failed .delivery {
     color: var(--_danger);
+  }
+  .unread-divider {
+    grid-column: 1 / -1;
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    margin: 4px 0 8px;
+    font-size: 12px;
+    font-weight: 600;
+    color: var(--_danger);
+  }
+  .unread-divider::before,
+  .unread-divider::after {
+    content: '';
+    flex: 1;
+    border-top: 1px solid currentColor;
+  }
+  .seen-by {
+    grid-column: 2;
+    margin: 2px 0 0;
+    font-size: 12px;
+    color: var(--_muted);
+    text-align: end;
   }
 `;

@@ -3,6 +3,7 @@ import { live } from 'lit/directives/live.js';
 import type { Member, Message } from '../src/protocol.js';
 import { ChatConnection } from './chat-connection.js';
 import { renderBanner, renderStatus, statusStyles } from './connection-status.js';
+import type { UnreadDetail } from './read-state.js';
 import { logStyles, renderLog } from './room-log.js';
 import { RoomcastElement } from './roomcast-element.js';
 import { roomStyles } from './room-styles.js';
@@ -18,6 +19,8 @@ const BOTTOM_SLACK_PX = 48;
  *
  * @fires roomcast-message - `CustomEvent<Message>` for each message that arrives while open
  *   (not for loaded history); bubbles and is composed.
+ * @fires roomcast-unread - `CustomEvent<UnreadDetail>` when the unread count changes: messages from
+ *   others after the user's read position, which the server keeps for all their devices.
  * @slot actions - buttons at the end of the header (the widget's close button)
  * @csspart header - the bar with the room name, member count and connection state
  * @csspart title - the room name
@@ -37,6 +40,8 @@ const BOTTOM_SLACK_PX = 48;
  * @csspart delete-button - drops a failed message
  * @csspart load-older - the "load older messages" button
  * @csspart new-messages - the "new messages" button shown while scrolled up
+ * @csspart unread-divider - the "New messages" line before the first message unread on entry
+ * @csspart seen-by - "Seen by …" under the newest message each other member has read
  * @csspart typing - the "… is typing" line
  * @csspart composer - the form around the input
  * @csspart input - the message input
@@ -72,6 +77,8 @@ export class RoomcastRoom extends RoomcastElement {
   private chat?: ChatConnection;
   private atBottom = true;
   private renderedNewest = 0;
+  /** The unread count last announced. */
+  private unread = 0;
   private ticker?: ReturnType<typeof setInterval>;
   /** The message at the top of the view before an update, to keep it in place after. */
   private anchor?: { seq: string; top: number };
@@ -96,8 +103,14 @@ export class RoomcastRoom extends RoomcastElement {
     this.renderRoot.querySelector('textarea')?.focus();
   }
 
+  override connectedCallback(): void {
+    super.connectedCallback();
+    document.addEventListener('visibilitychange', this.seen);
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    document.removeEventListener('visibilitychange', this.seen);
     clearInterval(this.ticker);
     this.ticker = undefined;
   }
@@ -118,15 +131,27 @@ export class RoomcastRoom extends RoomcastElement {
   protected override updated(): void {
     this.keepTicking();
     const list = this.list;
-    if (!list) return;
-    if (this.atBottom) {
+    if (list && this.atBottom) {
       list.scrollTop = list.scrollHeight;
-    } else if (this.anchor) {
+    } else if (list && this.anchor) {
       // Older messages put above (or a button gone) must not move what is being read.
       const item = list.querySelector(`[data-seq="${this.anchor.seq}"]`);
       if (item) list.scrollTop += item.getBoundingClientRect().top - this.anchor.top;
     }
+    this.seen();
+    const unread = this.chat?.unread ?? 0;
+    if (unread === this.unread) return;
+    this.unread = unread;
+    this.emit<UnreadDetail>('roomcast-unread', { count: unread });
   }
+
+  /**
+   * The newest messages count as read while the user can see them: the list at its end, the page
+   * visible, and the element shown (a closed widget panel hides it: no layout box).
+   */
+  private readonly seen = (): void => {
+    if (this.atBottom && document.visibilityState === 'visible' && this.getClientRects().length > 0) this.chat?.markRead();
+  };
 
   private findAnchor(): { seq: string; top: number } | undefined {
     const list = this.list;
@@ -228,11 +253,16 @@ export class RoomcastRoom extends RoomcastElement {
           }
           <div class="log" role="log" aria-live="polite" aria-label="Messages in ${this.heading || this.room}">
             <ol>
-              ${renderLog(chat?.log ?? [], chat?.user, {
-                retry: (clientId) => chat?.outbox.retry(clientId),
-                delete: (clientId) => chat?.outbox.delete(clientId),
-                online: state.status === 'connected',
-              })}
+              ${renderLog(
+                chat?.log ?? [],
+                chat?.user,
+                {
+                  retry: (clientId) => chat?.outbox.retry(clientId),
+                  delete: (clientId) => chat?.outbox.delete(clientId),
+                  online: state.status === 'connected',
+                },
+                chat && { divider: chat.reads.divider, seen: chat.reads.seen(chat.messages, chat.user?.id) },
+              )}
             </ol>
           </div>
         </div>
@@ -275,6 +305,7 @@ export class RoomcastRoom extends RoomcastElement {
     if (!list) return;
     this.atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < BOTTOM_SLACK_PX;
     if (this.atBottom && this.unseen > 0) this.unseen = 0;
+    this.seen();
   }
 
   private jumpToNewest(): void {

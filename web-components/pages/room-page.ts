@@ -23,7 +23,8 @@ if (room === undefined) {
   pageError.textContent = 'This is not a valid room name: use only letters, digits, “-” and “_” (at most 64 characters).';
   pageError.hidden = false;
 } else {
-  document.title = `#${room} · roomcast`;
+  const title = `#${room} · roomcast`;
+  document.title = title;
   const name = new URLSearchParams(location.search).get('name')?.trim() || readName();
   nameInput.value = name;
   const element = document.createElement('roomcast-room');
@@ -31,6 +32,10 @@ if (room === undefined) {
   element.name = name;
   const push = document.createElement('roomcast-push');
   push.topic = `room:${room}`;
+  // The unread count (messages from others after the user's read position) leads the tab's title.
+  element.addEventListener('roomcast-unread', ({ detail }) => {
+    document.title = detail.count > 0 ? `(${detail.count}) ${title}` : title;
+  });
   main.append(push, element);
   showLiveData(room, push);
 
