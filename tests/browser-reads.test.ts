@@ -94,8 +94,10 @@ describe('read receipts across devices (Chromium)', () => {
 
     // The phone (it came before she had read anything here: no divider) shows the same.
     await launcher(phone.page).tap();
-    await phone.page.locator('roomcast-chat [part="panel"]').waitFor();
+    const panel = phone.page.locator('roomcast-chat [part="panel"]');
+    await panel.waitFor();
     await message(phone.page, 'it starts here').waitFor();
+    await panel.evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished)));
     await phone.page.screenshot({ path: 'docs/reads-phone.png' });
     await ben.page.screenshot({ path: 'docs/reads-room-page.png' });
     assert.deepEqual([...laptop.errors, ...phone.errors, ...ben.errors], []);
