@@ -7,8 +7,19 @@ import { openSqliteStore } from '../src/store/sqlite.js';
 import type { Store } from '../src/store/store.js';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { acked, type ChatClient, collect, createTestDatabase, startApp, tempDir, waitFor } from './helpers.js';
-import { connectAs, moderationCluster, moderationEnv } from './moderation-helpers.js';
+import { ChatConnection } from '../web-components/chat-connection.js';
+import {
+  acked,
+  type ChatClient,
+  collect,
+  controllerHost,
+  createTestDatabase,
+  memoryStorage,
+  startApp,
+  tempDir,
+  waitFor,
+} from './helpers.js';
+import { connectAs, moderationCluster, moderationEnv, token } from './moderation-helpers.js';
 
 const log = pino({ level: 'silent' });
 
@@ -202,6 +213,60 @@ describe('read positions (protocol 6.3)', () => {
     );
     const benJoin = await joinRoom(ben.socket, 'calm');
     assert.deepEqual(benJoin.reads, { ann: 1 }, 'the observer has no position');
+  });
+
+  test('ChatConnection: one unread count for two devices of a user, the divider of the entry, "Seen by" lines', async () => {
+    const { url } = await startApp(moderationEnv);
+    const device = async () => {
+      const host = controllerHost();
+      const conn = new ChatConnection(host, {
+        url,
+        room: 'pair',
+        token: await token({ sub: 'ann', name: 'Ann' }),
+        storage: memoryStorage(),
+      });
+      await conn.connect();
+      return { host, conn };
+    };
+    const ben = await connectAs(url, { sub: 'ben', name: 'Ben' });
+    await joinRoom(ben.socket, 'pair');
+    await say(ben.socket, 'pair', 'before Ann came');
+    const laptop = await device();
+    const phone = await device();
+    assert.deepEqual([laptop.conn.unread, phone.conn.unread], [0, 0], 'a first visit: what was there is not news');
+    assert.equal(laptop.conn.reads.divider, undefined);
+
+    const one = await say(ben.socket, 'pair', 'one');
+    await say(ben.socket, 'pair', 'two');
+    for (const { host, conn } of [laptop, phone]) await host.changed(() => conn.unread === 2);
+    // Deleted, it no longer counts.
+    assert.ok((await acked(ben.socket).emitWithAck('message:delete', { room: 'pair', seq: one })).ok);
+    for (const { host, conn } of [laptop, phone]) await host.changed(() => conn.unread === 1);
+
+    // Read on the laptop: the phone hears it from the server, and Ben sees who read what.
+    const told = waitFor<ReadEvent>(ben.socket, 'room:read');
+    laptop.conn.markRead();
+    assert.equal(laptop.conn.unread, 0, 'at once where it was read');
+    await phone.host.changed(() => phone.conn.unread === 0);
+    assert.deepEqual(await told, { room: 'pair', user: { id: 'ann', name: 'Ann', kind: 'user' }, seq: laptop.conn.lastSeq });
+
+    // Ann answers, Ben reads it and writes on; a third device of Ann's enters: the divider before
+    // the first unread, and "Seen by Ben" under her answer.
+    const answer = await laptop.conn.send('hi Ben');
+    assert.equal(await read(ben.socket, { room: 'pair', seq: answer.seq }), 'ok');
+    const three = await say(ben.socket, 'pair', 'three');
+    await say(ben.socket, 'pair', 'four');
+    const tablet = await device();
+    assert.equal(tablet.conn.reads.divider, three);
+    assert.equal(tablet.conn.unread, 2);
+    tablet.conn.markRead();
+    assert.equal(tablet.conn.reads.divider, three, 'reading does not move the divider');
+    assert.deepEqual([...tablet.conn.reads.seen(tablet.conn.messages, 'ann')], [[answer.seq, 'Seen by Ben']]);
+    // Ben reads on to his own newest: the line stays under Ann's answer, the newest not his own.
+    assert.equal(await read(ben.socket, { room: 'pair', seq: tablet.conn.lastSeq }), 'ok');
+    await tablet.host.changed(() => tablet.conn.reads.others.get('ben')?.seq === tablet.conn.lastSeq);
+    assert.deepEqual([...tablet.conn.reads.seen(tablet.conn.messages, 'ann')], [[answer.seq, 'Seen by Ben']]);
+    for (const d of [laptop, phone, tablet]) d.conn.close();
   });
 
   test('on PostgreSQL and two nodes: a read on one node reaches the room on the other, and a join there', async (t) => {
