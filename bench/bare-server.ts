@@ -52,6 +52,8 @@ chat.on('connection', (socket) => {
       hasMore: false,
       epoch: 'bare',
       settings: { slowModeSeconds: 0, readOnly: false },
+      lastRead: 0,
+      reads: {},
     });
   });
 

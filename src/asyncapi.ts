@@ -25,7 +25,7 @@ interface Sent {
 /** Each namespace's events, by their Socket.IO names: the same schemas the parsers validate with. */
 const namespaces: Record<'chat' | 'push', { description: string; send: Record<string, Sent>; receive: Record<string, TSchema> }> = {
   chat: {
-    description: 'Chat rooms: join, send, history, typing and presence.',
+    description: 'Chat rooms: join, send, history, typing, presence and read positions.',
     send: {
       'room:join': {
         payload: chat.JoinRequest,
@@ -52,6 +52,11 @@ const namespaces: Record<'chat' | 'push', { description: string; send: Record<st
       },
       'message:history': { payload: chat.HistoryRequest, result: chat.HistoryResult, description: "Read a room's messages by seq." },
       'typing:update': { payload: chat.TypingRequest, description: 'Say whether this user is typing; never answered.' },
+      'room:read': {
+        payload: chat.ReadRequest,
+        result: EmptyResult,
+        description: "Move this user's read position in a joined room forward; the room is told as `room:read`.",
+      },
       'message:delete': {
         payload: moderation.DeleteRequest,
         result: moderation.DeleteResult,
@@ -73,6 +78,7 @@ const namespaces: Record<'chat' | 'push', { description: string; send: Record<st
       'message:new': Message,
       'typing:update': chat.TypingEvent,
       'presence:update': chat.PresenceEvent,
+      'room:read': chat.ReadEvent,
       'sync:hint': SyncHintEvent,
       'server:draining': DrainingEvent,
       'request:failed': RequestFailedEvent,

@@ -106,6 +106,8 @@ export function createLimits(config: Config, redis: Redis | undefined, log: Fast
      * either back for the rest of the minute.
      */
     history: limit('history', { points: config.historyRatePerSec * 5, seconds: 5 }),
+    /** `room:read` broadcasts per user and room (key `<room>:<user>`): one a second, coalesced (reads.ts). */
+    reads: limit('reads', { points: 1, seconds: 1 }),
     /** New rooms per client address, per hour. */
     newRooms: limit('new-rooms', { points: config.newRoomsPerAddress, seconds: 3600 }),
     slowMode,

@@ -51,6 +51,10 @@ export type HistoryRequest = Static<typeof chat.HistoryRequest>;
 export type HistoryResult = Static<typeof chat.HistoryResult>;
 export type TypingRequest = Static<typeof chat.TypingRequest>;
 export type TypingEvent = Static<typeof chat.TypingEvent>;
+/** Protocol 6.3: the user has read the room up to `seq`. */
+export type ReadRequest = Static<typeof chat.ReadRequest>;
+/** Protocol 6.3: a member's read position moved forward. */
+export type ReadEvent = Static<typeof chat.ReadEvent>;
 /** A room's presence changes since the last event: `joined`/`left`, or `joins` and `leaves`. */
 export type PresenceEvent = Static<typeof chat.PresenceEvent>;
 
@@ -60,6 +64,8 @@ export interface ChatClientToServer {
   'message:send': (req: SendRequest, ack: Ack<SendResult>) => void;
   'message:history': (req: HistoryRequest, ack: Ack<HistoryResult>) => void;
   'typing:update': (req: TypingRequest) => void;
+  /** Protocol 6.3: moves the user's read position forward; broadcast as `room:read`. */
+  'room:read': (req: ReadRequest, ack: Ack<object>) => void;
   /** Protocol 6.4: by the author or a moderator of the room; acks the `delete` entry. */
   'message:delete': (req: DeleteRequest, ack: Ack<SendResult>) => void;
   /** Protocol 6.3: by the author within EDIT_WINDOW_SECONDS or a moderator; acks the `edit` entry. */
@@ -78,6 +84,8 @@ export interface ChatServerToClient {
   'message:new': (message: Message) => void;
   'typing:update': (event: TypingEvent) => void;
   'presence:update': (event: PresenceEvent) => void;
+  /** Protocol 6.3: a member's read position moved forward (at most one a second per user and room). */
+  'room:read': (event: ReadEvent) => void;
   'server:draining': (event: DrainingEvent) => void;
   'request:failed': (event: RequestFailedEvent) => void;
   /** Protocol 6.4: the socket is no longer in the room (kicked, banned). */

@@ -52,6 +52,7 @@ export const chatParsers = {
   react: parser(chat.ReactRequest),
   history: parser(chat.HistoryRequest),
   typing: parser(chat.TypingRequest),
+  read: parser(chat.ReadRequest),
 };
 
 /** `/push` payload parsers. */

@@ -48,6 +48,8 @@ describe('chat', () => {
       settings: { slowModeSeconds: 0, readOnly: false },
       editWindowSeconds: 900,
       maxMessageLength: 2000,
+      lastRead: 0,
+      reads: {},
     });
     for (let i = 1; i <= 5; i++) await send(a.socket, 'r1', `m${i}`);
 

@@ -181,12 +181,14 @@ describe('the published documents (protocol 6.1)', () => {
       'room:join',
       'room:kick',
       'room:leave',
+      'room:read',
       'typing:update',
     ]);
     assert.deepEqual(events('receive', 'chat'), [
       'message:new',
       'presence:update',
       'request:failed',
+      'room:read',
       'room:removed',
       'room:settings',
       'server:draining',
@@ -290,6 +292,15 @@ describe('the published documents (protocol 6.1)', () => {
     const history = { room: 'lobby', after: 0, limit: 5 };
     doc.sent('chat', 'message:history', history);
     doc.ack('chat', 'message:history', await acked(ann).emitWithAck('message:history', history));
+
+    const read = { room: 'lobby', seq: 1 };
+    doc.sent('chat', 'room:read', read);
+    const readEvent = waitFor(ann, 'room:read');
+    doc.ack('chat', 'room:read', await acked(bob.socket).emitWithAck('room:read', read));
+    doc.received('chat', 'room:read', await readEvent);
+    const rejoined = await acked(ann).emitWithAck('room:join', { room: 'lobby', after: 1 });
+    assert.ok(rejoined.ok && rejoined.reads[bob.user.id] === 1, 'the join carries the reads');
+    doc.ack('chat', 'room:join', rejoined);
 
     const typing = { room: 'lobby', typing: true };
     doc.sent('chat', 'typing:update', typing);

@@ -14,6 +14,7 @@ import type {
 import type { RoomRemovedEvent, RoomSettings } from '../src/moderation/schemas.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { KeptChanges, stampPage } from './room-changes.js';
+import { ReadState } from './read-state.js';
 import { SeqStream, type StreamPage } from './seq-stream.js';
 import { SocketController } from './socket-controller.js';
 import { ChatError, type SocketLink, type SocketOptions } from './socket-link.js';
@@ -63,6 +64,8 @@ export class ChatConnection extends SocketController<ChatSocket> {
   roles: { admin?: true; moderates?: string[] } = {};
   readonly outbox: Outbox;
   readonly typing: Typing;
+  /** Read positions: the user's (`lastRead`, on all their devices), the others' ("Seen by"), the divider. */
+  readonly reads: ReadState;
 
   private readonly options: ChatConnectionOptions;
   private readonly stream: SeqStream<Message>;
@@ -88,6 +91,10 @@ export class ChatConnection extends SocketController<ChatSocket> {
       },
       changed: () => this.changed(),
     });
+    this.reads = new ReadState(
+      (seq) => this.ask((s) => s.emitWithAck('room:read', { room: this.room, seq })),
+      () => this.changed(),
+    );
     this.stream = new SeqStream<Message>({
       fetch: (after) => this.fetch(after),
       deliver: (messages, initial) => this.add(messages, !initial),
@@ -126,6 +133,16 @@ export class ChatConnection extends SocketController<ChatSocket> {
   /** Every message up to this seq is held (0 before the first join). */
   get lastSeq(): number {
     return this.stream.cursor ?? 0;
+  }
+
+  /** Messages from others, not deleted, after the user's read position (on any of their devices). */
+  get unread(): number {
+    return this.reads.unread(this.messages, this.user?.id);
+  }
+
+  /** The user sees the newest messages now (the list at its end, the page visible): they count as read. */
+  markRead(): void {
+    if (!this.options.observe && this.joined) this.reads.see(this.lastSeq);
   }
 
   /** The user moderates this room: its settings do not hold them. */
@@ -234,6 +251,7 @@ export class ChatConnection extends SocketController<ChatSocket> {
     // This node may have missed other nodes' messages: nothing tells how many, so ask.
     socket.on('sync:hint', () => this.stream.hint());
     socket.on('presence:update', (event) => this.presence(event));
+    socket.on('room:read', (event) => event.room === this.room && this.reads.heard(event, this.user?.id));
     socket.on('session', ({ admin, moderates }) => {
       this.roles = { ...(admin ? { admin } : {}), ...(moderates ? { moderates } : {}) };
       this.changed();
@@ -294,6 +312,7 @@ export class ChatConnection extends SocketController<ChatSocket> {
         this.memberCount = this.members.length;
         // A first join's page is the newest: older history may exist before it.
         if (after === undefined) this.hasMore = res.hasMore;
+        this.reads.joined(res, this.user?.id);
       }
       return { epoch: res.epoch, entries: res.messages, lastSeq: res.lastSeq, more: after !== undefined && res.hasMore };
     }

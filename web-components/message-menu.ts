@@ -33,7 +33,6 @@ export interface MenuHost {
 
 export type Mode = 'menu' | 'react' | 'confirm' | 'edit';
 
-
 /**
  * What protocol 6.3 adds to each message: the quote of the message it answers, "(edited)", the
  * reaction chips, the "More actions" button, and the reply bar over the composer; scrolls to a

@@ -8,6 +8,7 @@ import { errorText } from './error-text.js';
 import { activeLocale, dateFormats } from './locale.js';
 import type { MessageMenu } from './message-menu.js';
 import { linksReady, renderText } from './message-text.js';
+import { renderDivider, renderSeen } from './read-state.js';
 
 /** Messages by one author closer together than this share one header. */
 const GROUP_MS = 5 * 60_000;
@@ -22,6 +23,12 @@ export interface LogActions {
   menu?: MessageMenu;
 }
 
+/** Read marks (read-state.ts): the "New messages" divider's seq, and "Seen by …" lines by seq. */
+export interface LogMarks {
+  divider?: number;
+  seen: Map<number, string>;
+}
+
 /**
  * The room's log: stored messages in seq order, then the user's own not yet acknowledged, each
  * saying so ("Sending…", "Will send when connected", or "Not sent" with the reason and Retry and
@@ -29,7 +36,7 @@ export interface LogActions {
  * `data-state` (`sent`, `sending`, `failed`), `data-deleted` when deleted, and `data-seq` or
  * `data-client-id`, for styling and tests.
  */
-export function renderLog(items: readonly LogItem[], me: Member | undefined, actions: LogActions): TemplateResult {
+export function renderLog(items: readonly LogItem[], me: Member | undefined, actions: LogActions, marks?: LogMarks): TemplateResult {
   return html`${repeat(
     items,
     (item) => (item.message ? item.message.id : `pending:${item.pending.clientId}`),
@@ -37,9 +44,21 @@ export function renderLog(items: readonly LogItem[], me: Member | undefined, act
     // a busy room re-rendered every message on every new one and froze the page. A new language too.
     (item, i) => {
       const previous = items[i - 1];
-      const deps: unknown[] = [item.message ?? item.pending, previous?.message ?? previous?.pending, me, actions.online, activeLocale(), linksReady()];
+      const seq = item.message?.seq ?? 0;
+      const divider = seq === marks?.divider;
+      const seen = marks?.seen.get(seq);
+      const deps: unknown[] = [
+        item.message ?? item.pending,
+        previous?.message ?? previous?.pending,
+        me,
+        actions.online,
+        activeLocale(),
+        linksReady(),
+        divider,
+        seen,
+      ];
       if (item.message && actions.menu) deps.push(...actions.menu.deps(item.message));
-      return guard(deps, () => renderItem(item, previous, me, actions));
+      return guard(deps, () => renderItem(item, previous, me, actions, divider, seen));
     },
   )}`;
 }
@@ -52,7 +71,14 @@ function view(item: LogItem, me: Member | undefined): { author: Member; ts: numb
 /** The author of pending items before the server has said who the user is (a reload while offline). */
 const YOU: Member = { id: '', name: '', kind: 'guest' };
 
-function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | undefined, actions: LogActions): TemplateResult {
+function renderItem(
+  item: LogItem,
+  previous: LogItem | undefined,
+  me: Member | undefined,
+  actions: LogActions,
+  divider: boolean,
+  seen: string | undefined,
+): TemplateResult {
   const { author, ts, text } = view(item, me);
   const deleted = item.message?.deleted === true;
   const prev = previous && view(previous, me);
@@ -75,6 +101,7 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
       data-seq=${item.message?.seq ?? nothing}
       data-client-id=${(item.message?.clientId ?? item.pending?.clientId) || nothing}
     >
+      ${divider ? renderDivider() : nothing}
       ${
         continued
           ? html`<span class="visually-hidden">${guest ? msg(str`${name} (guest):`, { id: 'author-guest-hidden' }) : `${name}:`}</span>`
@@ -103,6 +130,7 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
       ${(message && menu?.text(message)) || html`<div part="text" class="text" dir="auto">${deleted ? msg('Message deleted', { id: 'message-deleted' }) : renderText(text)}</div>`}
       ${message && menu ? menu.after(message, mine) : nothing}
       ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error && errorText(item.pending.error), actions) : nothing}
+      ${seen ? renderSeen(seen) : nothing}
     </li>
   `;
 }
@@ -230,5 +258,28 @@ export const logStyles = css`
   }
   .failed .delivery {
     color: var(--_danger);
+  }
+  .unread-divider {
+    grid-column: 1 / -1;
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    margin: 4px 0 8px;
+    font-size: 12px;
+    font-weight: 600;
+    color: var(--_danger);
+  }
+  .unread-divider::before,
+  .unread-divider::after {
+    content: '';
+    flex: 1;
+    border-top: 1px solid currentColor;
+  }
+  .seen-by {
+    grid-column: 2;
+    margin: 2px 0 0;
+    font-size: 12px;
+    color: var(--_muted);
+    text-align: end;
   }
 `;

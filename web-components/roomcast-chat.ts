@@ -11,13 +11,11 @@ import './roomcast-room.js';
 import type { ConnectionStatus } from './socket-controller.js';
 import { pageStorage, sessionKey } from './socket-link.js';
 import { TabSync } from './tab-sync.js';
+import type { UnreadDetail } from './read-state.js';
 import { chatStyles } from './chat-styles.js';
 import { theme } from './theme.js';
 
-/** `roomcast-unread` detail. */
-export interface UnreadDetail {
-  count: number;
-}
+export type { UnreadDetail } from './read-state.js';
 
 /** `roomcast-notify` detail. */
 export interface NotifyDetail {
@@ -68,6 +66,8 @@ const ROOM_PARTS = [
   'reply-bar',
   'load-older',
   'new-messages',
+  'unread-divider',
+  'seen-by',
   'typing',
   'composer',
   'input',
@@ -93,12 +93,14 @@ const closeIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="fa
  * The embeddable chat widget: a launcher button (bottom right, bottom left right to left) that
  * opens a chat panel, or with `mode="inline"` the panel in place. It speaks the language of its
  * `lang` attribute, else of the page (`<html lang>`), else of the browser (en, de, fr, es, pt, ar,
- * zh, ja; others in English), and is laid out right to left for ar, he, fa and the like. It counts unread messages while closed or while the tab is
- * hidden, and agrees on that count, and on the one tab that notifies, with the page's other tabs.
+ * zh, ja; others in English), and is laid out right to left for ar, he, fa and the like. Its badge
+ * counts the messages from others after the user's read position, which the server keeps per user
+ * (protocol 6.3): a phone and a laptop of one user show the same count, and reading on one clears
+ * it on the other. The page's tabs agree on the one tab that notifies.
  *
  * @fires roomcast-message - `CustomEvent<Message>` for each new message (live or caught up after a
  *   reconnect, not loaded history); bubbles and is composed.
- * @fires roomcast-unread - `CustomEvent<UnreadDetail>` when the unread count changes.
+ * @fires roomcast-unread - `CustomEvent<UnreadDetail>` when the unread count changes (from the inner room).
  * @fires roomcast-notify - `CustomEvent<NotifyDetail>`, cancelable, in one tab only, for a message
  *   from someone else that arrives unread; unless cancelled the widget then chimes (`sound`) and
  *   shows a system notification (`notifications`, tab hidden).
@@ -111,7 +113,7 @@ const closeIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="fa
  * @csspart close-button - the close button in the panel's header
  * @csspart header - and every other part of `<roomcast-room>`: title, members, status, banner, retry-now,
  *   messages, message, message-mine, message-sending, message-failed, author, guest-badge, time, text, delivery,
- *   retry-button, delete-button, load-older, new-messages, typing, composer, input, send-button, counter, error,
+ *   retry-button, delete-button, load-older, new-messages, unread-divider, seen-by, typing, composer, input, send-button, counter, error,
  *   presence-list, presence-member
  * @cssprop --roomcast-z-index - the launcher's and panel's z-index (2147483000)
  * @cssprop --roomcast-offset-x, --roomcast-offset-y - distance from the viewport's corner (20px)
@@ -201,7 +203,7 @@ export class RoomcastChat extends RoomcastElement {
     updateWhenLocaleChanges(this);
   }
 
-  /** The unread count: messages from others not yet seen in any tab. */
+  /** The unread count: messages from others after the user's read position (on any device). */
   get unread(): number {
     return this.count;
   }
@@ -267,7 +269,10 @@ export class RoomcastChat extends RoomcastElement {
     if (changed.has('lang') || !this.hasUpdated) this.applyLanguage();
     if (!this.tabs || changed.has('room') || changed.has('server') || changed.has('generation')) {
       this.tabs?.close();
-      this.tabs = new TabSync(`roomcast:${new URL(this.serverUrl).origin}:${this.room}`, () => this.recount());
+      this.tabs = new TabSync(
+        `roomcast:${new URL(this.serverUrl).origin}:${this.room}`,
+        (seq) => seq > (this.connection?.reads.lastRead ?? seq),
+      );
       this.count = 0;
     }
     if (changed.has('open') && !this.open) this.focusInside = this.matches(':focus-within');
@@ -281,9 +286,6 @@ export class RoomcastChat extends RoomcastElement {
       room?.addController(this.tracker);
     }
     // Not on the first render: a widget that starts open does not take the focus from the page.
-    if (changed.has('count') && changed.get('count') !== undefined) {
-      this.emit<UnreadDetail>('roomcast-unread', { count: this.count });
-    }
     if (changed.has('open') && changed.get('open') !== undefined) this.openChanged();
   }
 
@@ -309,22 +311,18 @@ export class RoomcastChat extends RoomcastElement {
       return;
     }
     this.fitViewport();
-    this.markRead();
-    this.recount();
+    this.tabs?.setReading(this.reading);
     // It was hidden: scroll it to the newest message now that it has a size.
     this.roomElement?.requestUpdate();
     void this.roomElement?.focusComposer();
     this.emit<void>('roomcast-open', undefined);
   }
 
-  /** After every update of the inner room: its connection's state events, read state and unread count. */
+  /** After every update of the inner room (it marks what it shows read): its state events and the unread count. */
   private observeRoom(): void {
-    const chat = this.connection;
-    this.watch(chat);
-    if (!chat || !this.tabs) return;
-    if (chat.connected) this.tabs.start(chat.lastSeq);
-    this.markRead();
-    this.recount();
+    this.watch(this.connection);
+    this.tabs?.setReading(this.reading);
+    this.count = this.connection?.unread ?? 0;
   }
 
   /** Announces every change of the connection's state as `roomcast-status`. */
@@ -347,24 +345,7 @@ export class RoomcastChat extends RoomcastElement {
     );
   };
 
-  private markRead(): void {
-    this.tabs?.setReading(this.reading);
-    const newest = this.connection?.messages.at(-1)?.seq;
-    if (this.reading && newest !== undefined && this.tabs?.readSeq !== undefined) this.tabs.read(newest);
-  }
-
-  private recount(): void {
-    const chat = this.connection;
-    const readSeq = this.tabs?.readSeq;
-    if (!chat || readSeq === undefined) return;
-    const me = chat.user?.id;
-    this.count = chat.messages.filter((m) => m.seq > readSeq && m.author.id !== me).length;
-  }
-
-  private readonly visibilityChanged = (): void => {
-    this.markRead();
-    this.recount();
-  };
+  private readonly visibilityChanged = (): void => this.tabs?.setReading(this.reading);
 
   /**
    * Full screen on a phone is the visual viewport: it shrinks when the keyboard opens, and it is

@@ -11,6 +11,7 @@ import { reactionStyles } from './reactions.js';
 import { counterStyles, draftLength, renderCounter } from './length-counter.js';
 import { onLinksReady } from './message-text.js';
 import { presenceStyles, renderPresence } from './presence-list.js';
+import type { UnreadDetail } from './read-state.js';
 import { logStyles, renderLog } from './room-log.js';
 import { RoomcastElement } from './roomcast-element.js';
 import { roomStyles } from './room-styles.js';
@@ -27,6 +28,8 @@ const BOTTOM_SLACK_PX = 48;
  *
  * @fires roomcast-message - `CustomEvent<Message>` for each message that arrives while open
  *   (not for loaded history); bubbles and is composed.
+ * @fires roomcast-unread - `CustomEvent<UnreadDetail>` when the unread count changes: messages from
+ *   others after the user's read position, which the server keeps for all their devices.
  * @slot actions - buttons at the end of the header (the widget's close button)
  * @csspart header - the bar with the room name, member count and connection state
  * @csspart title - the room name
@@ -52,6 +55,8 @@ const BOTTOM_SLACK_PX = 48;
  * @csspart reply-bar - "Replying to …" above the composer
  * @csspart load-older - the "load older messages" button
  * @csspart new-messages - the "N new messages" or "Jump to newest" button shown while scrolled up
+ * @csspart unread-divider - the "New messages" line before the first message unread on entry
+ * @csspart seen-by - "Seen by …" under the newest message each other member has read
  * @csspart typing - the "… is typing" line
  * @csspart composer - the form around the input
  * @csspart input - the message input
@@ -100,6 +105,8 @@ export class RoomcastRoom extends RoomcastElement {
   );
   private atBottom = true;
   private renderedNewest = 0;
+  /** The unread count last announced. */
+  private unread = 0;
   private ticker?: ReturnType<typeof setInterval>;
   /** The message at the top of the view before an update, to keep it in place after. */
   private anchor?: { seq: string; top: number };
@@ -145,10 +152,12 @@ export class RoomcastRoom extends RoomcastElement {
     this.unlisten = onLinksReady(() => this.requestUpdate());
     // Moved in the DOM: disconnecting stopped the watch on the top of the list.
     if (this.hasUpdated) this.watchTop();
+    document.addEventListener('visibilitychange', this.seen);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    document.removeEventListener('visibilitychange', this.seen);
     clearInterval(this.ticker);
     this.ticker = undefined;
     this.unlisten?.();
@@ -190,16 +199,28 @@ export class RoomcastRoom extends RoomcastElement {
   protected override updated(): void {
     this.keepTicking();
     const list = this.list;
-    if (!list) return;
-    if (this.menu.updated(this.renderRoot)) this.atBottom = false;
-    else if (this.atBottom) {
+    if (list && this.menu.updated(this.renderRoot)) this.atBottom = false;
+    else if (list && this.atBottom) {
       list.scrollTop = list.scrollHeight;
-    } else if (this.anchor) {
+    } else if (list && this.anchor) {
       // Older messages put above (or a button gone) must not move what is being read.
       const item = list.querySelector(`[data-seq="${this.anchor.seq}"]`);
       if (item) list.scrollTop += item.getBoundingClientRect().top - this.anchor.top;
     }
+    this.seen();
+    const unread = this.chat?.unread ?? 0;
+    if (unread === this.unread) return;
+    this.unread = unread;
+    this.emit<UnreadDetail>('roomcast-unread', { count: unread });
   }
+
+  /**
+   * The newest messages count as read while the user can see them: the list at its end, the page
+   * visible, and the element shown (a closed widget panel hides it: no layout box).
+   */
+  private readonly seen = (): void => {
+    if (this.atBottom && document.visibilityState === 'visible' && this.getClientRects().length > 0) this.chat?.markRead();
+  };
 
   private findAnchor(): { seq: string; top: number } | undefined {
     const list = this.list;
@@ -306,12 +327,17 @@ export class RoomcastRoom extends RoomcastElement {
           }
           <div class="log" role="log" aria-live="polite" aria-label=${msg(str`Messages in ${this.heading || this.room}`, { id: 'messages-in' })}>
             <ol>
-              ${renderLog(chat?.log ?? [], chat?.user, {
-                retry: (clientId) => chat?.outbox.retry(clientId),
-                delete: (clientId) => chat?.outbox.delete(clientId),
-                online: state.status === 'connected',
-                menu: this.menu,
-              })}
+              ${renderLog(
+                chat?.log ?? [],
+                chat?.user,
+                {
+                  retry: (clientId) => chat?.outbox.retry(clientId),
+                  delete: (clientId) => chat?.outbox.delete(clientId),
+                  online: state.status === 'connected',
+                  menu: this.menu,
+                },
+                chat && { divider: chat.reads.divider, seen: chat.reads.seen(chat.messages, chat.user?.id) },
+              )}
             </ol>
           </div>
         </div>
@@ -366,6 +392,7 @@ export class RoomcastRoom extends RoomcastElement {
     this.atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < BOTTOM_SLACK_PX;
     this.away = !this.atBottom;
     if (this.atBottom && this.unseen > 0) this.unseen = 0;
+    this.seen();
   }
 
   private jumpToNewest(): void {

@@ -1,10 +1,5 @@
 /** What the tabs showing one room tell each other. */
-type TabMessage =
-  | { type: 'hello' }
-  | { type: 'state'; readSeq: number }
-  | { type: 'read'; seq: number }
-  | { type: 'claim'; seq: number; tab: string }
-  | { type: 'notified'; seq: number };
+type TabMessage = { type: 'claim'; seq: number; tab: string } | { type: 'notified'; seq: number };
 
 /** Without the Web Locks API: how long a tab waits for the other tabs' claims on a message. */
 const CLAIM_MS = 250;
@@ -15,9 +10,9 @@ const REMEMBERED = 200;
 type Locks = Pick<LockManager, 'request' | 'query'>;
 
 /**
- * What the page's tabs showing one room agree on: the seq read up to (over a `BroadcastChannel`),
- * so that every tab shows the same unread count, and the single tab that notifies of a message,
- * so that there is one sound and one notification however many tabs are open.
+ * What the page's tabs showing one room agree on: the single tab that notifies of a message, so
+ * that there is one sound and one notification however many tabs are open. (What is read is the
+ * server's to say, for every tab and device of the user: read-state.ts.)
  *
  * The notifying tab is the one holding an exclusive Web Lock (`navigator.locks`): the browser
  * grants it to one tab at a time and hands it on when that tab closes or crashes, so there is no
@@ -27,16 +22,11 @@ type Locks = Pick<LockManager, 'request' | 'query'>;
  * BroadcastChannel each tab is on its own.
  */
 export class TabSync {
-  /** Every message up to this seq was seen in some tab; undefined until this tab has joined. */
-  readSeq: number | undefined;
-
   private readonly id = Math.random().toString(36).slice(2);
   private readonly channel?: BroadcastChannel;
   private readonly locks?: Locks;
   private readonly claims = new Map<number, Set<string>>();
   private readonly notified = new Set<number>();
-  /** Whether `readSeq` came from this tab or another one, rather than from the join alone. */
-  private settled = false;
   /** This tab holds the notifying lock. */
   private leader = false;
   private reading = false;
@@ -44,10 +34,10 @@ export class TabSync {
   private releaseReading?: () => void;
   private closed = false;
 
-  /** `onChange` is called when another tab moved `readSeq`. */
+  /** `unread(seq)` says whether the message `seq` is still unread. */
   constructor(
     private readonly name: string,
-    private readonly onChange: () => void,
+    private readonly unread: (seq: number) => boolean,
   ) {
     const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
     if (locks && typeof locks.request === 'function' && typeof locks.query === 'function') {
@@ -62,20 +52,6 @@ export class TabSync {
     if (typeof BroadcastChannel !== 'function') return;
     this.channel = new BroadcastChannel(name);
     this.channel.onmessage = (event: MessageEvent<TabMessage>) => this.receive(event.data);
-    this.post({ type: 'hello' });
-  }
-
-  /** This tab joined holding messages up to `seq`: unless another tab said otherwise, they count as read. */
-  start(seq: number): void {
-    this.readSeq ??= seq;
-  }
-
-  /** This tab showed every message up to `seq`: all tabs clear their count up to there. */
-  read(seq: number): void {
-    if (this.readSeq !== undefined && seq <= this.readSeq) return;
-    this.readSeq = seq;
-    this.settled = true;
-    this.post({ type: 'read', seq });
   }
 
   /** Whether the visitor is looking at the messages in this tab now (no tab notifies meanwhile). */
@@ -127,10 +103,6 @@ export class TabSync {
     this.channel?.close();
   }
 
-  private unread(seq: number): boolean {
-    return this.readSeq !== undefined && seq > this.readSeq;
-  }
-
   /** A lock callback's promise: the lock is held until `release` is called (at once if closed). */
   private hold(granted: (release: () => void) => void): Promise<void> {
     return new Promise<void>((release) => {
@@ -140,30 +112,8 @@ export class TabSync {
   }
 
   private receive(message: TabMessage): void {
-    switch (message.type) {
-      case 'hello':
-        if (this.readSeq !== undefined) this.post({ type: 'state', readSeq: this.readSeq });
-        break;
-      case 'state':
-        // A new tab takes the older tabs' read state, lower or not, so that all show one count.
-        if (this.settled) break;
-        this.settled = true;
-        this.readSeq = message.readSeq;
-        this.onChange();
-        break;
-      case 'read':
-        this.settled = true;
-        if (this.readSeq !== undefined && message.seq <= this.readSeq) break;
-        this.readSeq = message.seq;
-        this.onChange();
-        break;
-      case 'claim':
-        this.claimants(message.seq).add(message.tab);
-        break;
-      case 'notified':
-        remember(this.notified, message.seq);
-        break;
-    }
+    if (message.type === 'claim') this.claimants(message.seq).add(message.tab);
+    else remember(this.notified, message.seq);
   }
 
   private claimants(seq: number): Set<string> {

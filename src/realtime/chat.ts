@@ -19,6 +19,7 @@ import { createJoinPages } from './join-page.js';
 import { createLateCommits } from './late-commits.js';
 import type { Departure, Presence } from './presence.js';
 import { createPresenceUpdates } from './presence-updates.js';
+import { createReads } from './reads.js';
 
 export interface SocketData {
   identity: Identity;
@@ -67,6 +68,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   const leavers = new Map<string, (room: string) => void>();
   const joinPage = createJoinPages(store);
   const conversation = createConversation({ nsp, store, config, limits, rules: deps.rules, bus });
+  const reads = createReads({ store, limit: limits.reads, broadcast: (event) => nsp.to(event.room).emit('room:read', event) });
 
   function announce(message: Message): void {
     nsp.to(message.room).emit('message:new', message);
@@ -218,6 +220,8 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         ]);
         if (page.lastSeq === 0) emptyAtJoin.add(req.room);
         else emptyAtJoin.delete(req.room);
+        // An observer is in no presence, so among no one's reads.
+        const { lastRead, reads: positions } = await reads.forJoin(req.room, user.id, members);
         return {
           room: req.room,
           messages: page.messages,
@@ -228,6 +232,8 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
           settings,
           editWindowSeconds: config.editWindowSeconds,
           maxMessageLength: config.maxMessageLength,
+          lastRead,
+          reads: positions,
         };
       }),
     );
@@ -304,6 +310,17 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         } finally {
           historyReads--;
         }
+      }),
+    );
+
+    socket.on(
+      'room:read',
+      handle('room:read', async (payload) => {
+        const req = parse.read(payload);
+        if (!socket.rooms.has(req.room)) throw new AppError('forbidden', `Join ${req.room} before marking it read.`);
+        if (observing.has(req.room)) throw new AppError('forbidden', `You observe ${req.room}: your reads are not recorded.`);
+        await reads.read(user, req.room, req.seq);
+        return {};
       }),
     );
 

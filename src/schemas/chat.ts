@@ -55,6 +55,11 @@ export const JoinResult = Type.Object({
       description: "The server's MAX_MESSAGE_LENGTH: a longer text, in characters after trimming, is `too_large`.",
     }),
   ),
+  lastRead: seq("This user's read position in the room (protocol 6.3), the same on all their devices; 0 when none."),
+  reads: Type.Record(Type.String(), seq('A read position.'), {
+    description:
+      "The read positions of the other members present who have one, by user id (yours is `lastRead`); an observer's is never among them.",
+  }),
 });
 
 export const LeaveRequest = Type.Object({ room: Room });
@@ -120,5 +125,23 @@ export const PresenceEvent = Type.Object(
   {
     description:
       "A room's presence changes since the last event (v1.1: a node sends at most one per room per 200 ms). One change: `joined` or `left`, as in v1. Several: `joins` and `leaves`, both present, each in the order it happened.",
+  },
+);
+
+export const ReadRequest = Type.Object({
+  room: Room,
+  seq: Type.Integer({
+    minimum: 1,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description:
+      "The user has read the room up to this seq (at most the room's last seq, else `not_found`); a seq at or below the stored position changes nothing.",
+  }),
+});
+
+export const ReadEvent = Type.Object(
+  { room: Room, user: Member, seq: seq("The user's read position now.") },
+  {
+    description:
+      "A member's read position moved forward (protocol 6.3): to the room, the reader's other sockets included; at most one a second per user and room, the last position within the second sent at its end.",
   },
 );

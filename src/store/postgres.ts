@@ -14,6 +14,7 @@ import {
   configureSql,
   type HistoryQuery,
   type Change,
+  markReadSql,
   type MessageRow,
   type NewMessage,
   type Page,
@@ -161,6 +162,13 @@ const migrations = [
      END;
      RETURN QUERY SELECT true, m FROM messages m WHERE m.room = p_room AND m.seq = v_seq;
    END $$;`,
+  // Read positions (protocol 6.3): one per user and room, the same on all the user's devices.
+  `CREATE TABLE room_reads (
+     room text NOT NULL,
+     user_id text NOT NULL,
+     seq bigint NOT NULL,
+     PRIMARY KEY (room, user_id)
+   );`,
 ];
 
 /** SQLSTATE classes that mean "the database cannot answer now": connection, resources, shutdown. */
@@ -235,6 +243,10 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
   }
 
   await migrate(pool);
+  // The room's last seq and the upsert in one round trip; a seq past the last one inserts nothing.
+  const markRead = `WITH last AS (SELECT last_seq FROM rooms WHERE name = $1::text),
+    up AS (${markReadSql('SELECT $1::text, $2::text, $3::bigint FROM last WHERE $3::bigint <= last.last_seq')})
+    SELECT (SELECT last_seq FROM last) AS last_seq, EXISTS (SELECT 1 FROM up) AS moved`;
   const bans = banSql((n) => `$${n}`);
   const auditInsert = auditSql((n) => `$${n}`).insert;
   // Typed, so `$2 IS NULL` knows its type.
@@ -371,6 +383,21 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
           [limit],
         );
         return rows.map((r) => ({ room: r.room, lastSeq: Number(r.last_seq), lastActivity: Number(r.ts) }));
+      }),
+    markRead: (room, userId, seq) =>
+      call(async () => {
+        const { rows } = await pool.query<{ last_seq: string | null; moved: boolean }>(markRead, [room, userId, seq]);
+        const row = rows[0];
+        if (!row || row.last_seq === null || seq > Number(row.last_seq)) return 'beyond';
+        return row.moved ? 'moved' : 'kept';
+      }),
+    readPositions: (room, userIds) =>
+      call(async () => {
+        const { rows } = await pool.query<{ user_id: string; seq: string }>(
+          'SELECT user_id, seq FROM room_reads WHERE room = $1 AND user_id = ANY($2)',
+          [room, userIds],
+        );
+        return new Map(rows.map((r) => [r.user_id, Number(r.seq)]));
       }),
     secret: (name) =>
       call(async () => {

@@ -17,10 +17,12 @@ import {
   configureSql,
   type Change,
   type HistoryQuery,
+  markReadSql,
   type MessageRow,
   type NewMessage,
   type Page,
   planChange,
+  type ReadMark,
   type SettingsRow,
   type Store,
   toAuditEntry,
@@ -99,6 +101,13 @@ export const migrations = [
    ALTER TABLE messages ADD COLUMN reply_to INTEGER;
    ALTER TABLE messages ADD COLUMN edited_at INTEGER;
    ALTER TABLE messages ADD COLUMN reactions TEXT;`,
+  // Read positions (protocol 6.3): one per user and room, the same on all the user's devices.
+  `CREATE TABLE room_reads (
+     room TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     PRIMARY KEY (room, user_id)
+   ) WITHOUT ROWID;`,
 ];
 
 /** SQLite result codes that mean the database cannot answer now, not that the call was wrong. */
@@ -192,6 +201,10 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   const audits = auditSql((n) => `@p${n}`);
   const insertAudit = db.prepare<Record<string, unknown>, AuditRow>(audits.insert);
   const auditPage = db.prepare<{ p1: number; p2: string | null; p3: number }, AuditRow>(audits.page);
+  const upsertRead = db.prepare<[string, string, number], { seq: number }>(markReadSql('VALUES (?, ?, ?)'));
+  const readsOf = db.prepare<[string, string], { user_id: string; seq: number }>(
+    'SELECT user_id, seq FROM room_reads WHERE room = ? AND user_id IN (SELECT value FROM json_each(?))',
+  );
   const configure = db.prepare<{ p1: string; p2: number | null; p3: number | null }, SettingsRow>(configureSql((n) => `@p${n}`));
 
   /** Stores a row with the room's next seq: a message, or a change entry (`fields`). */
@@ -240,6 +253,11 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
     updateTarget.run({ ...plan.target, deleted: Number(plan.target.deleted), room, seq });
     return insertNext({ room, author, text: plan.entry.text, ts: plan.entry.ts }, plan.entry);
   }
+  function markRead(room: string, userId: string, seq: number): ReadMark {
+    if (seq > (lastSeq.get(room) ?? 0)) return 'beyond';
+    return upsertRead.get(room, userId, seq) ? 'moved' : 'kept';
+  }
+
   const changeInTransaction = db.transaction(changeOne);
   const appendAll = db.transaction((inputs: NewMessage[]) => inputs.map(appendOne));
   const appendSingle = db.transaction(appendOne);
@@ -316,6 +334,9 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
       }),
     lastSeqs: (rooms) => call(() => new Map(rooms.map((room) => [room, lastSeq.get(room) ?? 0]))),
     recentRooms: (limit) => call(() => recent.all(limit)),
+    markRead: (room, userId, seq) => call(() => markRead(room, userId, seq)),
+    readPositions: (room, userIds) =>
+      call(() => new Map(readsOf.all(room, JSON.stringify(userIds)).map((r) => [r.user_id, Number(r.seq)]))),
     secret: (name) =>
       call(() => {
         putSecret.run(name, randomBytes(32).toString('base64url'));

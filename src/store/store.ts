@@ -31,6 +31,9 @@ export type Change = ChangeKind & {
   ts?: number;
 };
 
+/** What `markRead` did. */
+export type ReadMark = 'moved' | 'kept' | 'beyond';
+
 export interface AppendResult {
   message: Message;
   /** False when the clientId was seen before and `message` is the first one. */
@@ -86,6 +89,14 @@ export interface Store {
   lastSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
   /** The public rooms (not `private-*`) with history, the most recently active first: newest seq and its time. */
   recentRooms(limit: number): Promise<RecentRoom[]>;
+  /**
+   * Moves a user's read position in a room forward to `seq` (protocol 6.3): `moved`, `kept` (the
+   * one stored is as far or further: a position never goes back), or `beyond` (past the room's
+   * last seq: nothing stored).
+   */
+  markRead(room: string, userId: string, seq: number): Promise<ReadMark>;
+  /** The read positions in a room of the users asked for who have one. */
+  readPositions(room: string, userIds: readonly string[]): Promise<Map<string, number>>;
   /**
    * A random value made once with the database and kept, so every node and restart shares it:
    * secrets, and the rooms' epoch (`room-epoch`), which is public.
@@ -307,4 +318,14 @@ export function auditSql(param: (n: number) => string) {
 export function auditValues(entry: Omit<AuditEntry, 'id'>): unknown[] {
   const { ts, actor, action, room, target, reason } = entry;
   return [ts, actor.id, actor.name, actor.kind, action, room ?? null, JSON.stringify(target), reason ?? null];
+}
+
+/**
+ * Both stores' upsert of a read position, from `row` (a `VALUES` or `SELECT` of room, user id,
+ * seq): a row comes back only when the position was stored new or moved forward.
+ */
+export function markReadSql(row: string): string {
+  return `INSERT INTO room_reads AS r (room, user_id, seq) ${row}
+     ON CONFLICT (room, user_id) DO UPDATE SET seq = excluded.seq WHERE r.seq < excluded.seq
+     RETURNING seq`;
 }

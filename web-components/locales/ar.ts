@@ -111,4 +111,7 @@ export const templates = {
   'rooms-active': str`نشطة ${0}`,
   'rooms-heading': 'الغرف',
   'no-rooms-yet': 'لا توجد غرف بعد. أنشئ واحدة من الأعلى.',
+  'seen-by': str`شاهدها ${0}`,
+  'seen-by-more': str`شاهدها ${0} +${1}`,
+  'new-messages-divider': 'رسائل جديدة',
 };

@@ -111,4 +111,7 @@ export const templates = {
   'rooms-active': str`aktiv ${0}`,
   'rooms-heading': 'Räume',
   'no-rooms-yet': 'Noch keine Räume. Eröffnen Sie oben einen.',
+  'seen-by': str`Gesehen von ${0}`,
+  'seen-by-more': str`Gesehen von ${0} +${1}`,
+  'new-messages-divider': 'Neue Nachrichten',
 };

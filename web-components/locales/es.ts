@@ -111,4 +111,7 @@ export const templates = {
   'rooms-active': str`activa ${0}`,
   'rooms-heading': 'Salas',
   'no-rooms-yet': 'Aún no hay salas. Crea una arriba.',
+  'seen-by': str`Visto por ${0}`,
+  'seen-by-more': str`Visto por ${0} +${1}`,
+  'new-messages-divider': 'Mensajes nuevos',
 };

@@ -112,4 +112,7 @@ export const templates = {
   'rooms-active': str`actif ${0}`,
   'rooms-heading': 'Salons',
   'no-rooms-yet': 'Aucun salon pour l’instant. Créez-en un ci-dessus.',
+  'seen-by': str`Vu par ${0}`,
+  'seen-by-more': str`Vu par ${0} +${1}`,
+  'new-messages-divider': 'Nouveaux messages',
 };

@@ -111,4 +111,7 @@ export const templates = {
   'rooms-active': str`${0}に活動`,
   'rooms-heading': 'ルーム',
   'no-rooms-yet': 'まだルームはありません。上で作成してください。',
+  'seen-by': str`${0} が既読`,
+  'seen-by-more': str`${0} +${1} が既読`,
+  'new-messages-divider': '新着メッセージ',
 };

@@ -111,4 +111,7 @@ export const templates = {
   'rooms-active': str`ativa ${0}`,
   'rooms-heading': 'Salas',
   'no-rooms-yet': 'Ainda não há salas. Crie uma acima.',
+  'seen-by': str`Visto por ${0}`,
+  'seen-by-more': str`Visto por ${0} +${1}`,
+  'new-messages-divider': 'Novas mensagens',
 };

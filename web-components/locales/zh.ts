@@ -111,4 +111,7 @@ export const templates = {
   'rooms-active': str`${0}活跃`,
   'rooms-heading': '聊天室',
   'no-rooms-yet': '还没有聊天室。在上方创建一个吧。',
+  'seen-by': str`${0} 已读`,
+  'seen-by-more': str`${0} +${1} 已读`,
+  'new-messages-divider': '新消息',
 };

@@ -40,7 +40,8 @@ localizePage(() => {
 if (room === undefined) {
   pageError.hidden = false;
 } else {
-  document.title = `#${room} · roomcast`;
+  const title = `#${room} · roomcast`;
+  document.title = title;
   const name = new URLSearchParams(location.search).get('name')?.trim() || readName();
   nameInput.value = name;
   const element = document.createElement('roomcast-room');
@@ -48,6 +49,10 @@ if (room === undefined) {
   element.name = name;
   const push = document.createElement('roomcast-push');
   push.topic = `room:${room}`;
+  // The unread count (messages from others after the user's read position) leads the tab's title.
+  element.addEventListener('roomcast-unread', ({ detail }) => {
+    document.title = detail.count > 0 ? `(${detail.count}) ${title}` : title;
+  });
   main.append(push, element);
   // A link to a message (its menu's "Copy link"): scroll to it and highlight it once.
   const showLinked = (): void => {
