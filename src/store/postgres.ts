@@ -5,6 +5,9 @@ import pg from 'pg';
 import { parse, toClientConfig } from 'pg-connection-string';
 import { AppError } from '../errors.js';
 import {
+  type AttachmentRow,
+  attachmentSql,
+  attachmentValues,
   type AuditRow,
   auditSql,
   auditValues,
@@ -22,6 +25,7 @@ import {
   toBanRow,
   toMessage,
   toSettings,
+  toStoredAttachment,
 } from './store.js';
 
 /**
@@ -128,6 +132,20 @@ const migrations = [
      reason text
    );
    CREATE INDEX audit_room ON audit (room, id);`,
+  // Attachments (issue 13 point 4): uploaded files with their bytes, and a message's files as JSON.
+  `CREATE TABLE attachments (
+     id text PRIMARY KEY,
+     room text NOT NULL,
+     owner_id text NOT NULL,
+     name text NOT NULL,
+     type text NOT NULL,
+     size integer NOT NULL,
+     width integer,
+     height integer,
+     created_at bigint NOT NULL,
+     data bytea NOT NULL
+   );
+   ALTER TABLE messages ADD COLUMN attachments text;`,
 ];
 
 /** SQLSTATE classes that mean "the database cannot answer now": connection, resources, shutdown. */
@@ -207,6 +225,40 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
   // Typed, so `$2 IS NULL` knows its type.
   const auditPage = auditSql((n) => `$${n}::${['bigint', 'text', 'integer'][n - 1]}`).page;
 
+  const files = attachmentSql((n) => `$${n}`);
+
+  /**
+   * A message with files: roomcast_append and the files' JSON in one transaction, so the message
+   * is never stored without them. (Plain messages keep their one round trip.)
+   */
+  async function appendWithFiles(input: NewMessage) {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ created: boolean; message: MessageRow }>(
+        'SELECT created, to_jsonb(message) AS message FROM roomcast_append($1, $2, $3, $4, $5, $6, $7)',
+        [input.room, input.text, input.author.id, input.author.name, input.author.kind, input.clientId ?? null, input.ts ?? Date.now()],
+      );
+      const row = rows[0];
+      if (!row) throw new Error('roomcast_append returned no row');
+      if (row.created) {
+        row.message.attachments = JSON.stringify(input.attachments);
+        await client.query('UPDATE messages SET attachments = $3 WHERE room = $1 AND seq = $2', [
+          input.room,
+          row.message.seq,
+          row.message.attachments,
+        ]);
+      }
+      await client.query('COMMIT');
+      return row;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   async function history(room: string, query: HistoryQuery): Promise<Page> {
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
     // One row more than asked tells whether more remain.
@@ -228,6 +280,10 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
   return {
     append: (input: NewMessage) =>
       call(async () => {
+        if (input.attachments) {
+          const row = await appendWithFiles(input);
+          return { created: row.created, message: toMessage(row.message) };
+        }
         const { rows } = await pool.query<{ created: boolean; message: MessageRow }>(
           'SELECT created, to_jsonb(message) AS message FROM roomcast_append($1, $2, $3, $4, $5, $6, $7)',
           [input.room, input.text, input.author.id, input.author.name, input.author.kind, input.clientId ?? null, input.ts ?? Date.now()],
@@ -271,6 +327,17 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
       call(async () => {
         const { rows } = await pool.query<AuditRow>(auditPage, [after ?? 0, room ?? null, limit + 1]);
         return { entries: rows.slice(0, limit).map(toAuditEntry), hasMore: rows.length > limit };
+      }),
+    putAttachment: (file, data) => call(async () => void (await pool.query(files.insert, attachmentValues(file, data)))),
+    attachments: (ids) =>
+      call(async () => {
+        const { rows } = await pool.query<AttachmentRow>(files.meta.replace('= $1', '= ANY($1)'), [ids]);
+        return rows.map(toStoredAttachment);
+      }),
+    attachmentData: (id) =>
+      call(async () => {
+        const [row] = (await pool.query<AttachmentRow & { data: Buffer }>(files.data, [id])).rows;
+        return row && { file: toStoredAttachment(row), data: row.data };
       }),
     lastSeqs: (rooms) =>
       call(async () => {

@@ -8,6 +8,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../errors.js';
 import {
   type AppendResult,
+  type AttachmentRow,
+  attachmentSql,
+  attachmentValues,
   type AuditRow,
   auditSql,
   auditValues,
@@ -26,6 +29,7 @@ import {
   toBanRow,
   toMessage,
   toSettings,
+  toStoredAttachment,
 } from './store.js';
 
 /** Each entry moves the schema one version on (PRAGMA user_version counts them). */
@@ -91,6 +95,21 @@ export const migrations = [
      reason TEXT
    );
    CREATE INDEX audit_room ON audit (room, id);`,
+  // Attachments (issue 13 point 4): uploaded files with their bytes, and a message's files as JSON.
+  // A rowid table: SQLite keeps large blobs in overflow pages there, not in the index's B-tree.
+  `CREATE TABLE attachments (
+     id TEXT NOT NULL UNIQUE,
+     room TEXT NOT NULL,
+     owner_id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     type TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     width INTEGER,
+     height INTEGER,
+     created_at INTEGER NOT NULL,
+     data BLOB NOT NULL
+   );
+   ALTER TABLE messages ADD COLUMN attachments TEXT;`,
 ];
 
 /** SQLite result codes that mean the database cannot answer now, not that the call was wrong. */
@@ -144,8 +163,8 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   // write transaction, which excludes every other writer, the next seq is gap-free and unique.
   const lastSeq = db.prepare<[string], number>('SELECT seq FROM messages WHERE room = ? ORDER BY seq DESC LIMIT 1').pluck();
   const insert = db.prepare(
-    `INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts, type, target, deleted)
-     VALUES (@room, @seq, @text, @author_id, @author_name, @author_kind, @client_id, @ts, @type, @target, @deleted)`,
+    `INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts, type, target, deleted, attachments)
+     VALUES (@room, @seq, @text, @author_id, @author_name, @author_kind, @client_id, @ts, @type, @target, @deleted, @attachments)`,
   );
   const bySeq = db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE room = ? AND seq = ?');
   const deletionOf = db.prepare<[string, number], MessageRow>("SELECT * FROM messages WHERE room = ? AND target = ? AND type = 'delete'");
@@ -167,6 +186,10 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   const audits = auditSql((n) => `@p${n}`);
   const insertAudit = db.prepare<Record<string, unknown>, AuditRow>(audits.insert);
   const auditPage = db.prepare<{ p1: number; p2: string | null; p3: number }, AuditRow>(audits.page);
+  const files = attachmentSql((n) => `@p${n}`);
+  const insertAttachment = db.prepare<Record<string, unknown>>(files.insert);
+  const attachmentMeta = db.prepare<{ p1: string }, AttachmentRow>(files.meta);
+  const attachmentData = db.prepare<{ p1: string }, AttachmentRow & { data: Buffer }>(files.data);
   const configure = db.prepare<{ p1: string; p2: number | null; p3: number | null }, SettingsRow>(configureSql((n) => `@p${n}`));
 
   function appendOne(input: NewMessage): AppendResult {
@@ -187,6 +210,7 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
       type: input.change?.type ?? null,
       target: input.change?.target ?? null,
       deleted: 0,
+      attachments: input.attachments ? JSON.stringify(input.attachments) : null,
     };
     insert.run(row);
     return { message: toMessage(row), created: true };
@@ -275,6 +299,14 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
       call(() => {
         const rows = auditPage.all({ p1: after ?? 0, p2: room ?? null, p3: limit + 1 });
         return { entries: rows.slice(0, limit).map(toAuditEntry), hasMore: rows.length > limit };
+      }),
+    putAttachment: (file, data) =>
+      call(() => void insertAttachment.run(Object.fromEntries(attachmentValues(file, data).map((v, i) => [`p${i + 1}`, v])))),
+    attachments: (ids) => call(() => ids.flatMap((id) => attachmentMeta.all({ p1: id }).map(toStoredAttachment))),
+    attachmentData: (id) =>
+      call(() => {
+        const row = attachmentData.get({ p1: id });
+        return row && { file: toStoredAttachment(row), data: row.data };
       }),
     lastSeqs: (rooms) => call(() => new Map(rooms.map((room) => [room, lastSeq.get(room) ?? 0]))),
     secret: (name) =>

@@ -6,7 +6,7 @@ import {
   type RoomSettings,
   type SettingsPatch,
 } from '../moderation/schemas.js';
-import type { Member, Message } from '../protocol.js';
+import type { Attachment, Member, Message } from '../protocol.js';
 
 export interface NewMessage {
   room: string;
@@ -17,6 +17,22 @@ export interface NewMessage {
   ts?: number;
   /** A change entry (protocol 6.4): what it changes, e.g. `delete` with the seq it deletes. */
   change?: { type: 'delete'; target: number };
+  /** Files sent with the message, stored with it (issue 13 point 4). */
+  attachments?: Attachment[];
+}
+
+/** An uploaded file as the store keeps it (issue 13 point 4), without its bytes. */
+export interface StoredAttachment {
+  id: string;
+  room: string;
+  /** Who uploaded it: only they may send it. */
+  ownerId: string;
+  name: string;
+  type: string;
+  size: number;
+  width?: number;
+  height?: number;
+  createdAt: number;
 }
 
 /** A `delete` entry to store: who deletes which seq of the room. */
@@ -76,6 +92,12 @@ export interface Store {
   addAudit(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry>;
   /** The audit log oldest first after the entry `after`, at most `limit`, of one room or all. */
   audit(query: AuditQuery & { limit: number }): Promise<{ entries: AuditEntry[]; hasMore: boolean }>;
+  /** Stores an uploaded file and its bytes. */
+  putAttachment(file: StoredAttachment, data: Buffer): Promise<void>;
+  /** The files of these ids that exist, without their bytes. */
+  attachments(ids: readonly string[]): Promise<StoredAttachment[]>;
+  /** A file with its bytes; undefined for an unknown id. */
+  attachmentData(id: string): Promise<{ file: StoredAttachment; data: Buffer } | undefined>;
   /** The newest seq of each room asked for (0 for a room with no message). */
   lastSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
   /**
@@ -103,6 +125,8 @@ export interface MessageRow {
   target: number | null;
   /** 0 or 1 in SQLite, a boolean in PostgreSQL. */
   deleted: number | boolean;
+  /** The message's attachments as JSON text, or null. */
+  attachments?: string | null;
 }
 
 export function toMessage(row: MessageRow): Message {
@@ -120,7 +144,53 @@ export function toMessage(row: MessageRow): Message {
     message.target = Number(row.target);
   }
   if (row.deleted) message.deleted = true;
+  // A deleted message shows none of its files (their bytes stay stored, see docs/security.md).
+  else if (row.attachments) message.attachments = JSON.parse(row.attachments) as Attachment[];
   return message;
+}
+
+/** An uploaded file as both SQL stores keep it (without `data`). */
+export interface AttachmentRow {
+  id: string;
+  room: string;
+  owner_id: string;
+  name: string;
+  type: string;
+  size: number | string;
+  width: number | null;
+  height: number | null;
+  created_at: number | string;
+}
+
+export function toStoredAttachment(row: AttachmentRow): StoredAttachment {
+  const file: StoredAttachment = {
+    id: row.id,
+    room: row.room,
+    ownerId: row.owner_id,
+    name: row.name,
+    type: row.type,
+    size: Number(row.size),
+    createdAt: Number(row.created_at),
+  };
+  if (row.width !== null) file.width = Number(row.width);
+  if (row.height !== null) file.height = Number(row.height);
+  return file;
+}
+
+/** A file's values in the order of `attachmentSql().insert`'s parameters, its bytes last. */
+export function attachmentValues(file: StoredAttachment, data: Buffer): unknown[] {
+  const { id, room, ownerId, name, type, size, width, height, createdAt } = file;
+  return [id, room, ownerId, name, type, size, width ?? null, height ?? null, createdAt, data];
+}
+
+/** Both stores' queries of files; `param(n)` writes the n-th parameter. */
+export function attachmentSql(param: (n: number) => string) {
+  const columns = 'id, room, owner_id, name, type, size, width, height, created_at';
+  return {
+    insert: `INSERT INTO attachments (${columns}, data) VALUES (${[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(param).join(', ')})`,
+    meta: `SELECT ${columns} FROM attachments WHERE id = ${param(1)}`,
+    data: `SELECT ${columns}, data FROM attachments WHERE id = ${param(1)}`,
+  };
 }
 
 /** Room settings as both SQL stores keep them. */
