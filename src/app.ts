@@ -293,7 +293,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
+        imgSrc: ["'self'", 'data:', 'blob:'],
         fontSrc: ["'self'"],
         connectSrc: ["'self'", (req) => origins.webSocketSources(req.headers.host)],
         objectSrc: ["'none'"],

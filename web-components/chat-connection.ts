@@ -1,6 +1,8 @@
 import type { ReactiveControllerHost } from 'lit';
 import type { Socket } from 'socket.io-client';
+import type { FileAccess } from './attachments.js';
 import type {
+  Attachment,
   ChatClientToServer,
   ChatServerToClient,
   HistoryResult,
@@ -10,6 +12,7 @@ import type {
   Message,
   PresenceEvent,
   SendResult,
+  UploadTokenResult,
 } from '../src/protocol.js';
 import type { RoomRemovedEvent, RoomSettings } from '../src/moderation/schemas.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
@@ -160,9 +163,19 @@ export class ChatConnection extends SocketController<ChatSocket> {
    * or after a reconnect or a reload) and resolves with the stored message; rejects if refused for
    * good (it then shows as failed, with Retry and Delete).
    */
-  send(text: string): Promise<Message> {
+  send(text: string, attachments?: Attachment[]): Promise<Message> {
     this.typing.set(false);
-    return this.outbox.add(text);
+    return this.outbox.add(text, attachments);
+  }
+
+  /** Where this room's files are (the server's origin) and the user token a private room's need. */
+  get files(): FileAccess {
+    return { server: new URL(this.options.url).origin, token: this.options.token };
+  }
+
+  /** A token to upload files to this room with (issue 13 point 4); needs the room joined. */
+  uploadToken(): Promise<UploadTokenResult> {
+    return this.ask<UploadTokenResult>((s) => s.emitWithAck('upload:token', { room: this.room }));
   }
 
   /** Loads the page of history before the oldest message held. */
@@ -273,9 +286,11 @@ export class ChatConnection extends SocketController<ChatSocket> {
   }
 
   private deliverEntry(entry: OutboxEntry): Promise<Message> {
-    return this.ask<SendResult>((s) => s.emitWithAck('message:send', { room: this.room, text: entry.text, clientId: entry.clientId })).then(
-      (res) => res.message,
-    );
+    const { text, clientId, attachments } = entry;
+    const ids = attachments?.map((a) => a.id);
+    return this.ask<SendResult>((s) =>
+      s.emitWithAck('message:send', { room: this.room, text, clientId, ...(ids && { attachments: ids }) }),
+    ).then((res) => res.message);
   }
 
   /** Puts messages in their seq places; each new one leaves the outbox, and is announced when `notify`. */

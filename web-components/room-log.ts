@@ -2,6 +2,7 @@ import { css, html, nothing, type TemplateResult } from 'lit';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Member } from '../src/protocol.js';
+import { type FileAccess, renderAttachments } from './attachments.js';
 import type { LogItem } from './chat-connection.js';
 
 /** Messages by one author closer together than this share one header. */
@@ -13,6 +14,8 @@ export interface LogActions {
   delete(clientId: string): void;
   /** Whether what waits can go now; if not, it says it waits for the connection. */
   online: boolean;
+  /** Where the messages' files are, and the token a private room's need. */
+  files: FileAccess;
 }
 
 /**
@@ -81,6 +84,7 @@ function renderItem(item: LogItem, previous: LogItem | undefined, me: Member | u
             </div>`
       }
       <div part="text" class="text" dir="auto">${deleted ? 'Message deleted' : text}</div>
+      ${renderAttachments(item.message?.attachments ?? item.pending?.attachments, actions.files)}
       ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error?.message, actions) : nothing}
     </li>
   `;

@@ -1,6 +1,15 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { Member, Message } from '../src/protocol.js';
+import {
+  AttachmentTray,
+  acceptDrops,
+  attachmentStyles,
+  pastedFiles,
+  renderFileButton,
+  renderTray,
+  showPrivateFiles,
+} from './attachments.js';
 import { ChatConnection } from './chat-connection.js';
 import { renderBanner, renderStatus, statusStyles } from './connection-status.js';
 import { logStyles, renderLog } from './room-log.js';
@@ -41,6 +50,9 @@ const BOTTOM_SLACK_PX = 48;
  * @csspart composer - the form around the input
  * @csspart input - the message input
  * @csspart send-button - the send button
+ * @csspart attach-button - the paperclip that picks files to send (files can also be dropped on the room or pasted)
+ * @csspart attachment-tray - the files waiting to be sent, above the composer
+ * @csspart attachments - a message's files; `attachment-image` an inline image, `attachment-file` a file chip
  * @csspart error - the inline error under the input
  * @cssprop --roomcast-font - font family (system stack)
  * @cssprop --roomcast-bg, --roomcast-surface, --roomcast-fg, --roomcast-muted, --roomcast-border -
@@ -70,6 +82,8 @@ export class RoomcastRoom extends RoomcastElement {
   declare private now: number;
 
   private chat?: ChatConnection;
+  /** Files picked, dropped or pasted, uploading or uploaded, until Send. */
+  private tray?: AttachmentTray;
   private atBottom = true;
   private renderedNewest = 0;
   private ticker?: ReturnType<typeof setInterval>;
@@ -83,6 +97,7 @@ export class RoomcastRoom extends RoomcastElement {
     this.notice = '';
     this.unseen = 0;
     this.now = Date.now();
+    acceptDrops(this, () => this.tray);
   }
 
   /** The live connection (undefined until a room is set). */
@@ -119,6 +134,7 @@ export class RoomcastRoom extends RoomcastElement {
     this.keepTicking();
     const list = this.list;
     if (!list) return;
+    showPrivateFiles(list, this.chat?.files.token);
     if (this.atBottom) {
       list.scrollTop = list.scrollHeight;
     } else if (this.anchor) {
@@ -157,6 +173,11 @@ export class RoomcastRoom extends RoomcastElement {
       onMessage: (message) => this.emit<Message>('roomcast-message', message),
     });
     this.chat.addEventListener('statechange', this.stateChanged);
+    const chat = this.chat;
+    this.tray = new AttachmentTray(
+      () => chat,
+      () => this.requestUpdate(),
+    );
   }
 
   /** A new connection clears old errors. */
@@ -232,6 +253,7 @@ export class RoomcastRoom extends RoomcastElement {
                 retry: (clientId) => chat?.outbox.retry(clientId),
                 delete: (clientId) => chat?.outbox.delete(clientId),
                 online: state.status === 'connected',
+                files: chat?.files ?? { server: '' },
               })}
             </ol>
           </div>
@@ -245,7 +267,9 @@ export class RoomcastRoom extends RoomcastElement {
         }
       </div>
       <p part="typing" class="typing" aria-live="polite">${typingLine(chat?.typing.members ?? [])}</p>
+      ${renderTray(this.tray)}
       <form part="composer" class="composer" @submit=${this.onSubmit}>
+        ${renderFileButton((files) => this.tray?.add(files), !chat || readOnly || state.status === 'failed')}
         <label class="visually-hidden" for="input">Message</label>
         <textarea
           id="input"
@@ -260,8 +284,14 @@ export class RoomcastRoom extends RoomcastElement {
           @input=${this.onInput}
           @keydown=${this.onKeydown}
           @blur=${this.onBlur}
+          @paste=${(e: ClipboardEvent) => this.tray?.add(pastedFiles(e))}
         ></textarea>
-        <button part="send-button" class="send" type="submit" ?disabled=${!chat || readOnly || state.status === 'failed' || draft.trim() === ''}>
+        <button
+          part="send-button"
+          class="send"
+          type="submit"
+          ?disabled=${!chat || readOnly || state.status === 'failed' || this.tray?.busy || (draft.trim() === '' && !this.tray?.ready.length)}
+        >
           Send
         </button>
       </form>
@@ -320,17 +350,18 @@ export class RoomcastRoom extends RoomcastElement {
   private async submit(): Promise<void> {
     const chat = this.chat;
     const text = chat?.outbox.draft.trim() ?? '';
-    if (!chat || text === '' || chat.state.status === 'failed') return;
+    const tray = this.tray;
+    if (!chat || !tray || tray.busy || (text === '' && tray.ready.length === 0) || chat.state.status === 'failed') return;
     this.atBottom = true;
     chat.outbox.setDraft('');
     // Failures show on the message itself, with Retry and Delete.
-    chat.send(text).catch(() => undefined);
+    chat.send(text, tray.take()).catch(() => undefined);
     await this.updateComplete;
     const input = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
     if (input) fitHeight(input);
   }
 
-  static override styles = [theme, statusStyles, logStyles, roomStyles];
+  static override styles = [theme, statusStyles, logStyles, roomStyles, attachmentStyles];
 }
 
 customElements.get('roomcast-room') || customElements.define('roomcast-room', RoomcastRoom);
