@@ -1,13 +1,31 @@
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { noSeriousAxeViolation, openRoom, skipBrowser as skip, useBrowser } from './browser-helpers.js';
+import { SignJWT } from 'jose';
+import {
+  hostPage,
+  noSeriousAxeViolation,
+  openPage,
+  openRoom,
+  skipBrowser as skip,
+  useBrowser,
+  useHostSite,
+  widget,
+} from './browser-helpers.js';
 import { png } from './files-helpers.js';
 import { startApp } from './helpers.js';
 import { projectRoot } from '../src/paths.js';
 
 const browser = useBrowser();
+const host = useHostSite();
+const JWT_SECRET = 'browser-attachments-secret-0123456789';
+const sign = (sub: string, rooms: string[]) =>
+  new SignJWT({ sub, name: sub, rooms })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(JWT_SECRET));
 
 const viewports = [
   { name: 'desktop', width: 1280, height: 800 },
@@ -70,7 +88,7 @@ describe('attachments in the room page (issue 13 point 4)', { skip }, () => {
       const [w, h] = shown.box as [number, number];
       assert.ok(w <= 240 && w >= 200 && Math.abs(w / h - 2) < 0.05, `box ${w}x${h}`);
       const chip = bob.page.locator('roomcast-room li.message', { hasText: 'From the button' }).locator('[part="attachment-file"]');
-      assert.match((await chip.textContent()) ?? '', /notes\.txt\s*14\s*byte/);
+      assert.match((await chip.textContent()) ?? '', /notes\.txt\s*14\s*B/);
       assert.match((await chip.getAttribute('href')) ?? '', /\/api\/rooms\/files-\w+\/attachments\/[\w-]{22}$/);
 
       // Drop onto the room: a DataTransfer with a file, as a drag from the desktop makes.
@@ -114,6 +132,7 @@ describe('attachments in the room page (issue 13 point 4)', { skip }, () => {
       await failed.waitFor({ timeout: 10_000 });
       assert.match((await failed.locator('[role="alert"]').textContent()) ?? '', /HTML, SVG and XML files are not accepted/);
       assert.equal(await ann.page.locator('roomcast-room [part="send-button"]').isDisabled(), true);
+      if (process.env.SCREENSHOTS) await ann.page.screenshot({ path: join(tmpdir(), `roomcast-tray-${viewport.name}.png`) });
       await failed.locator('button.remove').click();
       assert.equal(await ann.page.locator('roomcast-room .tray').count(), 0);
 
@@ -124,4 +143,42 @@ describe('attachments in the room page (issue 13 point 4)', { skip }, () => {
       for (const opened of [ann, bob]) assert.deepEqual([opened.errors, opened.dialogs], [[], []]);
     });
   }
+
+  test("the widget on another origin: a private room's image is uploaded with CORS and shown to the other user from a blob URL", async () => {
+    const app = await startApp({ JWT_SECRET, ALLOWED_ORIGINS: host.origin });
+    const room = 'private-team';
+    const pageOf = async (user: string) => {
+      const url = host.page(`/team-${user}`, hostPage(app.url, widget(`room="${room}" token="${await sign(user, [room])}" open`)));
+      const opened = await openPage(url, await browser().newContext({ viewport: { width: 1280, height: 800 } }));
+      await opened.page.locator('roomcast-chat [part="status"].connected').waitFor({ state: 'attached', timeout: 10_000 });
+      return opened;
+    };
+    const ann = await pageOf('ann');
+    const bob = await pageOf('bob');
+    await ann.page.locator('roomcast-chat input[type="file"]').setInputFiles([
+      { name: 'plan.png', mimeType: 'image/png', buffer: png(300, 150, [0x7c, 0x3a, 0xed]) },
+      { name: 'plan.txt', mimeType: 'text/plain', buffer: Buffer.from('the plan') },
+    ]);
+    await ann.page.locator('roomcast-chat .tray li[data-state="ready"]').nth(1).waitFor({ timeout: 10_000 });
+    await ann.page.locator('roomcast-chat textarea').fill('Our plan');
+    await ann.page.locator('roomcast-chat [part="send-button"]').click();
+    const item = bob.page.locator('roomcast-chat li.message', { hasText: 'Our plan' });
+    const image = item.locator('[part="attachments"] img');
+    await image.waitFor({ timeout: 10_000 });
+    await bob.page.waitForFunction(
+      (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth === 300,
+      await image.elementHandle(),
+      { timeout: 10_000 },
+    );
+    assert.match((await image.getAttribute('src')) ?? '', /^blob:/);
+    const chip = item.locator('[part="attachment-file"]');
+    await bob.page.waitForFunction((a) => (a as HTMLAnchorElement).href.startsWith('blob:'), await chip.elementHandle(), {
+      timeout: 10_000,
+    });
+    // Without the token the file is not there for the taking.
+    const id = /attachments\/([\w-]{22})/.exec((await image.getAttribute('data-src')) ?? '')?.[1];
+    assert.equal((await fetch(`${app.url}/api/rooms/${room}/attachments/${id}`)).status, 401);
+    if (process.env.SCREENSHOTS) await bob.page.screenshot({ path: join(projectRoot, 'docs', 'attachments-widget.png') });
+    for (const opened of [ann, bob]) assert.deepEqual([opened.errors, opened.dialogs], [[], []]);
+  });
 });

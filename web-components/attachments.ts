@@ -191,9 +191,9 @@ export function showPrivateFiles(root: ParentNode, token: string | undefined): v
 }
 
 const SIZE = [
-  new Intl.NumberFormat([], { style: 'unit', unit: 'byte' }),
-  new Intl.NumberFormat([], { style: 'unit', unit: 'kilobyte', maximumFractionDigits: 0 }),
-  new Intl.NumberFormat([], { style: 'unit', unit: 'megabyte', maximumFractionDigits: 1 }),
+  new Intl.NumberFormat([], { style: 'unit', unit: 'byte', unitDisplay: 'narrow' }),
+  new Intl.NumberFormat([], { style: 'unit', unit: 'kilobyte', unitDisplay: 'narrow', maximumFractionDigits: 0 }),
+  new Intl.NumberFormat([], { style: 'unit', unit: 'megabyte', unitDisplay: 'narrow', maximumFractionDigits: 1 }),
 ];
 
 function formatSize(bytes: number): string {
@@ -202,7 +202,7 @@ function formatSize(bytes: number): string {
 }
 
 export const attachmentStyles = css`
-  .attach{flex:none;display:grid;place-items:center;width:44px;height:44px;border-radius:10px;color:var(--_muted);cursor:pointer}
+  .attach{flex:none;display:grid;place-items:center;width:32px;height:44px;border-radius:10px;color:var(--_muted);cursor:pointer}
   .attach:hover,.attach:focus-within{background:var(--_surface);color:var(--_fg)}
   .attach path{fill:none;stroke:currentColor;stroke-width:2}
   .tray,.files{grid-column:2;display:flex;flex-wrap:wrap;gap:6px;margin:4px 0 0;padding:0 12px;list-style:none}
