@@ -5,7 +5,10 @@ import Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
 import type { Attachment, ErrorBody, Message } from '../src/protocol.js';
 import { png } from './files-helpers.js';
-import { acked, type ChatClient, connectChat, createTestDatabase, startApp, waitFor } from './helpers.js';
+import type { AddressInfo } from 'node:net';
+import { AttachmentTray } from '../web-components/attachments.js';
+import { ChatConnection } from '../web-components/chat-connection.js';
+import { acked, type ChatClient, connectChat, controllerHost, createTestDatabase, memoryStorage, startApp, waitFor } from './helpers.js';
 
 const jwtSecret = 'attachments-test-jwt-secret-0123456789';
 const apiKey = 'attachments-test-api-key';
@@ -321,5 +324,43 @@ describe('attachments (issue 13 point 4)', () => {
     assert.ok(history.ok);
     assert.deepEqual(history.messages.at(-1)?.attachments, [image, other]);
     assert.deepEqual(await refusal(await upload(two.url, 'shared', token, Buffer.alloc(11 * 1024 * 1024), 'big.bin')), [413, 'too_large']);
+  });
+
+  test('the client: the tray uploads at once; a send that waits for the connection keeps its files, also across a reload', async () => {
+    const app = await startApp();
+    const { port } = app.app.server.address() as AddressInfo;
+    const storage = memoryStorage();
+    const h = controllerHost();
+    const conn = new ChatConnection(h, { url: app.url, room: 'later', name: 'Ada', storage });
+    await conn.connect();
+    const tray = new AttachmentTray(
+      () => conn,
+      () => h.requestUpdate(),
+    );
+    tray.add([new File([new Uint8Array(png(6, 4))], 'six.png', { type: 'image/png' }), new File(['<svg/>'], 'x.svg')]);
+    await h.changed(() => !tray.busy, 10_000);
+    assert.deepEqual(
+      tray.items.map((i) => [i.name, i.attachment?.type, i.error !== undefined]),
+      [
+        ['six.png', 'image/png', false],
+        ['x.svg', undefined, true],
+      ],
+    );
+    await app.close();
+    await h.changed(() => conn.status === 'reconnecting');
+    void conn.send('', tray.take()).catch(() => undefined);
+    assert.equal(tray.items.length, 0);
+    conn.close(); // the tab is closed with the send still waiting
+
+    const again = new ChatConnection(h, { url: app.url, room: 'later', name: 'Ada', storage });
+    assert.equal(again.outbox.entries[0]?.attachments?.[0]?.name, 'six.png');
+    await startApp({ DATABASE_PATH: app.databasePath, PORT: String(port) });
+    await again.connect();
+    await h.changed(() => again.outbox.entries.length === 0 && again.messages.length === 1, 10_000);
+    assert.deepEqual(
+      again.messages[0]?.attachments?.map((a) => [a.name, a.width, a.height]),
+      [['six.png', 6, 4]],
+    );
+    again.close();
   });
 });
