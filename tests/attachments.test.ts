@@ -270,7 +270,7 @@ describe('attachments (issue 13 point 4)', () => {
     assert.equal(after.messages.find((m) => m.seq === sent.message.seq)?.attachments, undefined);
   });
 
-  test('read-only rooms and observers get no upload token; uploads per user are rate limited', async () => {
+  test("read-only rooms, observers and banned users get no upload token, a banned user's token is refused; uploads per user are rate limited", async () => {
     const { url } = await startApp({ JWT_SECRET: jwtSecret, API_KEY: apiKey, UPLOADS_PER_MINUTE: '2' });
     const ann = await joined(url, 'quiet');
     assert.ok((await acked(ann.socket).emitWithAck('message:send', { room: 'quiet', text: 'first', clientId: randomUUID() })).ok);
@@ -287,6 +287,20 @@ describe('attachments (issue 13 point 4)', () => {
     assert.ok((await acked(mod.socket).emitWithAck('room:join', { room: 'watched', observe: true })).ok);
     const observing = await acked(mod.socket).emitWithAck('upload:token', { room: 'watched' });
     assert.equal(observing.ok ? undefined : observing.error.code, 'forbidden');
+
+    // A ban stops uploads at once, also with a token given before it.
+    const eveOpen = await connectChat(url, { name: 'Eve' });
+    assert.ok((await acked(eveOpen.socket).emitWithAck('room:join', { room: 'open' })).ok);
+    const given = await uploadToken(eveOpen.socket, 'open');
+    const ban = await fetch(`${url}/api/bans`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user: eveOpen.user.id, room: 'open' }),
+    });
+    assert.equal(ban.status, 201);
+    assert.deepEqual(await refusal(await upload(url, 'open', given, 'after the ban', 'ban.txt')), [403, 'forbidden']);
+    const again = await acked(eveOpen.socket).emitWithAck('upload:token', { room: 'open' });
+    assert.equal(again.ok ? undefined : again.error.code, 'forbidden');
 
     const bob = await joined(url, 'busy');
     const token = await uploadToken(bob.socket, 'busy');
