@@ -3,12 +3,22 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
-import type { Attachment, ErrorBody, Message } from '../src/protocol.js';
+import type { Attachment, ErrorBody, Message, Push } from '../src/protocol.js';
 import { png } from './files-helpers.js';
 import type { AddressInfo } from 'node:net';
 import { AttachmentTray } from '../web-components/attachments.js';
 import { ChatConnection } from '../web-components/chat-connection.js';
-import { acked, type ChatClient, connectChat, controllerHost, createTestDatabase, memoryStorage, startApp, waitFor } from './helpers.js';
+import {
+  acked,
+  type ChatClient,
+  connectChat,
+  connectPush,
+  controllerHost,
+  createTestDatabase,
+  memoryStorage,
+  startApp,
+  waitFor,
+} from './helpers.js';
 
 const jwtSecret = 'attachments-test-jwt-secret-0123456789';
 const apiKey = 'attachments-test-api-key';
@@ -217,6 +227,9 @@ describe('attachments (issue 13 point 4)', () => {
     const image = await uploaded(await upload(url, 'share', annToken, png(8, 6), 'photo.png'));
     const text = await uploaded(await upload(url, 'share', annToken, 'notes', 'notes.txt'));
 
+    const watcher = await connectPush(url);
+    assert.ok((await acked(watcher.socket).emitWithAck('push:subscribe', { topic: 'room:share' })).ok);
+    const pushed = waitFor<Push>(watcher.socket, 'push:new');
     const heard = waitFor<Message>(bob.socket, 'message:new');
     const sent = await acked(ann.socket).emitWithAck('message:send', {
       room: 'share',
@@ -228,6 +241,8 @@ describe('attachments (issue 13 point 4)', () => {
     assert.equal(sent.message.text, '');
     assert.deepEqual(sent.message.attachments, [image, text]);
     assert.deepEqual((await heard).attachments, [image, text]);
+    // The room's push (an unread badge's preview) names the files of a message without text.
+    assert.equal(((await pushed).data as { preview: string }).preview, 'photo.png, notes.txt');
     const history = await acked(bob.socket).emitWithAck('message:history', { room: 'share' });
     assert.ok(history.ok);
     assert.deepEqual(history.messages.at(-1)?.attachments, [image, text]);
