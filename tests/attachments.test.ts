@@ -146,6 +146,9 @@ describe('attachments (issue 13 point 4)', () => {
     assert.equal(text.type, 'text/plain; charset=utf-8');
     assert.equal(text.name, 'passwd.txt');
     assert.equal(text.width, undefined);
+    // Any Content-Type is taken as bytes: a JSON body is not parsed, it is a text file.
+    const json = await uploaded(await upload(url, 'types', token, '{"a":1}', 'a.json', { 'content-type': 'application/json' }));
+    assert.deepEqual([json.type, json.size], ['text/plain; charset=utf-8', 7]);
     const pdf = await uploaded(await upload(url, 'types', token, '%PDF-1.4\n%\xE2\xE3\n1 0 obj\n<<>>\nendobj\n', 'doc.pdf'));
     assert.equal(pdf.type, 'application/pdf');
 
@@ -168,7 +171,7 @@ describe('attachments (issue 13 point 4)', () => {
       );
     }
     assert.deepEqual(await refusal(await upload(url, 'types', token, Buffer.alloc(0), 'empty.txt')), [400, 'bad_request']);
-    assert.equal(storedFiles(databasePath), 3);
+    assert.equal(storedFiles(databasePath), 4);
   });
 
   test('served with its type, Content-Disposition, nosniff, a sandboxing CSP and immutable caching; only in its room', async () => {
