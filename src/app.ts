@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import { createBus } from './bus.js';
 import { createClientAddress } from './client-address.js';
 import { AppError } from './errors.js';
-import { createUploadTokens } from './attachments.js';
+import { createUploadTokens, unsentFileTtlMs } from './attachments.js';
 import { registerAdmin } from './http/admin.js';
 import { registerAttachmentRoutes } from './http/attachments.js';
 import { useBoundedJsonParser } from './http/body.js';
@@ -194,6 +194,10 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   });
   registerModerationEvents(chatNsp, moderation, app.log, metrics);
   const uploadTokens = createUploadTokens(await store.secret('upload-token'));
+  // Files uploaded and never sent go after a day; every node sweeps, deleting twice is harmless.
+  const sweeper = setInterval(() => {
+    store.sweepAttachments(Date.now() - unsentFileTtlMs).catch((err: unknown) => app.log.warn({ err }, 'attachment sweep failed'));
+  }, 3600_000).unref();
   registerUploadTokens(chatNsp, { config, tokens: uploadTokens, rules, bans, chat, log: app.log, metrics });
   // After a Redis outage, clients catch up by cursor on what the outage kept from them: every
   // node's clients when our publishes were lost, our own clients when we missed the others'.
@@ -343,6 +347,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     }
     live.close();
     bans.close();
+    clearInterval(sweeper);
     webhooks?.close();
     io.engine.close();
     await app.close();

@@ -7,6 +7,8 @@ import type { StoredAttachment } from './store/store.js';
 
 /** How long an upload token lives: long enough for a slow phone upload, short enough to be worthless when leaked. */
 export const uploadTokenTtlMs = 5 * 60_000;
+/** How long a file uploaded and never sent is kept. */
+export const unsentFileTtlMs = 24 * 3600_000;
 /** The longest file name kept, in characters. */
 const maxNameLength = 120;
 

@@ -223,7 +223,8 @@ describe('attachments (issue 13 point 4)', () => {
   });
 
   test('message:send carries attachments (text may be empty); live, in history; foreign and unknown ids refused', async () => {
-    const { url } = await startApp();
+    const running = await startApp();
+    const { url } = running;
     const ann = await joined(url, 'share');
     const bob = await joined(url, 'share');
     const annToken = await uploadToken(ann.socket, 'share');
@@ -279,6 +280,10 @@ describe('attachments (issue 13 point 4)', () => {
       attachments: [elsewhere.id],
     });
     assert.equal(misplaced.ok ? undefined : misplaced.error.code, 'forbidden');
+    // Files never sent are swept (after a day; here all that are older than now); sent ones stay.
+    assert.equal(await running.store.sweepAttachments(Date.now() + 1), 1);
+    assert.equal((await fetch(`${url}${elsewhere.url}`)).status, 404);
+    assert.equal((await fetch(`${url}${image.url}`)).status, 200);
 
     // A deleted message shows its files no more.
     const removed = await acked(ann.socket).emitWithAck('message:delete', { room: 'share', seq: sent.message.seq });
@@ -355,6 +360,7 @@ describe('attachments (issue 13 point 4)', () => {
     const history = await acked(bob.socket).emitWithAck('message:history', { room: 'shared' });
     assert.ok(history.ok);
     assert.deepEqual(history.messages.at(-1)?.attachments, [image, other]);
+    assert.equal(await two.store.sweepAttachments(Date.now() + 1), 0, 'both were sent');
     assert.deepEqual(await refusal(await upload(two.url, 'shared', token, Buffer.alloc(11 * 1024 * 1024), 'big.bin')), [413, 'too_large']);
   });
 

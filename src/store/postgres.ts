@@ -143,8 +143,10 @@ const migrations = [
      width integer,
      height integer,
      created_at bigint NOT NULL,
-     data bytea NOT NULL
+     data bytea NOT NULL,
+     sent boolean NOT NULL DEFAULT false
    );
+   CREATE INDEX attachments_unsent ON attachments (created_at) WHERE NOT sent;
    ALTER TABLE messages ADD COLUMN attachments text;`,
 ];
 
@@ -248,6 +250,7 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
           row.message.seq,
           row.message.attachments,
         ]);
+        await client.query('UPDATE attachments SET sent = true WHERE id = ANY($1)', [input.attachments?.map((a) => a.id)]);
       }
       await client.query('COMMIT');
       return row;
@@ -339,6 +342,8 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
         const [row] = (await pool.query<AttachmentRow & { data: Buffer }>(files.data, [id])).rows;
         return row && { file: toStoredAttachment(row), data: row.data };
       }),
+    sweepAttachments: (before) =>
+      call(async () => (await pool.query('DELETE FROM attachments WHERE NOT sent AND created_at < $1', [before])).rowCount ?? 0),
     lastSeqs: (rooms) =>
       call(async () => {
         const { rows } = await pool.query<{ name: string; last_seq: string }>('SELECT name, last_seq FROM rooms WHERE name = ANY($1)', [

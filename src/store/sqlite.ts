@@ -107,8 +107,10 @@ export const migrations = [
      width INTEGER,
      height INTEGER,
      created_at INTEGER NOT NULL,
-     data BLOB NOT NULL
+     data BLOB NOT NULL,
+     sent INTEGER NOT NULL DEFAULT 0
    );
+   CREATE INDEX attachments_unsent ON attachments (created_at) WHERE sent = 0;
    ALTER TABLE messages ADD COLUMN attachments TEXT;`,
 ];
 
@@ -190,6 +192,8 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   const insertAttachment = db.prepare<Record<string, unknown>>(files.insert);
   const attachmentMeta = db.prepare<{ p1: string }, AttachmentRow>(files.meta);
   const attachmentData = db.prepare<{ p1: string }, AttachmentRow & { data: Buffer }>(files.data);
+  const markSent = db.prepare<[string]>('UPDATE attachments SET sent = 1 WHERE id = ?');
+  const sweepUnsent = db.prepare<[number]>('DELETE FROM attachments WHERE sent = 0 AND created_at < ?');
   const configure = db.prepare<{ p1: string; p2: number | null; p3: number | null }, SettingsRow>(configureSql((n) => `@p${n}`));
 
   function appendOne(input: NewMessage): AppendResult {
@@ -213,6 +217,7 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
       attachments: input.attachments ? JSON.stringify(input.attachments) : null,
     };
     insert.run(row);
+    for (const file of input.attachments ?? []) markSent.run(file.id);
     return { message: toMessage(row), created: true };
   }
 
@@ -308,6 +313,7 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
         const row = attachmentData.get({ p1: id });
         return row && { file: toStoredAttachment(row), data: row.data };
       }),
+    sweepAttachments: (before) => call(() => sweepUnsent.run(before).changes),
     lastSeqs: (rooms) => call(() => new Map(rooms.map((room) => [room, lastSeq.get(room) ?? 0]))),
     secret: (name) =>
       call(() => {

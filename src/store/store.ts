@@ -98,6 +98,8 @@ export interface Store {
   attachments(ids: readonly string[]): Promise<StoredAttachment[]>;
   /** A file with its bytes; undefined for an unknown id. */
   attachmentData(id: string): Promise<{ file: StoredAttachment; data: Buffer } | undefined>;
+  /** Deletes the files uploaded before `before` that no message carries; returns how many. */
+  sweepAttachments(before: number): Promise<number>;
   /** The newest seq of each room asked for (0 for a room with no message). */
   lastSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
   /**
