@@ -6,7 +6,9 @@ import type { Config } from './config.js';
 import { createBus } from './bus.js';
 import { createClientAddress } from './client-address.js';
 import { AppError } from './errors.js';
+import { createUploadTokens, unsentFileTtlMs } from './attachments.js';
 import { registerAdmin } from './http/admin.js';
+import { registerAttachmentRoutes } from './http/attachments.js';
 import { useBoundedJsonParser } from './http/body.js';
 import { registerDocs } from './http/docs.js';
 import { registerMetricsRoute } from './http/metrics.js';
@@ -33,6 +35,7 @@ import { createOverview } from './realtime/overview.js';
 import { createMemoryPresence } from './realtime/presence.js';
 import { type PushNamespace, registerPush } from './realtime/push.js';
 import { createRedisPresence } from './realtime/redis-presence.js';
+import { registerUploadTokens } from './realtime/upload-token.js';
 import { connectRedis, redisRateLimitStore } from './redis.js';
 import { createReservedNames } from './reserved-names.js';
 import { roomPattern } from './schemas/common.js';
@@ -190,6 +193,12 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     clustered: redis !== undefined,
   });
   registerModerationEvents(chatNsp, moderation, app.log, metrics);
+  const uploadTokens = createUploadTokens(await store.secret('upload-token'));
+  // Files uploaded and never sent go after a day; every node sweeps, deleting twice is harmless.
+  const sweeper = setInterval(() => {
+    store.sweepAttachments(Date.now() - unsentFileTtlMs).catch((err: unknown) => app.log.warn({ err }, 'attachment sweep failed'));
+  }, 3600_000).unref();
+  registerUploadTokens(chatNsp, { config, tokens: uploadTokens, rules, bans, chat, log: app.log, metrics });
   // After a Redis outage, clients catch up by cursor on what the outage kept from them: every
   // node's clients when our publishes were lost, our own clients when we missed the others'.
   redis?.onRecovered((connection) => {
@@ -288,7 +297,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
+        imgSrc: ["'self'", 'data:', 'blob:'],
         fontSrc: ["'self'"],
         connectSrc: ["'self'", (req) => origins.webSocketSources(req.headers.host)],
         objectSrc: ["'none'"],
@@ -311,6 +320,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   const checks: Record<string, () => Promise<void>> = { store: store.check };
   if (redis) checks.redis = redis.check;
   registerRoutes(app, { config, store, roomEpoch, presence, identity, chat, isClosing, checks });
+  await registerAttachmentRoutes(app, { config, store, identity, tokens: uploadTokens, limits, bans, origins });
   registerMetricsRoute(app, { token: config.metricsToken, metrics });
   const overview = createOverview({
     chat: chatNsp,
@@ -337,6 +347,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     }
     live.close();
     bans.close();
+    clearInterval(sweeper);
     webhooks?.close();
     io.engine.close();
     await app.close();

@@ -1,4 +1,5 @@
 import { type TObject, type TSchema, Type } from 'typebox';
+import * as attachments from './schemas/attachments.js';
 import * as chat from './schemas/chat.js';
 import {
   DrainingEvent,
@@ -71,6 +72,12 @@ const namespaces: Record<'chat' | 'push', { description: string; send: Record<st
         payload: moderation.ConfigureRequest,
         result: moderation.SettingsResult,
         description: "A moderator changes the room's slow mode or read-only setting.",
+      },
+      'upload:token': {
+        payload: attachments.UploadTokenRequest,
+        result: attachments.UploadTokenResult,
+        description:
+          'A token (5 minutes) to upload files to a joined room with `POST /api/rooms/:room/attachments`; refused where `message:send` would be.',
       },
     },
     receive: {

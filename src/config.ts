@@ -57,6 +57,12 @@ export interface Config {
   maxMessageLength: number;
   /** EDIT_WINDOW_SECONDS: how long after sending its author may edit a message (moderators: any time). Default 900. */
   editWindowSeconds: number;
+  /** MAX_UPLOAD_BYTES: the largest attachment in bytes; larger is too_large before it is read. Default 10485760 (10 MB). */
+  maxUploadBytes: number;
+  /** UPLOADS_PER_MINUTE: attachments each user may upload per minute, all nodes together. Default 10. */
+  uploadsPerMinute: number;
+  /** UPLOAD_BYTES_PER_HOUR: bytes each user may upload per hour, all nodes together. Default 104857600 (100 MB). */
+  uploadBytesPerHour: number;
   /** MAX_HTTP_BUFFER_SIZE: Engine.IO's maxPayload, the largest packet in bytes; above it the transport is closed. Default 65536. */
   maxHttpBufferSize: number;
   /**
@@ -442,6 +448,27 @@ const variables: Variables[] = [
     default: '900',
     help: "how long after sending its author may edit a message (a room's moderators: any time); 0: authors may not edit",
     parse: integer(0, 31_536_000),
+  },
+  {
+    name: 'MAX_UPLOAD_BYTES',
+    key: 'maxUploadBytes',
+    default: '10485760',
+    help: 'largest attachment in bytes; larger is too_large before its body is read',
+    parse: integer(1024, 100 * 1024 * 1024),
+  },
+  {
+    name: 'UPLOADS_PER_MINUTE',
+    key: 'uploadsPerMinute',
+    default: '10',
+    help: 'attachments each user may upload per minute',
+    parse: integer(1, 10_000),
+  },
+  {
+    name: 'UPLOAD_BYTES_PER_HOUR',
+    key: 'uploadBytesPerHour',
+    default: '104857600',
+    help: 'bytes each user may upload per hour',
+    parse: integer(1024, 100 * 1024 * 1024 * 1024),
   },
   {
     name: 'MAX_HTTP_BUFFER_SIZE',

@@ -13,10 +13,10 @@ const redisTimeoutMs = 500;
 
 /** One limit: `points` takes per key in each window of `seconds`. */
 export interface Limit {
-  /** Takes one point for `key`: 0 when there was one, else the milliseconds until there will be. */
-  take(key: string): Promise<number>;
-  /** Takes one point for `key`, or throws `rate_limited` with `retryAfterMs` and `message`. */
-  consume(key: string, message: string): Promise<void>;
+  /** Takes `points` (default one) for `key`: 0 when there were, else the milliseconds until there will be. */
+  take(key: string, points?: number): Promise<number>;
+  /** Takes `points` (default one) for `key`, or throws `rate_limited` with `retryAfterMs` and `message`. */
+  consume(key: string, message: string, points?: number): Promise<void>;
   /** Gives back a point taken for something that turned out not to count. */
   giveBack(key: string): Promise<void>;
 }
@@ -53,9 +53,9 @@ export function createLimits(config: Config, redis: Redis | undefined, log: Fast
         })
       : memory;
 
-    async function take(key: string): Promise<number> {
+    async function take(key: string, taken = 1): Promise<number> {
       try {
-        await limiter.consume(key);
+        await limiter.consume(key, taken);
         return 0;
       } catch (res) {
         if (res instanceof RateLimiterRes) {
@@ -70,8 +70,8 @@ export function createLimits(config: Config, redis: Redis | undefined, log: Fast
 
     return {
       take,
-      async consume(key, message) {
-        const retryAfterMs = await take(key);
+      async consume(key, message, taken) {
+        const retryAfterMs = await take(key, taken);
         if (retryAfterMs > 0) throw new AppError('rate_limited', message, retryAfterMs);
       },
       async giveBack(key) {
@@ -111,6 +111,10 @@ export function createLimits(config: Config, redis: Redis | undefined, log: Fast
     /** New rooms per client address, per hour. */
     newRooms: limit('new-rooms', { points: config.newRoomsPerAddress, seconds: 3600 }),
     slowMode,
+    /** Attachment uploads per user, per minute (issue 13 point 4). */
+    uploads: limit('uploads', { points: config.uploadsPerMinute, seconds: 60 }),
+    /** Attachment bytes per user, per hour, counted as the upload's size. */
+    uploadBytes: limit('upload-bytes', { points: config.uploadBytesPerHour, seconds: 3600 }),
   };
 }
 

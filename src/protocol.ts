@@ -16,6 +16,7 @@ import type {
   RoomSettings,
   RoomSettingsEvent,
 } from './moderation/schemas.js';
+import type * as attachments from './schemas/attachments.js';
 import type * as chat from './schemas/chat.js';
 import type * as common from './schemas/common.js';
 import type * as http from './schemas/http.js';
@@ -31,6 +32,8 @@ export type Ack<T> = (result: AckResult<T>) => void;
 
 export type Member = Static<typeof common.Member>;
 export type Message = Static<typeof common.Message>;
+/** A file a message carries (issue 13 point 4). */
+export type Attachment = Static<typeof common.Attachment>;
 /** Handshake `auth` object, both namespaces. */
 export type HandshakeAuth = Static<typeof common.HandshakeAuth>;
 export type SessionEvent = Static<typeof common.SessionEvent>;
@@ -76,6 +79,8 @@ export interface ChatClientToServer {
   'room:kick': (req: KickRequest, ack: Ack<object>) => void;
   /** Protocol 6.4: by a moderator of the room; also broadcast to the room as `room:settings`. */
   'room:configure': (req: ConfigureRequest, ack: Ack<{ settings: RoomSettings }>) => void;
+  /** Issue 13 point 4: a short-lived token to upload files to a joined room over HTTP. */
+  'upload:token': (req: UploadTokenRequest, ack: Ack<UploadTokenResult>) => void;
 }
 
 export interface ChatServerToClient {
@@ -93,6 +98,11 @@ export interface ChatServerToClient {
   /** Protocol 6.4: the room's settings changed. */
   'room:settings': (event: RoomSettingsEvent) => void;
 }
+
+export type UploadTokenRequest = Static<typeof attachments.UploadTokenRequest>;
+export type UploadTokenResult = Static<typeof attachments.UploadTokenResult>;
+/** `POST /api/rooms/:room/attachments` answer (201). */
+export type UploadResult = Static<typeof attachments.UploadResult>;
 
 /** `GET /api/rooms`, one room. */
 export type RoomSummary = Static<typeof http.RoomSummary>;

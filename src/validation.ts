@@ -83,11 +83,12 @@ export type MessageText = string & { readonly [checked]: true };
 
 /**
  * A message's text as it is stored, acked and broadcast: `plainText`, trimmed, 1..`maxLength`
- * characters (code points, not UTF-16 units); empty is `bad_request`, longer is `too_large`.
+ * characters (code points, not UTF-16 units); empty is `bad_request` (unless `emptyOk`: a
+ * message of attachments), longer is `too_large`.
  */
-export function messageText(raw: string, maxLength: number): MessageText {
+export function messageText(raw: string, maxLength: number, emptyOk = false): MessageText {
   const text = plainText(raw).trim();
-  if (text.length === 0) throw new AppError('bad_request', 'text must not be empty.');
+  if (text.length === 0 && !emptyOk) throw new AppError('bad_request', 'text must not be empty.');
   if (text.length > maxLength && [...text].length > maxLength) {
     throw new AppError('too_large', `text must be at most ${maxLength} characters.`);
   }

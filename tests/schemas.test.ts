@@ -129,6 +129,7 @@ describe('the published documents (protocol 6.1)', () => {
       'GET /api/openapi.json',
       'GET /api/origin',
       'GET /api/rooms',
+      'GET /api/rooms/{room}/attachments/{id}',
       'GET /api/rooms/{room}/members',
       'GET /api/rooms/{room}/messages',
       'GET /api/rooms/{room}/settings',
@@ -136,6 +137,7 @@ describe('the published documents (protocol 6.1)', () => {
       'GET /readyz',
       'POST /api/bans',
       'POST /api/push',
+      'POST /api/rooms/{room}/attachments',
       'POST /api/rooms/{room}/kick',
       'POST /api/rooms/{room}/live',
       'POST /api/rooms/{room}/messages',
@@ -183,6 +185,7 @@ describe('the published documents (protocol 6.1)', () => {
       'room:leave',
       'room:read',
       'typing:update',
+      'upload:token',
     ]);
     assert.deepEqual(events('receive', 'chat'), [
       'message:new',
@@ -288,6 +291,27 @@ describe('the published documents (protocol 6.1)', () => {
     const broadcast = waitFor<Message>(bob.socket, 'message:new');
     doc.ack('chat', 'message:send', await acked(ann).emitWithAck('message:send', send));
     doc.received('chat', 'message:new', await broadcast);
+
+    // Attachments (issue 13 point 4): the token, the upload's answer, a message that carries the file.
+    const tokenRequest = { room: 'lobby' };
+    doc.sent('chat', 'upload:token', tokenRequest);
+    const granted = await acked(ann).emitWithAck('upload:token', tokenRequest);
+    doc.ack('chat', 'upload:token', granted);
+    assert.ok(granted.ok);
+    const openapi = (await documents(url)).openapi;
+    const uploaded = await fetch(`${url}/api/rooms/lobby/attachments?name=hi.txt`, {
+      method: 'POST',
+      headers: { authorization: `Upload ${granted.token}` },
+      body: 'hello file',
+    });
+    const { attachment } = (await openApiChecker(openapi)('post', '/api/rooms/{room}/attachments', uploaded)) as {
+      attachment: { id: string };
+    };
+    const withFile = { room: 'lobby', text: '', clientId: randomUUID(), attachments: [attachment.id] };
+    doc.sent('chat', 'message:send', withFile);
+    const fileBroadcast = waitFor<Message>(bob.socket, 'message:new');
+    doc.ack('chat', 'message:send', await acked(ann).emitWithAck('message:send', withFile));
+    doc.received('chat', 'message:new', await fileBroadcast);
 
     const history = { room: 'lobby', after: 0, limit: 5 };
     doc.sent('chat', 'message:history', history);

@@ -1,6 +1,8 @@
 import type { ReactiveControllerHost } from 'lit';
 import type { Socket } from 'socket.io-client';
+import type { FileAccess } from './attachments.js';
 import type {
+  Attachment,
   ChatClientToServer,
   ChatServerToClient,
   HistoryResult,
@@ -10,6 +12,7 @@ import type {
   Message,
   PresenceEvent,
   SendResult,
+  UploadTokenResult,
 } from '../src/protocol.js';
 import type { RoomRemovedEvent, RoomSettings } from '../src/moderation/schemas.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
@@ -188,9 +191,19 @@ export class ChatConnection extends SocketController<ChatSocket> {
    * or after a reconnect or a reload) and resolves with the stored message; rejects if refused for
    * good (it then shows as failed, with Retry and Delete).
    */
-  send(text: string, { replyTo }: { replyTo?: number } = {}): Promise<Message> {
+  send(text: string, { replyTo, attachments }: { replyTo?: number; attachments?: Attachment[] | undefined } = {}): Promise<Message> {
     this.typing.set(false);
-    return this.outbox.add(text, replyTo);
+    return this.outbox.add(text, { replyTo, attachments });
+  }
+
+  /** Where this room's files are (the server's origin) and the user token a private room's need. */
+  get files(): FileAccess {
+    return { server: new URL(this.options.url).origin, token: this.options.token };
+  }
+
+  /** A token to upload files to this room with (issue 13 point 4); needs the room joined. */
+  uploadToken(): Promise<UploadTokenResult> {
+    return this.ask<UploadTokenResult>((s) => s.emitWithAck('upload:token', { room: this.room }));
   }
 
   /** Gives a message a new text (protocol 6.3); resolves with the `edit` entry, rejects with a `ChatError`. */
@@ -325,8 +338,9 @@ export class ChatConnection extends SocketController<ChatSocket> {
     return { epoch: res.epoch, entries: res.messages, lastSeq: last, more: after !== undefined && res.hasMore };
   }
 
-  private deliverEntry({ text, clientId, replyTo }: OutboxEntry): Promise<Message> {
-    const req = replyTo === undefined ? { room: this.room, text, clientId } : { room: this.room, text, clientId, replyTo };
+  private deliverEntry({ text, clientId, replyTo, attachments }: OutboxEntry): Promise<Message> {
+    const ids = attachments?.map((a) => a.id);
+    const req = { room: this.room, text, clientId, ...(replyTo !== undefined && { replyTo }), ...(ids && { attachments: ids }) };
     return this.ask<SendResult>((s) => s.emitWithAck('message:send', req)).then((res) => res.message);
   }
 

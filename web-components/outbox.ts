@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { ErrorBody, ErrorCode, Message } from '../src/protocol.js';
+import type { Attachment, ErrorBody, ErrorCode, Message } from '../src/protocol.js';
 import { backoffDelay, type SessionStorageLike, toChatError } from './socket-link.js';
 
 /** A message the user sent that the server has not acknowledged yet. */
@@ -15,6 +15,8 @@ export interface OutboxEntry {
   state: 'sending' | 'failed';
   /** Why it failed. */
   error?: ErrorBody;
+  /** Files uploaded before Send (issue 13 point 4): kept, so a send that waits sends them too. */
+  attachments?: Attachment[];
 }
 
 export interface OutboxOptions {
@@ -86,8 +88,11 @@ export class Outbox {
   }
 
   /** Queues a message; resolves when it is acknowledged, rejects when it fails. */
-  add(text: string, replyTo?: number): Promise<Message> {
-    const entry: OutboxEntry = { clientId: uuidv7(), text, createdAt: Date.now(), state: 'sending' };
+  add(
+    text: string,
+    { replyTo, attachments }: { replyTo?: number | undefined; attachments?: Attachment[] | undefined } = {},
+  ): Promise<Message> {
+    const entry: OutboxEntry = { clientId: uuidv7(), text, createdAt: Date.now(), state: 'sending', ...(attachments && { attachments }) };
     if (replyTo !== undefined) entry.replyTo = replyTo;
     const delivered = new Promise<Message>((resolve, reject) => this.waiters.set(entry.clientId, { resolve, reject }));
     this.save(entry);

@@ -3,6 +3,7 @@ import { css, html, nothing, type TemplateResult } from 'lit';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Member } from '../src/protocol.js';
+import { type FileAccess, renderAttachments } from './attachments.js';
 import type { LogItem } from './chat-connection.js';
 import { errorText } from './error-text.js';
 import { activeLocale, dateFormats } from './locale.js';
@@ -21,6 +22,8 @@ export interface LogActions {
   online: boolean;
   /** The messages' action menus, quotes, edits and reactions (protocol 6.3). */
   menu?: MessageMenu;
+  /** Where the messages' files are, and the token a private room's need. */
+  files: FileAccess;
 }
 
 /** Read marks (read-state.ts): the "New messages" divider's seq, and "Seen by …" lines by seq. */
@@ -128,6 +131,7 @@ function renderItem(
       }
       ${menu ? menu.quote(message ?? item.pending) : nothing}
       ${(message && menu?.text(message)) || html`<div part="text" class="text" dir="auto">${deleted ? msg('Message deleted', { id: 'message-deleted' }) : renderText(text)}</div>`}
+      ${renderAttachments(item.message?.attachments ?? item.pending?.attachments, actions.files)}
       ${message && menu ? menu.after(message, mine) : nothing}
       ${item.pending ? renderDelivery(item.pending.clientId, item.pending.state, item.pending.error && errorText(item.pending.error), actions) : nothing}
       ${seen ? renderSeen(seen) : nothing}

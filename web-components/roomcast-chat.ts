@@ -393,7 +393,7 @@ export class RoomcastChat extends RoomcastElement {
       try {
         // The tag makes a repeat (from another widget or tab) replace the first rather than add one.
         new Notification(`${message.author.name} · ${this.heading || `#${message.room}`}`, {
-          body: message.text,
+          body: message.text || (message.attachments?.map((a) => a.name).join(', ') ?? ''),
           tag: message.id,
         });
       } catch {

@@ -2,6 +2,15 @@ import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { Member, Message } from '../src/protocol.js';
+import {
+  AttachmentTray,
+  acceptDrops,
+  attachmentStyles,
+  pastedFiles,
+  renderFileButton,
+  renderTray,
+  showPrivateFiles,
+} from './attachments.js';
 import { ChatConnection } from './chat-connection.js';
 import { renderBanner, renderStatus, statusStyles } from './connection-status.js';
 import { errorText } from './error-text.js';
@@ -62,6 +71,9 @@ const BOTTOM_SLACK_PX = 48;
  * @csspart input - the message input
  * @csspart send-button - the send button
  * @csspart counter - near the length limit, the characters left, or by how many the message is too long
+ * @csspart attach-button - the paperclip that picks files to send (files can also be dropped on the room or pasted)
+ * @csspart attachment-tray - the files waiting to be sent, above the composer
+ * @csspart attachments - a message's files; `attachment-image` an inline image, `attachment-file` a file chip
  * @csspart error - the inline error under the input
  * @cssprop --roomcast-font - font family (system stack)
  * @cssprop --roomcast-bg, --roomcast-surface, --roomcast-fg, --roomcast-muted, --roomcast-border -
@@ -103,6 +115,8 @@ export class RoomcastRoom extends RoomcastElement {
     (text) => (this.notice = text),
     () => new URL(this.server || location.origin).origin,
   );
+  /** Files picked, dropped or pasted, uploading or uploaded, until Send. */
+  private tray?: AttachmentTray;
   private atBottom = true;
   private renderedNewest = 0;
   /** The unread count last announced. */
@@ -124,6 +138,7 @@ export class RoomcastRoom extends RoomcastElement {
     this.people = false;
     this.now = Date.now();
     updateWhenLocaleChanges(this);
+    acceptDrops(this, () => this.tray);
   }
 
   /** The live connection (undefined until a room is set). */
@@ -199,6 +214,7 @@ export class RoomcastRoom extends RoomcastElement {
   protected override updated(): void {
     this.keepTicking();
     const list = this.list;
+    if (list) showPrivateFiles(list, this.chat?.files.token);
     if (list && this.menu.updated(this.renderRoot)) this.atBottom = false;
     else if (list && this.atBottom) {
       list.scrollTop = list.scrollHeight;
@@ -253,6 +269,11 @@ export class RoomcastRoom extends RoomcastElement {
       onMessage: (message) => this.emit<Message>('roomcast-message', message),
     });
     this.chat.addEventListener('statechange', this.stateChanged);
+    const chat = this.chat;
+    this.tray = new AttachmentTray(
+      () => chat,
+      () => this.requestUpdate(),
+    );
   }
 
   /** A new connection clears old errors. */
@@ -335,6 +356,7 @@ export class RoomcastRoom extends RoomcastElement {
                   delete: (clientId) => chat?.outbox.delete(clientId),
                   online: state.status === 'connected',
                   menu: this.menu,
+                  files: chat?.files ?? { server: '' },
                 },
                 chat && { divider: chat.reads.divider, seen: chat.reads.seen(chat.messages, chat.user?.id) },
               )}
@@ -358,7 +380,9 @@ export class RoomcastRoom extends RoomcastElement {
       </div>
       <p part="typing" class="typing" aria-live="polite">${typingLine(chat?.typing.members ?? [])}</p>
       ${this.menu.replyBar()}
+      ${renderTray(this.tray)}
       <form part="composer" class="composer" @submit=${this.onSubmit}>
+        ${renderFileButton((files) => this.tray?.add(files), !chat || readOnly || state.status === 'failed')}
         <label class="visually-hidden" for="input">${msg('Message', { id: 'message-label' })}</label>
         <textarea
           id="input"
@@ -375,8 +399,14 @@ export class RoomcastRoom extends RoomcastElement {
           @input=${this.onInput}
           @keydown=${this.onKeydown}
           @blur=${this.onBlur}
+          @paste=${(e: ClipboardEvent) => this.tray?.add(pastedFiles(e))}
         ></textarea>
-        <button part="send-button" class="send" type="submit" ?disabled=${!chat || readOnly || state.status === 'failed' || draft.trim() === '' || tooLong}>
+        <button
+          part="send-button"
+          class="send"
+          type="submit"
+          ?disabled=${!chat || readOnly || state.status === 'failed' || tooLong || this.tray?.busy || (draft.trim() === '' && !this.tray?.ready.length)}
+        >
           ${msg('Send', { id: 'send' })}
         </button>
       </form>
@@ -439,20 +469,31 @@ export class RoomcastRoom extends RoomcastElement {
   private async submit(): Promise<void> {
     const chat = this.chat;
     const text = chat?.outbox.draft.trim() ?? '';
-    if (!chat || text === '' || chat.state.status === 'failed') return;
+    const tray = this.tray;
+    if (!chat || !tray || tray.busy || (text === '' && tray.ready.length === 0) || chat.state.status === 'failed') return;
     if (chat.maxLength > 0 && draftLength(text) > chat.maxLength) return;
     this.atBottom = true;
     chat.outbox.setDraft('');
     const replyTo = this.menu.replyTo;
     this.menu.replyTo = undefined;
     // Failures show on the message itself, with Retry and Delete.
-    chat.send(text, { replyTo }).catch(() => undefined);
+    chat.send(text, { replyTo, attachments: tray.take() }).catch(() => undefined);
     await this.updateComplete;
     const input = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
     if (input) fitHeight(input);
   }
 
-  static override styles = [theme, statusStyles, logStyles, roomStyles, menuStyles, reactionStyles, presenceStyles, counterStyles];
+  static override styles = [
+    theme,
+    statusStyles,
+    logStyles,
+    roomStyles,
+    menuStyles,
+    reactionStyles,
+    presenceStyles,
+    counterStyles,
+    attachmentStyles,
+  ];
 }
 
 customElements.get('roomcast-room') || customElements.define('roomcast-room', RoomcastRoom);

@@ -36,6 +36,13 @@ export async function registerDocs(app: FastifyInstance) {
             bearerFormat: 'JWT',
             description: "`Authorization: Bearer <JWT>`, a user token signed with JWT_SECRET (HS256), as a socket's `auth.token`.",
           },
+          uploadToken: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description:
+              "`Authorization: Upload <token>`: a short-lived upload token from `/chat`'s `upload:token` (names the user and the room, lives 5 minutes).",
+          },
         },
       },
     },

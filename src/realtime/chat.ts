@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Namespace, Socket } from 'socket.io';
 import type { Bus } from '../bus.js';
 import type { Config } from '../config.js';
+import { resolveAttachments } from '../attachments.js';
 import { AppError } from '../errors.js';
 import { type Identity, type IdentityService, mayJoin, mayModerate } from '../identity.js';
 import type { Limits } from '../limits.js';
@@ -9,7 +10,7 @@ import type { Metrics } from '../metrics.js';
 import type { Bans } from '../moderation/bans.js';
 import type { ModerationServerEvents } from '../moderation/moderation.js';
 import type { RoomRules } from '../moderation/room-rules.js';
-import type { ChatClientToServer, ChatServerToClient, Member, Message, TypingRequest } from '../protocol.js';
+import type { Attachment, ChatClientToServer, ChatServerToClient, Member, Message, TypingRequest } from '../protocol.js';
 import type { AppendResult, Store } from '../store/store.js';
 import { chatParsers as parse, type MessageText, messageText } from '../validation.js';
 import { createConversation } from './conversation.js';
@@ -66,6 +67,8 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   const lateCommits = createLateCommits();
   /** Each socket's `leave`, for a moderator's removal (moderation.ts). */
   const leavers = new Map<string, (room: string) => void>();
+  /** Each socket's observed rooms, for events registered elsewhere (attachments' `upload:token`). */
+  const observed = new Map<string, Set<string>>();
   const joinPage = createJoinPages(store);
   const conversation = createConversation({ nsp, store, config, limits, rules: deps.rules, bus });
   const reads = createReads({ store, limit: limits.reads, broadcast: (event) => nsp.to(event.room).emit('room:read', event) });
@@ -76,7 +79,14 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   }
 
   /** Takes the text only as `messageText` made it, so what is acked is what is stored and broadcast. */
-  async function post(input: { room: string; text: MessageText; author: Member; clientId?: string; replyTo?: number }) {
+  async function post(input: {
+    room: string;
+    text: MessageText;
+    author: Member;
+    clientId?: string;
+    replyTo?: number;
+    attachments?: Attachment[];
+  }) {
     if (input.clientId === undefined) {
       const result = await store.append(input);
       if (result.created) announce(result.message);
@@ -117,6 +127,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     /** Rooms this socket observes (a moderator's `observe: true` join): in them, not in their presence. */
     const observing = new Set<string>();
     let historyReads = 0;
+    observed.set(socket.id, observing);
 
     socket.emit('session', deps.identity.sessionEvent(identity));
 
@@ -251,7 +262,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       'message:send',
       handle('message:send', async (payload): Promise<{ message: Message }> => {
         const req = parse.send(payload);
-        const text = messageText(req.text, config.maxMessageLength);
+        const text = messageText(req.text, config.maxMessageLength, req.attachments !== undefined);
         if (!socket.rooms.has(req.room)) throw new AppError('forbidden', `Join ${req.room} before sending to it.`);
         deps.bans.check(identity, address, req.room);
         if (observing.has(req.room)) throw new AppError('forbidden', `You observe ${req.room}: join it to send.`);
@@ -264,8 +275,16 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         // Someone else may have written first since the join: the point comes back when seq is not 1.
         const creates = emptyAtJoin.has(req.room);
         if (creates) await limits.newRooms.consume(address, 'Too many new rooms from your address; write in an existing one.');
+        const attachments = req.attachments && (await resolveAttachments(store, user.id, req.room, req.attachments));
         if (typingTimers.has(req.room)) setTyping(req.room, false);
-        const message = await post({ room: req.room, text, author: user, clientId: req.clientId, replyTo: req.replyTo });
+        const message = await post({
+          room: req.room,
+          text,
+          author: user,
+          clientId: req.clientId,
+          replyTo: req.replyTo,
+          ...(attachments && { attachments }),
+        });
         if (creates) {
           emptyAtJoin.delete(req.room);
           if (message.seq !== 1) void limits.newRooms.giveBack(address);
@@ -337,6 +356,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     leavers.set(socket.id, leave);
     socket.on('disconnecting', () => {
       leavers.delete(socket.id);
+      observed.delete(socket.id);
       for (const room of socket.rooms) if (room !== socket.id) leave(room, true);
     });
   });
@@ -347,7 +367,10 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   /** One of this node's sockets leaves a room as by `room:leave` (a moderator removed it). */
   const leaveFor = (socketId: string, room: string) => leavers.get(socketId)?.(room);
 
-  return { post, announceLeft, flushPresence, leaveFor };
+  /** Whether one of this node's sockets observes the room (a moderator's `observe: true` join). */
+  const observes = (socketId: string, room: string) => observed.get(socketId)?.has(room) ?? false;
+
+  return { post, announceLeft, flushPresence, leaveFor, observes };
 }
 
 export type Chat = ReturnType<typeof registerChat>;

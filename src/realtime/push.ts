@@ -58,7 +58,9 @@ export function registerPush(nsp: PushNamespace, deps: PushDeps) {
   // The preview is the text's first 100 characters; splitting only its first 200 UTF-16 units
   // into code points is enough for that, whatever the message's length.
   bus.on('message.created', ({ message }) => {
-    const { room, seq, author, text } = message;
+    const { room, seq, author } = message;
+    // A message of files only is previewed by their names.
+    const text = message.text || (message.attachments?.map((a) => a.name).join(', ') ?? '');
     publish(`room:${room}`, 'message', { room, seq, author, preview: [...text.slice(0, 200)].slice(0, 100).join('') }).catch(
       (err: unknown) => log.error({ err, room }, 'message push failed'),
     );

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Epoch, limit, Member, Message, Room, seq } from './common.js';
+import { AttachmentId, Epoch, limit, Member, Message, Room, seq } from './common.js';
 
 /** `/chat` payloads: what clients send (validated) and what the server sends back. */
 
@@ -68,9 +68,19 @@ export const SendRequest = Type.Object({
   room: Room,
   // Its length is messageText's to check, after cleaning: too long is `too_large`, as on HTTP.
   // The Engine.IO packet limit (maxPayload) bounds the raw input.
-  text: Type.String({ minLength: 1, description: 'Plain text; cleaned and trimmed, then 1..MAX_MESSAGE_LENGTH characters.' }),
+  text: Type.String({
+    description: 'Plain text; cleaned and trimmed, then 1..MAX_MESSAGE_LENGTH characters (may be empty with `attachments`).',
+  }),
   clientId: ClientId,
   replyTo: Type.Optional(messageSeq('The seq of the message of the room this one answers (protocol 6.3).')),
+  attachments: Type.Optional(
+    Type.Array(AttachmentId, {
+      minItems: 1,
+      maxItems: 10,
+      uniqueItems: true,
+      description: 'Ids of files this user uploaded to this room (`POST /api/rooms/:room/attachments`), at most 10.',
+    }),
+  ),
 });
 
 export const SendResult = Type.Object({ message: Message });

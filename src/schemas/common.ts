@@ -62,11 +62,30 @@ export const Member = Type.Object({
   kind: Type.Enum(['user', 'guest', 'system']),
 });
 
+/** An attachment's id: 128 random bits, base64url; unguessable, so a public room's file is served by it alone. */
+export const AttachmentId = Type.String({
+  pattern: '^[A-Za-z0-9_-]{22}$',
+  description: "An uploaded file's id (22 characters, unguessable).",
+});
+
+/** A file uploaded to a room (`POST /api/rooms/:room/attachments`), as a message carries it. */
+export const Attachment = Type.Object({
+  id: AttachmentId,
+  name: Type.String({ description: 'The file name as uploaded, cleaned (no path, no control characters, at most 120 characters).' }),
+  type: Type.String({ description: "The media type read from the bytes (never the client's word), e.g. `image/png`." }),
+  size: Type.Integer({ minimum: 1, description: 'Bytes.' }),
+  url: Type.String({ description: 'Where the bytes are served, relative to the server: `/api/rooms/<room>/attachments/<id>`.' }),
+  width: Type.Optional(Type.Integer({ minimum: 1, description: "An image's width in pixels, so a client reserves its box." })),
+  height: Type.Optional(Type.Integer({ minimum: 1, description: "An image's height in pixels." })),
+});
+
 export const Message = Type.Object({
   id: Type.String({ description: '`<room>:<seq>`, unique across rooms, otherwise opaque.' }),
   seq: Type.Integer({ minimum: 1, description: "The room's gap-free sequence number: 1, 2, 3, ..." }),
   room: Room,
-  text: Type.String({ description: 'Plain text, cleaned and trimmed, 1..MAX_MESSAGE_LENGTH characters.' }),
+  text: Type.String({
+    description: 'Plain text, cleaned and trimmed, 1..MAX_MESSAGE_LENGTH characters; empty for a message of attachments only.',
+  }),
   author: Member,
   clientId: Type.Optional(Type.String({ description: "The sender's idempotency key, when it gave one." })),
   ts: Timestamp,
@@ -87,6 +106,7 @@ export const Message = Type.Object({
     }),
   ),
   deleted: Type.Optional(Type.Literal(true, { description: 'The message was deleted: its text is empty.' })),
+  attachments: Type.Optional(Type.Array(Attachment, { description: 'Files sent with the message (at most 10).' })),
 });
 
 export const Push = Type.Object(

@@ -25,7 +25,7 @@ export const MessagePushData = Type.Object({
   room: Room,
   seq: seq("The message's seq."),
   author: Member,
-  preview: Type.String({ description: "The text's first 100 characters." }),
+  preview: Type.String({ description: "The text's first 100 characters (a message of files only: their names)." }),
 });
 
 /** What the live-data timer pushes (event `live`) to `room:<room>` every 2 s. */

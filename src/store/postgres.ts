@@ -6,6 +6,9 @@ import { parse, toClientConfig } from 'pg-connection-string';
 import { AppError } from '../errors.js';
 import {
   type AppendResult,
+  type AttachmentRow,
+  attachmentSql,
+  attachmentValues,
   type AuditRow,
   auditSql,
   auditValues,
@@ -26,6 +29,7 @@ import {
   toBanRow,
   toMessage,
   toSettings,
+  toStoredAttachment,
 } from './store.js';
 
 /**
@@ -169,6 +173,22 @@ const migrations = [
      seq bigint NOT NULL,
      PRIMARY KEY (room, user_id)
    );`,
+  // Attachments (issue 13 point 4): uploaded files with their bytes, and a message's files as JSON.
+  `CREATE TABLE attachments (
+     id text PRIMARY KEY,
+     room text NOT NULL,
+     owner_id text NOT NULL,
+     name text NOT NULL,
+     type text NOT NULL,
+     size integer NOT NULL,
+     width integer,
+     height integer,
+     created_at bigint NOT NULL,
+     data bytea NOT NULL,
+     sent boolean NOT NULL DEFAULT false
+   );
+   CREATE INDEX attachments_unsent ON attachments (created_at) WHERE NOT sent;
+   ALTER TABLE messages ADD COLUMN attachments text;`,
 ];
 
 /** SQLSTATE classes that mean "the database cannot answer now": connection, resources, shutdown. */
@@ -252,6 +272,50 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
   // Typed, so `$2 IS NULL` knows its type.
   const auditPage = auditSql((n) => `$${n}::${['bigint', 'text', 'integer'][n - 1]}`).page;
 
+  const files = attachmentSql((n) => `$${n}`);
+
+  const APPEND = 'SELECT created, to_jsonb(message) AS message FROM roomcast_append($1, $2, $3, $4, $5, $6, $7, $8)';
+  const appendValues = (input: NewMessage) => [
+    input.room,
+    input.text,
+    input.author.id,
+    input.author.name,
+    input.author.kind,
+    input.clientId ?? null,
+    input.ts ?? Date.now(),
+    input.replyTo ?? null,
+  ];
+
+  /**
+   * A message with files: roomcast_append and the files' JSON in one transaction, so the message
+   * is never stored without them. (Plain messages keep their one round trip.)
+   */
+  async function appendWithFiles(input: NewMessage) {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ created: boolean; message: MessageRow }>(APPEND, appendValues(input));
+      const row = rows[0];
+      if (!row) throw new Error('roomcast_append returned no row');
+      if (row.created) {
+        row.message.attachments = JSON.stringify(input.attachments);
+        await client.query('UPDATE messages SET attachments = $3 WHERE room = $1 AND seq = $2', [
+          input.room,
+          row.message.seq,
+          row.message.attachments,
+        ]);
+        await client.query('UPDATE attachments SET sent = true WHERE id = ANY($1)', [input.attachments?.map((a) => a.id)]);
+      }
+      await client.query('COMMIT');
+      return row;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   async function history(room: string, query: HistoryQuery): Promise<Page> {
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
     // One row more than asked tells whether more remain.
@@ -322,19 +386,11 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
   return {
     append: (input: NewMessage) =>
       call(async () => {
-        const { rows } = await pool.query<{ created: boolean; message: MessageRow }>(
-          'SELECT created, to_jsonb(message) AS message FROM roomcast_append($1, $2, $3, $4, $5, $6, $7, $8)',
-          [
-            input.room,
-            input.text,
-            input.author.id,
-            input.author.name,
-            input.author.kind,
-            input.clientId ?? null,
-            input.ts ?? Date.now(),
-            input.replyTo ?? null,
-          ],
-        );
+        if (input.attachments) {
+          const row = await appendWithFiles(input);
+          return { created: row.created, message: toMessage(row.message) };
+        }
+        const { rows } = await pool.query<{ created: boolean; message: MessageRow }>(APPEND, appendValues(input));
         const row = rows[0];
         if (!row) throw new Error('roomcast_append returned no row');
         return { created: row.created, message: toMessage(row.message) };
@@ -367,6 +423,19 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
         const { rows } = await pool.query<AuditRow>(auditPage, [after ?? 0, room ?? null, limit + 1]);
         return { entries: rows.slice(0, limit).map(toAuditEntry), hasMore: rows.length > limit };
       }),
+    putAttachment: (file, data) => call(async () => void (await pool.query(files.insert, attachmentValues(file, data)))),
+    attachments: (ids) =>
+      call(async () => {
+        const { rows } = await pool.query<AttachmentRow>(files.meta.replace('= $1', '= ANY($1)'), [ids]);
+        return rows.map(toStoredAttachment);
+      }),
+    attachmentData: (id) =>
+      call(async () => {
+        const [row] = (await pool.query<AttachmentRow & { data: Buffer }>(files.data, [id])).rows;
+        return row && { file: toStoredAttachment(row), data: row.data };
+      }),
+    sweepAttachments: (before) =>
+      call(async () => (await pool.query('DELETE FROM attachments WHERE NOT sent AND created_at < $1', [before])).rowCount ?? 0),
     lastSeqs: (rooms) =>
       call(async () => {
         const { rows } = await pool.query<{ name: string; last_seq: string }>('SELECT name, last_seq FROM rooms WHERE name = ANY($1)', [

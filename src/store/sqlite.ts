@@ -9,6 +9,9 @@ import { AppError } from '../errors.js';
 import type { RecentRoom } from '../protocol.js';
 import {
   type AppendResult,
+  type AttachmentRow,
+  attachmentSql,
+  attachmentValues,
   type AuditRow,
   auditSql,
   auditValues,
@@ -30,6 +33,7 @@ import {
   toBanRow,
   toMessage,
   toSettings,
+  toStoredAttachment,
 } from './store.js';
 
 /** Each entry moves the schema one version on (PRAGMA user_version counts them). */
@@ -108,6 +112,23 @@ export const migrations = [
      seq INTEGER NOT NULL,
      PRIMARY KEY (room, user_id)
    ) WITHOUT ROWID;`,
+  // Attachments (issue 13 point 4): uploaded files with their bytes, and a message's files as JSON.
+  // A rowid table: SQLite keeps large blobs in overflow pages there, not in the index's B-tree.
+  `CREATE TABLE attachments (
+     id TEXT NOT NULL UNIQUE,
+     room TEXT NOT NULL,
+     owner_id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     type TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     width INTEGER,
+     height INTEGER,
+     created_at INTEGER NOT NULL,
+     data BLOB NOT NULL,
+     sent INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX attachments_unsent ON attachments (created_at) WHERE sent = 0;
+   ALTER TABLE messages ADD COLUMN attachments TEXT;`,
 ];
 
 /** SQLite result codes that mean the database cannot answer now, not that the call was wrong. */
@@ -162,9 +183,9 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   const lastSeq = db.prepare<[string], number>('SELECT seq FROM messages WHERE room = ? ORDER BY seq DESC LIMIT 1').pluck();
   const insert = db.prepare(
     `INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts, type, target, deleted,
-                           emoji, reaction_on, reply_to, edited_at, reactions)
+                           emoji, reaction_on, reply_to, edited_at, reactions, attachments)
      VALUES (@room, @seq, @text, @author_id, @author_name, @author_kind, @client_id, @ts, @type, @target, @deleted,
-             @emoji, @reaction_on, @reply_to, @edited_at, @reactions)`,
+             @emoji, @reaction_on, @reply_to, @edited_at, @reactions, @attachments)`,
   );
   const bySeq = db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE room = ? AND seq = ?');
   // Walks the rooms by the primary key (a skip scan: one seek per room, not one row per message),
@@ -205,6 +226,12 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   const readsOf = db.prepare<[string, string], { user_id: string; seq: number }>(
     'SELECT user_id, seq FROM room_reads WHERE room = ? AND user_id IN (SELECT value FROM json_each(?))',
   );
+  const files = attachmentSql((n) => `@p${n}`);
+  const insertAttachment = db.prepare<Record<string, unknown>>(files.insert);
+  const attachmentMeta = db.prepare<{ p1: string }, AttachmentRow>(files.meta);
+  const attachmentData = db.prepare<{ p1: string }, AttachmentRow & { data: Buffer }>(files.data);
+  const markSent = db.prepare<[string]>('UPDATE attachments SET sent = 1 WHERE id = ?');
+  const sweepUnsent = db.prepare<[number]>('DELETE FROM attachments WHERE sent = 0 AND created_at < ?');
   const configure = db.prepare<{ p1: string; p2: number | null; p3: number | null }, SettingsRow>(configureSql((n) => `@p${n}`));
 
   /** Stores a row with the room's next seq: a message, or a change entry (`fields`). */
@@ -226,9 +253,11 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
       reply_to: input.replyTo ?? null,
       edited_at: null,
       reactions: null,
+      attachments: input.attachments ? JSON.stringify(input.attachments) : null,
       ...fields,
     };
     insert.run({ ...row, reaction_on: row.reaction_on === null ? null : Number(row.reaction_on) });
+    for (const file of input.attachments ?? []) markSent.run(file.id);
     return { message: toMessage(row), created: true };
   }
 
@@ -332,6 +361,15 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
         const rows = auditPage.all({ p1: after ?? 0, p2: room ?? null, p3: limit + 1 });
         return { entries: rows.slice(0, limit).map(toAuditEntry), hasMore: rows.length > limit };
       }),
+    putAttachment: (file, data) =>
+      call(() => void insertAttachment.run(Object.fromEntries(attachmentValues(file, data).map((v, i) => [`p${i + 1}`, v])))),
+    attachments: (ids) => call(() => ids.flatMap((id) => attachmentMeta.all({ p1: id }).map(toStoredAttachment))),
+    attachmentData: (id) =>
+      call(() => {
+        const row = attachmentData.get({ p1: id });
+        return row && { file: toStoredAttachment(row), data: row.data };
+      }),
+    sweepAttachments: (before) => call(() => sweepUnsent.run(before).changes),
     lastSeqs: (rooms) => call(() => new Map(rooms.map((room) => [room, lastSeq.get(room) ?? 0]))),
     recentRooms: (limit) => call(() => recent.all(limit)),
     markRead: (room, userId, seq) => call(() => markRead(room, userId, seq)),

@@ -6,7 +6,7 @@ import {
   type RoomSettings,
   type SettingsPatch,
 } from '../moderation/schemas.js';
-import type { Member, Message, RecentRoom } from '../protocol.js';
+import type { Attachment, Member, Message, RecentRoom } from '../protocol.js';
 
 export interface NewMessage {
   room: string;
@@ -17,6 +17,22 @@ export interface NewMessage {
   ts?: number;
   /** The seq of the message this one answers (protocol 6.3). */
   replyTo?: number;
+  /** Files sent with the message, stored with it (issue 13 point 4). */
+  attachments?: Attachment[];
+}
+
+/** An uploaded file as the store keeps it (issue 13 point 4), without its bytes. */
+export interface StoredAttachment {
+  id: string;
+  room: string;
+  /** Who uploaded it: only they may send it. */
+  ownerId: string;
+  name: string;
+  type: string;
+  size: number;
+  width?: number;
+  height?: number;
+  createdAt: number;
 }
 
 /** What a change entry does to its target (protocol 6.3). */
@@ -85,6 +101,14 @@ export interface Store {
   addAudit(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry>;
   /** The audit log oldest first after the entry `after`, at most `limit`, of one room or all. */
   audit(query: AuditQuery & { limit: number }): Promise<{ entries: AuditEntry[]; hasMore: boolean }>;
+  /** Stores an uploaded file and its bytes. */
+  putAttachment(file: StoredAttachment, data: Buffer): Promise<void>;
+  /** The files of these ids that exist, without their bytes. */
+  attachments(ids: readonly string[]): Promise<StoredAttachment[]>;
+  /** A file with its bytes; undefined for an unknown id. */
+  attachmentData(id: string): Promise<{ file: StoredAttachment; data: Buffer } | undefined>;
+  /** Deletes the files uploaded before `before` that no message carries; returns how many. */
+  sweepAttachments(before: number): Promise<number>;
   /** The newest seq of each room asked for (0 for a room with no message). */
   lastSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
   /** The public rooms (not `private-*`) with history, the most recently active first: newest seq and its time. */
@@ -129,6 +153,8 @@ export interface MessageRow {
   edited_at: number | null;
   /** A message's reactions as JSON text, `{ [emoji]: userId[] }`; null when none. */
   reactions: string | null;
+  /** The message's attachments as JSON text, or null. */
+  attachments?: string | null;
 }
 
 const changeTypes = new Set(['edit', 'delete', 'reaction']);
@@ -155,6 +181,8 @@ export function toMessage(row: MessageRow): Message {
   if (row.edited_at != null) message.editedAt = Number(row.edited_at);
   if (row.reactions != null) message.reactions = JSON.parse(row.reactions) as Record<string, string[]>;
   if (row.deleted) message.deleted = true;
+  // A deleted message shows none of its files (their bytes stay stored, see docs/security.md).
+  else if (row.attachments) message.attachments = JSON.parse(row.attachments) as Attachment[];
   return message;
 }
 
@@ -199,6 +227,50 @@ export function planChange(row: MessageRow | undefined, change: Change, ts: numb
       };
     }
   }
+}
+
+/** An uploaded file as both SQL stores keep it (without `data`). */
+export interface AttachmentRow {
+  id: string;
+  room: string;
+  owner_id: string;
+  name: string;
+  type: string;
+  size: number | string;
+  width: number | null;
+  height: number | null;
+  created_at: number | string;
+}
+
+export function toStoredAttachment(row: AttachmentRow): StoredAttachment {
+  const file: StoredAttachment = {
+    id: row.id,
+    room: row.room,
+    ownerId: row.owner_id,
+    name: row.name,
+    type: row.type,
+    size: Number(row.size),
+    createdAt: Number(row.created_at),
+  };
+  if (row.width !== null) file.width = Number(row.width);
+  if (row.height !== null) file.height = Number(row.height);
+  return file;
+}
+
+/** A file's values in the order of `attachmentSql().insert`'s parameters, its bytes last. */
+export function attachmentValues(file: StoredAttachment, data: Buffer): unknown[] {
+  const { id, room, ownerId, name, type, size, width, height, createdAt } = file;
+  return [id, room, ownerId, name, type, size, width ?? null, height ?? null, createdAt, data];
+}
+
+/** Both stores' queries of files; `param(n)` writes the n-th parameter. */
+export function attachmentSql(param: (n: number) => string) {
+  const columns = 'id, room, owner_id, name, type, size, width, height, created_at';
+  return {
+    insert: `INSERT INTO attachments (${columns}, data) VALUES (${[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(param).join(', ')})`,
+    meta: `SELECT ${columns} FROM attachments WHERE id = ${param(1)}`,
+    data: `SELECT ${columns}, data FROM attachments WHERE id = ${param(1)}`,
+  };
 }
 
 /** Room settings as both SQL stores keep them. */

@@ -114,4 +114,11 @@ export const templates = {
   'seen-by': str`شاهدها ${0}`,
   'seen-by-more': str`شاهدها ${0} +${1}`,
   'new-messages-divider': 'رسائل جديدة',
+  'attach-files': 'إرفاق ملفات',
+  'files-to-send': 'ملفات للإرسال',
+  'upload-offline': 'غير متصل.',
+  uploading: 'جارٍ الرفع…',
+  'remove-file': str`إزالة ${0}`,
+  'upload-too-large': str`كبير جدًا: الحد الأقصى ${0}.`,
+  'upload-failed': str`فشل الرفع (${0}).`,
 };

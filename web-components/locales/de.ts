@@ -114,4 +114,11 @@ export const templates = {
   'seen-by': str`Gesehen von ${0}`,
   'seen-by-more': str`Gesehen von ${0} +${1}`,
   'new-messages-divider': 'Neue Nachrichten',
+  'attach-files': 'Dateien anhängen',
+  'files-to-send': 'Zu sendende Dateien',
+  'upload-offline': 'Nicht verbunden.',
+  uploading: 'Wird hochgeladen…',
+  'remove-file': str`${0} entfernen`,
+  'upload-too-large': str`Zu groß: höchstens ${0}.`,
+  'upload-failed': str`Hochladen fehlgeschlagen (${0}).`,
 };

@@ -114,4 +114,11 @@ export const templates = {
   'seen-by': str`Visto por ${0}`,
   'seen-by-more': str`Visto por ${0} +${1}`,
   'new-messages-divider': 'Mensajes nuevos',
+  'attach-files': 'Adjuntar archivos',
+  'files-to-send': 'Archivos para enviar',
+  'upload-offline': 'Sin conexión.',
+  uploading: 'Subiendo…',
+  'remove-file': str`Quitar ${0}`,
+  'upload-too-large': str`Demasiado grande: ${0} como máximo.`,
+  'upload-failed': str`Error al subir (${0}).`,
 };

@@ -115,4 +115,11 @@ export const templates = {
   'seen-by': str`Vu par ${0}`,
   'seen-by-more': str`Vu par ${0} +${1}`,
   'new-messages-divider': 'Nouveaux messages',
+  'attach-files': 'Joindre des fichiers',
+  'files-to-send': 'Fichiers à envoyer',
+  'upload-offline': 'Non connecté.',
+  uploading: 'Envoi en cours…',
+  'remove-file': str`Retirer ${0}`,
+  'upload-too-large': str`Trop volumineux : ${0} au maximum.`,
+  'upload-failed': str`Échec de l’envoi (${0}).`,
 };

@@ -114,4 +114,11 @@ export const templates = {
   'seen-by': str`${0} が既読`,
   'seen-by-more': str`${0} +${1} が既読`,
   'new-messages-divider': '新着メッセージ',
+  'attach-files': 'ファイルを添付',
+  'files-to-send': '送信するファイル',
+  'upload-offline': '接続されていません。',
+  uploading: 'アップロード中…',
+  'remove-file': str`${0} を削除`,
+  'upload-too-large': str`大きすぎます：最大 ${0}。`,
+  'upload-failed': str`アップロードに失敗しました（${0}）。`,
 };

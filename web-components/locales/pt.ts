@@ -114,4 +114,11 @@ export const templates = {
   'seen-by': str`Visto por ${0}`,
   'seen-by-more': str`Visto por ${0} +${1}`,
   'new-messages-divider': 'Novas mensagens',
+  'attach-files': 'Anexar ficheiros',
+  'files-to-send': 'Ficheiros a enviar',
+  'upload-offline': 'Sem ligação.',
+  uploading: 'A carregar…',
+  'remove-file': str`Remover ${0}`,
+  'upload-too-large': str`Demasiado grande: no máximo ${0}.`,
+  'upload-failed': str`Falha no carregamento (${0}).`,
 };

@@ -114,4 +114,11 @@ export const templates = {
   'seen-by': str`${0} 已读`,
   'seen-by-more': str`${0} +${1} 已读`,
   'new-messages-divider': '新消息',
+  'attach-files': '添加附件',
+  'files-to-send': '待发送的文件',
+  'upload-offline': '未连接。',
+  uploading: '正在上传…',
+  'remove-file': str`移除 ${0}`,
+  'upload-too-large': str`文件过大：最大 ${0}。`,
+  'upload-failed': str`上传失败（${0}）。`,
 };
