@@ -1,0 +1,55 @@
+/**
+ * Builds the web client into dist/web with esbuild's JS API (run by `npm run build:web`, then
+ * bench/widget-size.ts checks the widget's budget). Outputs: the pages (index-page.js,
+ * room-page.js, admin-page.js), the embeddable widget.js (+ chunks/ for what it imports lazily),
+ * the language catalogues (locales/*.js), with source maps for the pages and the widget.
+ *
+ * The bundles swap engine.io-client's transport list for one without WebTransport: roomcast
+ * connects with ['websocket', 'polling'] only (web-components/socket-link.ts) and the server does
+ * not offer WebTransport, so that transport is dead weight (about 0.9 KB gzipped).
+ *
+ * Usage: node --import tsx bench/build-web.ts
+ */
+import { build, type Plugin } from 'esbuild';
+
+const common = { bundle: true, format: 'esm', minify: true, target: 'es2021', logLevel: 'warning' } as const;
+
+/** engine.io-client's transports/index.js without WebTransport (same names, same order). */
+const noWebTransport: Plugin = {
+  name: 'engine.io-client-no-webtransport',
+  setup(b) {
+    b.onLoad({ filter: /engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]index\.js$/ }, () => ({
+      contents: [
+        'import { XHR } from "./polling-xhr.node.js";',
+        'import { WS } from "./websocket.node.js";',
+        'export const transports = { websocket: WS, polling: XHR };',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
+await build({
+  ...common,
+  entryPoints: ['web-components/pages/index-page.ts', 'web-components/pages/room-page.ts', 'web-components/pages/admin-page.ts'],
+  sourcemap: true,
+  entryNames: '[name]',
+  outdir: 'dist/web',
+  plugins: [noWebTransport],
+});
+await build({
+  ...common,
+  entryPoints: ['web-components/widget.ts'],
+  splitting: true,
+  sourcemap: true,
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  outdir: 'dist/web',
+  plugins: [noWebTransport],
+});
+await build({
+  ...common,
+  entryPoints: ['web-components/locales/*.ts'],
+  charset: 'utf8',
+  outdir: 'dist/web/locales',
+});
