@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from './uuid7.js';
 import type { ErrorBody, ErrorCode, Message } from '../src/protocol.js';
 import { backoffDelay, type SessionStorageLike, toChatError } from './socket-link.js';
 
