@@ -8,9 +8,12 @@
  * connects with ['websocket', 'polling'] only (web-components/socket-link.ts) and the server does
  * not offer WebTransport, so that transport is dead weight (about 0.9 KB gzipped).
  *
+ * Lit's css`` and html`` templates are minified as they are loaded (bench/minify-templates.ts).
+ *
  * Usage: node --import tsx bench/build-web.ts
  */
 import { build, type Plugin } from 'esbuild';
+import { minifyLitTemplates } from './minify-templates.js';
 
 const common = { bundle: true, format: 'esm', minify: true, target: 'es2021', logLevel: 'warning' } as const;
 
@@ -35,7 +38,7 @@ await build({
   sourcemap: true,
   entryNames: '[name]',
   outdir: 'dist/web',
-  plugins: [noWebTransport],
+  plugins: [noWebTransport, minifyLitTemplates],
 });
 await build({
   ...common,
@@ -45,7 +48,7 @@ await build({
   entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
   outdir: 'dist/web',
-  plugins: [noWebTransport],
+  plugins: [noWebTransport, minifyLitTemplates],
 });
 await build({
   ...common,
