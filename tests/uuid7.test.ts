@@ -27,3 +27,15 @@ test('uuidv7: the random part differs between ids', () => {
   const tails = new Set(Array.from({ length: 100 }, () => uuidv7().slice(19)));
   assert.equal(tails.size, 100);
 });
+
+test('uuidv7: ids keep increasing when the clock steps back, and past 4096 ids in one ms', (t) => {
+  const realNow = Date.now;
+  t.after(() => {
+    Date.now = realNow;
+  });
+  const first = uuidv7();
+  Date.now = () => realNow() - 60_000; // the clock is set back a minute
+  const ids = [first, ...Array.from({ length: 5000 }, () => uuidv7())];
+  for (let i = 1; i < ids.length; i++) assert.ok((ids[i - 1] as string) < (ids[i] as string), `${ids[i - 1]} >= ${ids[i]}`);
+  assert.equal(new Set(ids).size, ids.length);
+});
