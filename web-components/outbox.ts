@@ -1,5 +1,5 @@
-import { v7 as uuidv7 } from 'uuid';
 import type { Attachment, ErrorBody, ErrorCode, Message } from '../src/protocol.js';
+import { uuidv7 } from './uuid7.js';
 import { backoffDelay, type SessionStorageLike, toChatError } from './socket-link.js';
 
 /** A message the user sent that the server has not acknowledged yet. */

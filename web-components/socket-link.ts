@@ -23,7 +23,7 @@ export interface SocketOptions {
    */
   storage?: SessionStorageLike | undefined;
   /** Default `['websocket', 'polling']`. */
-  transports?: ('websocket' | 'polling' | 'webtransport')[];
+  transports?: ('websocket' | 'polling')[];
 }
 
 /** A failed request: `code` is one of the protocol's error codes. */
