@@ -46,6 +46,17 @@ function allowOrigin(req: FastifyRequest, reply: FastifyReply, origins: OriginPo
   }
 }
 
+/** Answers a CORS preflight for an allowed origin: the methods and request headers it may use. */
+function preflight(req: FastifyRequest, reply: FastifyReply, origins: OriginPolicy, methods: string, headers: string) {
+  allowOrigin(req, reply, origins);
+  return reply
+    .header('access-control-allow-methods', methods)
+    .header('access-control-allow-headers', headers)
+    .header('access-control-max-age', '600')
+    .code(204)
+    .send();
+}
+
 /**
  * Attachments over HTTP (issue 13 point 4; never over the socket): `POST` uploads a file's raw
  * bytes with an upload token from `upload:token`, `GET` serves it to whoever may read the room.
@@ -61,15 +72,9 @@ export async function registerAttachmentRoutes(fastify: FastifyInstance, deps: A
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxUploadBytes }, (_req, body, done) => done(null, body));
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.options('/api/rooms/:room/attachments', { schema: { hide: true } }, (req, reply) => {
-      allowOrigin(req, reply, origins);
-      return reply
-        .header('access-control-allow-methods', 'POST, GET')
-        .header('access-control-allow-headers', 'Authorization, Content-Type')
-        .header('access-control-max-age', '600')
-        .code(204)
-        .send();
-    });
+    app.options('/api/rooms/:room/attachments', { schema: { hide: true } }, (req, reply) =>
+      preflight(req, reply, origins, 'POST, GET', 'Authorization, Content-Type'),
+    );
 
     app.post(
       '/api/rooms/:room/attachments',
@@ -127,15 +132,9 @@ export async function registerAttachmentRoutes(fastify: FastifyInstance, deps: A
   });
 
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  app.options('/api/rooms/:room/attachments/:id', { schema: { hide: true } }, (req, reply) => {
-    allowOrigin(req, reply, origins);
-    return reply
-      .header('access-control-allow-methods', 'GET')
-      .header('access-control-allow-headers', 'Authorization')
-      .header('access-control-max-age', '600')
-      .code(204)
-      .send();
-  });
+  app.options('/api/rooms/:room/attachments/:id', { schema: { hide: true } }, (req, reply) =>
+    preflight(req, reply, origins, 'GET', 'Authorization'),
+  );
 
   app.get(
     '/api/rooms/:room/attachments/:id',
