@@ -87,7 +87,7 @@ describe('<roomcast-chat> in other languages', () => {
     assert.equal(await p.locator('roomcast-chat [part="close-button"]').getAttribute('aria-label'), 'Chat schließen');
     assert.equal(await p.locator('roomcast-chat [part="panel"]').getAttribute('lang'), 'de');
     assert.equal(await p.locator('roomcast-chat [part="guest-badge"] [aria-hidden="true"]').first().textContent(), 'Gast');
-    assert.match((await p.locator('roomcast-chat [part="members"]').textContent()) ?? '', /^\d+ Person(en)? hier$/);
+    assert.match((await p.locator('roomcast-chat [part="members"]').textContent())?.trim() ?? '', /^\d+ Person(en)? hier$/);
     // The time of the message, as Intl formats it in German (24 h, no AM/PM).
     const time = p.locator('roomcast-chat [part="time"]').first();
     const expected = await time.evaluate((el) =>

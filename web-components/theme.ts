@@ -10,7 +10,6 @@ import { css } from 'lit';
 export const theme = css`
   :host {
     all: initial;
-    direction: ltr;
 
     --_bg: var(--roomcast-bg, #ffffff);
     --_surface: var(--roomcast-surface, #f5f6f8);
