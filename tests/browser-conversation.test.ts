@@ -92,6 +92,10 @@ describe('the conversation: menu, replies, reactions, edits, deletes (Chromium)'
       await item(a, 2).locator('[part="quote"]').click();
       await item(a, 1).and(a.locator('[data-highlighted]')).waitFor({ timeout: 5_000 });
 
+      // Ann read the reply: "Seen by Ann" goes under it on Bob's page, moving what is above it; a
+      // tap while it moves lands beside the button, so the line comes first.
+      await item(b, 2).locator('[part="seen-by"]').waitFor({ timeout: 5_000 });
+
       // React: Bob picks 👍; Ann toggles the chip on; both see the count live.
       await choose(b, 1, touch, 'React');
       const thumbs = item(b, 1).getByRole('menuitemcheckbox', { name: '👍' });
