@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import type { ErrorCode, ReadEvent } from '../src/protocol.js';
 import { openPostgresStore } from '../src/store/postgres.js';
@@ -213,6 +214,37 @@ describe('read positions (protocol 6.3)', () => {
     );
     const benJoin = await joinRoom(ben.socket, 'calm');
     assert.deepEqual(benJoin.reads, { ann: 1 }, 'the observer has no position');
+  });
+
+  test('ChatConnection: a room whose numbering restarts (a new database) counts its new messages as unread again', async () => {
+    const first = await startApp(moderationEnv);
+    const { port } = first.app.server.address() as AddressInfo;
+    const host = controllerHost();
+    const conn = new ChatConnection(host, {
+      url: first.url,
+      room: 'reborn',
+      token: await token({ sub: 'ann', name: 'Ann' }),
+      storage: memoryStorage(),
+    });
+    await conn.connect();
+    const ben = await connectAs(first.url, { sub: 'ben', name: 'Ben' });
+    await joinRoom(ben.socket, 'reborn');
+    for (const text of ['one', 'two', 'three', 'four']) await say(ben.socket, 'reborn', text);
+    await host.changed(() => conn.unread === 4);
+    conn.markRead();
+    assert.equal(conn.unread, 0);
+
+    await first.close();
+    await host.changed(() => conn.status === 'reconnecting');
+    // A new database on the same port: another epoch, seqs from 1 again, below Ann's old position 4.
+    const second = await startApp({ ...moderationEnv, PORT: String(port) });
+    await host.changed(() => conn.connected, 15_000);
+    const again = await connectAs(second.url, { sub: 'ben', name: 'Ben' });
+    await joinRoom(again.socket, 'reborn');
+    await say(again.socket, 'reborn', 'new one');
+    await say(again.socket, 'reborn', 'new two');
+    await host.changed(() => conn.unread === 2);
+    conn.close();
   });
 
   test('ChatConnection: one unread count for two devices of a user, the divider of the entry, "Seen by" lines', async () => {

@@ -31,6 +31,8 @@ export class ReadState {
   private entered = false;
   /** The room's last seq on a first visit: read as far as counts go, never sent as read. */
   private floor = 0;
+  /** The numbering the positions count in (protocol 6.2): another one makes them meaningless. */
+  private epoch?: string;
 
   constructor(
     private readonly send: (seq: number) => Promise<unknown>,
@@ -38,7 +40,17 @@ export class ReadState {
   ) {}
 
   /** Every join's answer; the first sets the divider. */
-  joined({ lastRead = 0, reads = {}, members, messages, lastSeq }: JoinResult, me: string | undefined): void {
+  joined({ lastRead = 0, reads = {}, members, messages, lastSeq, epoch }: JoinResult, me: string | undefined): void {
+    // The room's numbering restarted (a new database): positions of the old one say nothing about
+    // the new seqs, so this join counts as a first visit.
+    if (this.epoch !== undefined && epoch !== this.epoch) {
+      this.entered = false;
+      this.lastRead = 0;
+      this.others.clear();
+      this.divider = undefined;
+      this.floor = 0;
+    }
+    this.epoch = epoch;
     if (!this.entered) {
       this.entered = true;
       this.divider = lastRead > 0 ? messages.find((m) => m.seq > lastRead && counts(m, me))?.seq : undefined;
