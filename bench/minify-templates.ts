@@ -58,7 +58,7 @@ function template(src: string, start: number, kind: Kind): [number, string] {
     } else if (c === '$' && src[i + 1] === '{') {
       statics.push(chunk);
       chunk = '';
-      const [end, expr] = expression(src, i + 2);
+      const [end, expr] = code(src, i + 2, true);
       exprs.push(expr);
       i = end;
     } else {
@@ -74,21 +74,24 @@ function template(src: string, start: number, kind: Kind): [number, string] {
   return [i, out];
 }
 
-/** Returns [index after the closing brace, expression text with nested templates minified]. */
-function expression(src: string, start: number): [number, string] {
+/**
+ * Copies code from `start` with the templates in it minified: a `${}` expression up to its closing
+ * brace (`nested`; returns the index after the brace), or the whole rest of the source.
+ */
+function code(src: string, start: number, nested: boolean): [number, string] {
   let depth = 0;
   let i = start;
   let out = '';
-  for (;;) {
-    const c = src[i];
-    if (c === undefined) throw new Error('unterminated expression in template literal');
-    if (c === '}' && depth === 0) return [i + 1, out];
+  while (i < src.length) {
+    const c = src[i] as string;
+    if (nested && c === '}' && depth === 0) return [i + 1, out];
     if (c === '{') depth++;
     if (c === '}') depth--;
     if (c === '/' && (src[i + 1] === '/' || src[i + 1] === '*')) {
-      const end = src[i + 1] === '/' ? src.indexOf('\n', i) : src.indexOf('*/', i) + 2;
-      out += src.slice(i, end);
-      i = end;
+      const end = src[i + 1] === '/' ? src.indexOf('\n', i) : src.indexOf('*/', i + 2);
+      const stop = end === -1 ? src.length : src[i + 1] === '/' ? end : end + 2;
+      out += src.slice(i, stop);
+      i = stop;
     } else if (c === '"' || c === "'") {
       const end = stringEnd(src, i);
       out += src.slice(i, end);
@@ -102,6 +105,8 @@ function expression(src: string, start: number): [number, string] {
       i++;
     }
   }
+  if (nested) throw new Error('unterminated expression in template literal');
+  return [i, out];
 }
 
 function stringEnd(src: string, start: number): number {
@@ -118,33 +123,7 @@ function tagBefore(code: string): Kind {
 
 /** Minifies every css`` and html`` template in a TypeScript source. */
 export function minifyTemplates(src: string): string {
-  let out = '';
-  let i = 0;
-  while (i < src.length) {
-    const c = src[i] as string;
-    if (c === '/' && src[i + 1] === '/') {
-      const end = src.indexOf('\n', i);
-      const stop = end === -1 ? src.length : end;
-      out += src.slice(i, stop);
-      i = stop;
-    } else if (c === '/' && src[i + 1] === '*') {
-      const stop = src.indexOf('*/', i + 2) + 2;
-      out += src.slice(i, stop);
-      i = stop;
-    } else if (c === '"' || c === "'") {
-      const end = stringEnd(src, i);
-      out += src.slice(i, end);
-      i = end;
-    } else if (c === '`') {
-      const [end, text] = template(src, i + 1, tagBefore(out));
-      out += `\`${text}\``;
-      i = end;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
+  return code(src, 0, false)[1];
 }
 
 /** esbuild plugin: minifies the templates of web-components/ sources as they are loaded. */
