@@ -88,10 +88,12 @@ export class ReadState {
     this.flush();
   }
 
-  /** The messages that count as unread. */
+  /** The messages that count as unread; `messages` in seq order, read from the newest back to the position. */
   unread(messages: readonly Message[], me: string | undefined): number {
     let n = 0;
-    for (const m of messages) if (m.seq > this.lastRead && counts(m, me)) n++;
+    for (let i = messages.length - 1; i >= 0 && (messages[i] as Message).seq > this.lastRead; i--) {
+      if (counts(messages[i] as Message, me)) n++;
+    }
     return n;
   }
 
