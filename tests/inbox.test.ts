@@ -1,49 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import type { Conversation, InboxUpdateEvent, Message } from '../src/protocol.js';
-import { acked, type ChatClient, connectChat, type Running, startApp, waitFor } from './helpers.js';
+import type { Conversation, Message } from '../src/protocol.js';
+import { acked, connectChat, type Running, startApp, waitFor } from './helpers.js';
+import { code, join, send, updateOf, visitorWithConversation } from './inbox-helpers.js';
 import { apiKey, connectAs, moderationEnv } from './moderation-helpers.js';
-
-const code = (result: { ok: boolean; error?: { code: string } }) => (result.ok ? 'ok' : result.error?.code);
-
-/** Waits for the `inbox:update` of `room` that satisfies `check`. */
-function updateOf(socket: ChatClient, room: string, check: (c: Conversation) => boolean = () => true, ms = 5000): Promise<Conversation> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.off('inbox:update', listener);
-      reject(new Error(`no inbox:update of ${room} within ${ms} ms`));
-    }, ms);
-    const listener = ({ conversation }: InboxUpdateEvent) => {
-      if (conversation.room !== room || !check(conversation)) return;
-      clearTimeout(timer);
-      socket.off('inbox:update', listener);
-      resolve(conversation);
-    };
-    socket.on('inbox:update', listener);
-  });
-}
-
-async function send(socket: ChatClient, room: string, text: string): Promise<Message> {
-  const sent = await acked(socket).emitWithAck('message:send', { room, text, clientId: randomUUID() });
-  assert.ok(sent.ok, `send to ${room}: ${JSON.stringify(sent)}`);
-  return sent.message;
-}
-
-async function join(socket: ChatClient, room: string) {
-  const joined = await acked(socket).emitWithAck('room:join', { room });
-  assert.ok(joined.ok, `join ${room}: ${JSON.stringify(joined)}`);
-  return joined;
-}
-
-/** A guest visitor with an open conversation in `support`, joined to its room. */
-async function visitorWithConversation(url: string, name = 'Vera') {
-  const visitor = await connectChat(url, { name });
-  const opened = await acked(visitor.socket).emitWithAck('conversation:open', { inbox: 'support' });
-  assert.ok(opened.ok && opened.conversation, JSON.stringify(opened));
-  await join(visitor.socket, opened.conversation.room);
-  return { ...visitor, conversation: opened.conversation };
-}
 
 async function app(): Promise<Running> {
   return startApp(moderationEnv);
@@ -88,7 +48,7 @@ describe('support conversations (protocol 6.5)', () => {
     const sales = await acked(visitor.socket).emitWithAck('conversation:open', { inbox: 'sales' });
     assert.ok(sales.ok && sales.conversation);
     assert.notEqual(sales.conversation.room, c.room);
-    const other = await visitorWithConversation(url, 'Otto');
+    const other = await visitorWithConversation(url, { name: 'Otto' });
     assert.notEqual(other.conversation.room, c.room);
   });
 

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { type Conversations, updatesRoom } from '../conversations.js';
 import { AppError } from '../errors.js';
 import { type Identity, isStaff } from '../identity.js';
+import type { Limits } from '../limits.js';
 import type { Metrics } from '../metrics.js';
 import type { Member } from '../protocol.js';
 import { roomPattern } from '../schemas/common.js';
@@ -14,6 +15,7 @@ import { socketLog } from './io.js';
 export interface InboxDeps {
   store: Store;
   conversations: Conversations;
+  limits: Limits;
   log: FastifyBaseLogger;
   metrics: Metrics;
 }
@@ -61,7 +63,9 @@ export function registerInbox(nsp: ChatNamespace, deps: InboxDeps): void {
       'conversation:open',
       handle('conversation:open', async (payload) => {
         const req = parse.open(payload);
-        const [conversation, online] = await Promise.all([conversations.open(identity, req), staffOnline(req.inbox)]);
+        // A conversation is a new room (two): it counts against NEW_ROOMS_PER_ADDRESS as a room's first message does.
+        const admit = () => deps.limits.newRooms.consume(socket.data.address, 'Too many new conversations from your address; try later.');
+        const [conversation, online] = await Promise.all([conversations.open(identity, req, admit), staffOnline(req.inbox)]);
         return conversation ? { conversation, staffOnline: online } : { staffOnline: online };
       }),
     );
