@@ -276,6 +276,8 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
 
   function call<T>(run: () => Promise<T>): Promise<T> {
     const done = run().catch((err: unknown) => {
+      // A refusal the store made itself (`conflict`) is the answer as it is.
+      if (err instanceof AppError) throw err;
       if (isUnavailable(err)) {
         log.warn({ err }, 'PostgreSQL unavailable');
         throw new AppError('unavailable', 'The message store is unavailable.');
