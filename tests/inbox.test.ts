@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, type TestContext, test } from 'node:test';
 import type { Conversation, Message } from '../src/protocol.js';
-import { acked, connectChat, type Running, startApp, waitFor } from './helpers.js';
+import { acked, connectChat, connectPush, type Running, startApp, waitFor } from './helpers.js';
 import { code, join, send, stores, updateOf, visitorWithConversation } from './inbox-helpers.js';
 import { apiKey, connectAs, moderationEnv } from './moderation-helpers.js';
 
@@ -171,6 +171,36 @@ for (const [storeName, storeEnv] of stores)
       assert.equal(own.status, 200);
       assert.equal(((await own.json()) as { messages: Message[] }).messages[0]?.text, 'private question');
       assert.equal((await get(`/api/rooms/${notes}/messages`, staffToken)).status, 200);
+
+      // Files: uploaded by the visitor, read with the visitor's session or a staff token, nobody else's.
+      const grant = await acked(vera.socket).emitWithAck('upload:token', { room });
+      assert.ok(grant.ok);
+      const uploaded = await fetch(`${url}/api/rooms/${room}/attachments?name=note.txt`, {
+        method: 'POST',
+        headers: { authorization: `Upload ${grant.token}` },
+        body: 'my order number is 42',
+      });
+      assert.equal(uploaded.status, 201);
+      const file = ((await uploaded.json()) as { attachment: { url: string } }).attachment.url;
+      assert.equal((await get(file)).status, 401);
+      assert.equal((await get(file, eve.session)).status, 403);
+      assert.equal((await get(file, vera.session)).status, 200);
+      assert.equal((await get(file, staffToken)).status, 200);
+      assert.equal((await get(file, (salesStaff.socket.auth as { token: string }).token)).status, 403);
+      for (const socket of [eve.socket, salesStaff.socket, moderator.socket]) {
+        assert.equal(code(await acked(socket).emitWithAck('upload:token', { room })), 'forbidden');
+      }
+
+      // The room's push topic (message previews) follows the room.
+      const push = async (auth: Record<string, unknown>, topic: string) => {
+        const reader = await connectPush(url, auth);
+        return code(await acked(reader.socket).emitWithAck('push:subscribe', { topic }));
+      };
+      assert.equal(await push({ session: eve.session }, `room:${room}`), 'forbidden');
+      assert.equal(await push({ session: vera.session }, `room:${notes}`), 'forbidden');
+      assert.equal(await push({ token: (salesStaff.socket.auth as { token: string }).token }, `room:${room}`), 'forbidden');
+      assert.equal(await push({ session: vera.session }, `room:${room}`), 'ok');
+      assert.equal(await push({ token: staffToken }, `room:${notes}`), 'ok');
 
       // The API key writes as staff in a conversation, and not in one no conversation owns.
       const post = (target: string) =>
