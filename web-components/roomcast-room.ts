@@ -21,6 +21,7 @@ import { counterStyles, draftLength, renderCounter } from './length-counter.js';
 import { onLinksReady } from './message-text.js';
 import { presenceStyles, renderPresence } from './presence-list.js';
 import type { UnreadDetail } from './read-state.js';
+import { LiveAnnouncer } from './live-announcer.js';
 import { logStyles, renderLog } from './room-log.js';
 import { RoomcastElement } from './roomcast-element.js';
 import { roomStyles } from './room-styles.js';
@@ -109,6 +110,8 @@ export class RoomcastRoom extends RoomcastElement {
   declare private now: number;
 
   private chat?: ChatConnection;
+  /** Reads out new messages; the list itself is not a live region. */
+  private readonly announcer = new LiveAnnouncer();
   private readonly menu = new MessageMenu(
     this,
     () => this.chat,
@@ -262,11 +265,16 @@ export class RoomcastRoom extends RoomcastElement {
     this.atBottom = true;
     this.away = false;
     this.renderedNewest = 0;
+    this.announcer.clear();
     if (!this.room) return;
     this.chat = new ChatConnection(this, {
       ...this.socketOptions(),
       room: this.room,
-      onMessage: (message) => this.emit<Message>('roomcast-message', message),
+      onMessage: (message) => {
+        this.announcer.add(message, this.chat?.user?.id);
+        this.requestUpdate();
+        this.emit<Message>('roomcast-message', message);
+      },
     });
     this.chat.addEventListener('statechange', this.stateChanged);
     const chat = this.chat;
@@ -346,7 +354,7 @@ export class RoomcastRoom extends RoomcastElement {
               ? html`<p class="empty">${msg('No messages yet. Say hello!', { id: 'no-messages' })}</p>`
               : nothing
           }
-          <div class="log" role="log" aria-live="polite" aria-label=${msg(str`Messages in ${this.heading || this.room}`, { id: 'messages-in' })}>
+          <div class="log" role="region" aria-label=${msg(str`Messages in ${this.heading || this.room}`, { id: 'messages-in' })}>
             <ol>
               ${renderLog(
                 chat?.log ?? [],
@@ -378,6 +386,7 @@ export class RoomcastRoom extends RoomcastElement {
             : nothing
         }
       </div>
+      ${this.announcer.render()}
       <p part="typing" class="typing" aria-live="polite">${typingLine(chat?.typing.members ?? [])}</p>
       ${this.menu.replyBar()}
       ${renderTray(this.tray)}

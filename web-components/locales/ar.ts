@@ -121,4 +121,5 @@ export const templates = {
   'remove-file': str`إزالة ${0}`,
   'upload-too-large': str`كبير جدًا: الحد الأقصى ${0}.`,
   'upload-failed': str`فشل الرفع (${0}).`,
+  'announce-message': str`${0}: ${1}`,
 };

@@ -121,4 +121,5 @@ export const templates = {
   'remove-file': str`${0} entfernen`,
   'upload-too-large': str`Zu groß: höchstens ${0}.`,
   'upload-failed': str`Hochladen fehlgeschlagen (${0}).`,
+  'announce-message': str`${0}: ${1}`,
 };

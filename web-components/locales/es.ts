@@ -121,4 +121,5 @@ export const templates = {
   'remove-file': str`Quitar ${0}`,
   'upload-too-large': str`Demasiado grande: ${0} como máximo.`,
   'upload-failed': str`Error al subir (${0}).`,
+  'announce-message': str`${0}: ${1}`,
 };

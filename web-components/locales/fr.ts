@@ -122,4 +122,5 @@ export const templates = {
   'remove-file': str`Retirer ${0}`,
   'upload-too-large': str`Trop volumineux : ${0} au maximum.`,
   'upload-failed': str`Échec de l’envoi (${0}).`,
+  'announce-message': str`${0} : ${1}`,
 };

@@ -121,4 +121,5 @@ export const templates = {
   'remove-file': str`${0} を削除`,
   'upload-too-large': str`大きすぎます：最大 ${0}。`,
   'upload-failed': str`アップロードに失敗しました（${0}）。`,
+  'announce-message': str`${0}：${1}`,
 };

@@ -121,4 +121,5 @@ export const templates = {
   'remove-file': str`Remover ${0}`,
   'upload-too-large': str`Demasiado grande: no máximo ${0}.`,
   'upload-failed': str`Falha no carregamento (${0}).`,
+  'announce-message': str`${0}: ${1}`,
 };

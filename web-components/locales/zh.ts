@@ -121,4 +121,5 @@ export const templates = {
   'remove-file': str`移除 ${0}`,
   'upload-too-large': str`文件过大：最大 ${0}。`,
   'upload-failed': str`上传失败（${0}）。`,
+  'announce-message': str`${0}：${1}`,
 };
