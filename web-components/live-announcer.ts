@@ -7,8 +7,8 @@ import type { Message } from '../src/protocol.js';
 const KEPT = 3;
 
 /**
- * The message list's one live region, out of sight: a line for each new message of someone else
- * as it arrives. The list itself is not live, so what changes in it ("Seen by …" moving with every
+ * The message list's one live region, out of sight: a line added for each new message of someone
+ * else as it arrives (a log announces additions; its lines never change). The list itself is not live, so what changes in it ("Seen by …" moving with every
  * read, reactions, edits, the divider, a menu opening) is not read out; a reader browses to it.
  */
 export class LiveAnnouncer {
@@ -16,7 +16,7 @@ export class LiveAnnouncer {
 
   /** A message that just arrived (live, not loaded); the user's own are not news to them. */
   add(message: Message, me: string | undefined): void {
-    if (message.author.id === me || message.deleted) return;
+    if (message.author.id === me) return;
     const name = message.author.name;
     const text = message.text || (message.attachments ?? []).map((a) => a.name).join(', ');
     this.lines = [...this.lines, { key: message.id, text: msg(str`${name}: ${text}`, { id: 'announce-message' }) }].slice(-KEPT);
@@ -28,7 +28,7 @@ export class LiveAnnouncer {
   }
 
   render(): TemplateResult {
-    return html`<div class="visually-hidden" role="log" aria-live="polite" aria-relevant="additions">${repeat(
+    return html`<div class="visually-hidden" role="log" aria-live="polite">${repeat(
       this.lines,
       (line) => line.key,
       (line) => html`<p>${line.text}</p>`,

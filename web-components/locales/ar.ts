@@ -122,4 +122,8 @@ export const templates = {
   'upload-too-large': str`كبير جدًا: الحد الأقصى ${0}.`,
   'upload-failed': str`فشل الرفع (${0}).`,
   'announce-message': str`${0}: ${1}`,
+  'link-copied': 'تم نسخ الرابط',
+  'link-to-message': 'رابط هذه الرسالة',
+  'copy-link-refused': 'تعذّر النسخ. انسخ الرابط بنفسك:',
+  done: 'تم',
 };

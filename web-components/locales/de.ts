@@ -122,4 +122,8 @@ export const templates = {
   'upload-too-large': str`Zu groß: höchstens ${0}.`,
   'upload-failed': str`Hochladen fehlgeschlagen (${0}).`,
   'announce-message': str`${0}: ${1}`,
+  'link-copied': 'Link kopiert',
+  'link-to-message': 'Link zu dieser Nachricht',
+  'copy-link-refused': 'Kopieren nicht möglich. Kopieren Sie den Link selbst:',
+  done: 'Fertig',
 };

@@ -122,4 +122,8 @@ export const templates = {
   'upload-too-large': str`Demasiado grande: ${0} como máximo.`,
   'upload-failed': str`Error al subir (${0}).`,
   'announce-message': str`${0}: ${1}`,
+  'link-copied': 'Enlace copiado',
+  'link-to-message': 'Enlace a este mensaje',
+  'copy-link-refused': 'No se pudo copiar. Copia el enlace tú mismo:',
+  done: 'Listo',
 };

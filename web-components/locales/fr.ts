@@ -123,4 +123,8 @@ export const templates = {
   'upload-too-large': str`Trop volumineux : ${0} au maximum.`,
   'upload-failed': str`Échec de l’envoi (${0}).`,
   'announce-message': str`${0} : ${1}`,
+  'link-copied': 'Lien copié',
+  'link-to-message': 'Lien vers ce message',
+  'copy-link-refused': 'Copie impossible. Copiez le lien vous-même :',
+  done: 'Terminé',
 };

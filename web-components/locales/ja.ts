@@ -122,4 +122,8 @@ export const templates = {
   'upload-too-large': str`大きすぎます：最大 ${0}。`,
   'upload-failed': str`アップロードに失敗しました（${0}）。`,
   'announce-message': str`${0}：${1}`,
+  'link-copied': 'リンクをコピーしました',
+  'link-to-message': 'このメッセージへのリンク',
+  'copy-link-refused': 'コピーできませんでした。リンクを自分でコピーしてください：',
+  done: '完了',
 };

@@ -122,4 +122,8 @@ export const templates = {
   'upload-too-large': str`Demasiado grande: no máximo ${0}.`,
   'upload-failed': str`Falha no carregamento (${0}).`,
   'announce-message': str`${0}: ${1}`,
+  'link-copied': 'Link copiado',
+  'link-to-message': 'Link para esta mensagem',
+  'copy-link-refused': 'Não foi possível copiar. Copie o link você mesmo:',
+  done: 'Concluído',
 };

@@ -122,4 +122,8 @@ export const templates = {
   'upload-too-large': str`文件过大：最大 ${0}。`,
   'upload-failed': str`上传失败（${0}）。`,
   'announce-message': str`${0}：${1}`,
+  'link-copied': '链接已复制',
+  'link-to-message': '此消息的链接',
+  'copy-link-refused': '无法复制。请自行复制链接：',
+  done: '完成',
 };
