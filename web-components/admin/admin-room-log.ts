@@ -2,6 +2,7 @@ import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { Member, Message } from '../../src/protocol.js';
 import { ChatConnection } from '../chat-connection.js';
+import { errorText } from '../error-text.js';
 import { dateFormats } from '../locale.js';
 import { renderStatus, statusStyles } from '../connection-status.js';
 import { theme } from '../theme.js';
@@ -123,7 +124,7 @@ export class AdminRoomLog extends LitElement {
         <h2 id="log-title">${msg(str`Live log of ${this.room}`, { id: 'admin-live-log' })}</h2>
         ${renderStatus(chat.state)}
       </div>
-      ${chat.state.status === 'failed' ? html`<p class="error" role="alert">${chat.state.error.message}</p>` : nothing}
+      ${chat.state.status === 'failed' ? html`<p class="error" role="alert">${errorText(chat.state.error)}</p>` : nothing}
       <p class="members">
         ${
           chat.members.length
