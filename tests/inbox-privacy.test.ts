@@ -1,0 +1,477 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, type TestContext, test } from 'node:test';
+import type { Attachment, Message } from '../src/protocol.js';
+import { redisAvailable, testPrefix, testRedisUrl } from './cluster-helpers.js';
+import { png, upload, uploaded, uploadToken } from './files-helpers.js';
+import { acked, type ChatClient, connectChat, connectPush, createTestDatabase, startApp, waitFor } from './helpers.js';
+import { code, join, send, visitorWithConversation } from './inbox-helpers.js';
+import { apiKey, connectAs, moderationEnv, token } from './moderation-helpers.js';
+
+/**
+ * Issue 14, "Bad input and privacy": nobody but its visitor, its inbox's staff and admins gets
+ * into a support conversation, by any event or route of /chat, /push or HTTP (enumerated from
+ * tests/schemas.test.ts's lists); a note never reaches the visitor; the staff mark cannot be
+ * claimed. Each refusal is `forbidden` (or `unauthorized` without credentials), and the refused
+ * hear nothing: no broadcast, no message, no file bytes.
+ */
+
+/** The servers the checks run on: SQLite in process, and PostgreSQL with Redis when the machine has them. */
+const backends: [string, (t: TestContext) => Promise<Record<string, string> | undefined>][] = [
+  ['SQLite', async () => moderationEnv],
+  [
+    'PostgreSQL and Redis',
+    async (t) => {
+      const databaseUrl = await createTestDatabase();
+      if (!databaseUrl || !(await redisAvailable())) {
+        t.skip('needs PostgreSQL and Redis');
+        return undefined;
+      }
+      return { ...moderationEnv, DATABASE_URL: databaseUrl, REDIS_URL: testRedisUrl, REDIS_PREFIX: testPrefix() };
+    },
+  ],
+];
+
+/** Everything a client hears, by event, so a test can say what it never heard. */
+function spy(socket: { onAny(listener: (event: string, ...args: unknown[]) => void): unknown }) {
+  const heard: [string, unknown[]][] = [];
+  socket.onAny((event, ...args) => heard.push([event, args]));
+  return heard;
+}
+
+/** Asserts none of `secrets` occurs in anything `heard` holds. */
+function heardNone(heard: [string, unknown[]][], secrets: string[], who: string): void {
+  const text = JSON.stringify(heard);
+  for (const secret of secrets) assert.ok(!text.includes(secret), `${who} heard ${secret}: ${text.slice(0, 2000)}`);
+}
+
+async function sendFiles(socket: ChatClient, room: string, files: Attachment[], text = '') {
+  const sent = await acked(socket).emitWithAck('message:send', { room, text, clientId: randomUUID(), attachments: files.map((f) => f.id) });
+  assert.ok(sent.ok, JSON.stringify(sent));
+  return sent.message;
+}
+
+/**
+ * A support inbox at work: Vera (a guest) asked a question with a receipt attached; Sam (staff of
+ * `support`) is in the conversation and wrote a private note with a file.
+ */
+async function scene(url: string) {
+  const sam = await connectAs(url, { sub: 'sam', name: 'Sam', inboxes: ['support'] });
+  const vera = await visitorWithConversation(url);
+  const { room, notes } = vera.conversation;
+  await join(sam.socket, room);
+  await join(sam.socket, notes);
+  const question = await send(vera.socket, room, 'Where is my order 4711?');
+  const receipt = await uploaded(await upload(url, room, await uploadToken(vera.socket, room), png(2, 2), 'receipt.png'));
+  await sendFiles(vera.socket, room, [receipt]);
+  const note = await send(sam.socket, notes, 'NOTE: flagged for fraud review');
+  const noteFile = await uploaded(await upload(url, notes, await uploadToken(sam.socket, notes), png(3, 3), 'fraud-evidence.png'));
+  await sendFiles(sam.socket, notes, [noteFile]);
+  return { sam, vera, room, notes, question, receipt, note, noteFile, id: room.slice(5) };
+}
+
+type Scene = Awaited<ReturnType<typeof scene>>;
+
+/** Someone trying to get in: their socket, and their HTTP bearer credentials (a guest's session or a JWT). */
+interface Intruder {
+  name: string;
+  socket: ChatClient;
+  credentials: string;
+  /** What their `/push` socket connects with. */
+  auth: Record<string, unknown>;
+}
+
+async function guest(url: string, name: string): Promise<Intruder> {
+  const { socket, session } = await connectChat(url, { name });
+  return { name: `the guest ${name}`, socket, credentials: session, auth: { session } };
+}
+
+async function user(url: string, name: string, claims: Record<string, unknown>): Promise<Intruder> {
+  const jwt = await token(claims);
+  const { socket } = await connectChat(url, { token: jwt });
+  return { name, socket, credentials: jwt, auth: { token: jwt } };
+}
+
+/** Every /chat event that names a room, each refused for `target`. */
+async function refusedOnSocket(who: Intruder, target: string, s: Scene): Promise<void> {
+  const { socket } = who;
+  const attempts: [string, unknown][] = [
+    ['room:join', { room: target }],
+    ['room:join', { room: target, after: 0 }],
+    ['room:join', { room: target, after: 1, limit: 1 }],
+    ['room:join', { room: target, observe: true }],
+    ['message:history', { room: target, after: 0 }],
+    ['message:history', { room: target, before: 1000 }],
+    ['message:history', { room: target, after: 0, before: 1000, limit: 5 }],
+    ['message:send', { room: target, text: 'let me in', clientId: randomUUID() }],
+    ['message:send', { room: target, text: '', clientId: randomUUID(), attachments: [s.receipt.id] }],
+    ['message:edit', { room: target, seq: 1, text: 'rewritten' }],
+    ['message:react', { room: target, seq: 1, emoji: '👍', on: true }],
+    ['message:delete', { room: target, seq: 1 }],
+    ['room:read', { room: target, seq: 1 }],
+    ['upload:token', { room: target }],
+    ['room:kick', { room: target, user: s.vera.user.id }],
+    ['room:configure', { room: target, readOnly: true }],
+    ['conversation:assign', { room: target }],
+    ['conversation:assign', { room: target, user: null }],
+    ['conversation:close', { room: target }],
+    ['conversation:reopen', { room: target }],
+    ['conversation:snooze', { room: target }],
+    ['conversation:snooze', { room: target, until: Date.now() + 3600_000 }],
+  ];
+  for (const [event, payload] of attempts) {
+    const result = await acked(socket).emitWithAck(event as 'room:join', payload as { room: string });
+    // The staff events name a conversation by its `conv-` room: a notes room is no such name.
+    const expected = event.startsWith('conversation:') && target.startsWith('note-') ? 'bad_request' : 'forbidden';
+    assert.equal(code(result), expected, `${who.name}: ${event} ${JSON.stringify(payload)} -> ${JSON.stringify(result)}`);
+  }
+  // Never acked; what it must not do is reach the room (the spies below).
+  socket.emit('typing:update', { room: target, typing: true });
+  // Leaving a room one is not in changes nothing, and says nothing of it.
+  assert.deepEqual(await acked(socket).emitWithAck('room:leave', { room: target }), { ok: true });
+}
+
+/** Every HTTP route that names a room, each refused for `target` with and without the intruder's credentials. */
+async function refusedOverHttp(url: string, who: Intruder, target: string, file: Attachment, s: Scene): Promise<void> {
+  const call = async (method: string, path: string, credentials: string | undefined, body?: unknown) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(credentials ? { authorization: credentials.startsWith('Upload ') ? credentials : `Bearer ${credentials}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': Buffer.isBuffer(body) ? 'application/octet-stream' : 'application/json' }),
+      },
+      body: body === undefined ? undefined : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
+    });
+    const text = await res.text();
+    // Not a byte of the conversation in any answer: no text, no file, no name.
+    for (const secret of [s.question.text, s.note.text, s.receipt.name, s.noteFile.name]) {
+      assert.ok(!text.includes(secret), `${who.name}: ${method} ${path} answered ${text.slice(0, 300)}`);
+    }
+    return { status: res.status, text };
+  };
+  const reads = [
+    `/api/rooms/${target}/messages`,
+    `/api/rooms/${target}/messages?after=0`,
+    `/api/rooms/${target}/messages?before=1000&limit=5`,
+    `/api/rooms/${target}/attachments/${file.id}`,
+  ];
+  for (const path of reads) {
+    assert.equal((await call('GET', path, undefined)).status, 401, `nobody: GET ${path}`);
+    const refused = await call('GET', path, who.credentials);
+    assert.equal(refused.status, 403, `${who.name}: GET ${path}`);
+    assert.equal((JSON.parse(refused.text) as { error: { code: string } }).error.code, 'forbidden');
+  }
+  // Uploading needs an upload token for that room, which only `upload:token` in it gives.
+  assert.equal((await call('POST', `/api/rooms/${target}/attachments?name=x.png`, undefined, png(1, 1))).status, 401);
+  assert.equal((await call('POST', `/api/rooms/${target}/attachments?name=x.png`, 'Upload forged.token', png(1, 1))).status, 401);
+  await join(who.socket, 'lobby');
+  const lobbyToken = await uploadToken(who.socket, 'lobby');
+  assert.equal(
+    (await call('POST', `/api/rooms/${target}/attachments?name=x.png`, `Upload ${lobbyToken}`, png(1, 1))).status,
+    403,
+    `${who.name}: an upload token of another room`,
+  );
+  // The moderation routes: a guest's session is no moderator's token, and moderating rooms opens no conversation.
+  const moderation: [string, string, unknown?][] = [
+    ['GET', `/api/rooms/${target}/members`],
+    ['GET', `/api/rooms/${target}/settings`],
+    ['PUT', `/api/rooms/${target}/settings`, { readOnly: true }],
+    ['POST', `/api/rooms/${target}/kick`, { user: s.vera.user.id }],
+    ['DELETE', `/api/rooms/${target}/messages/1`],
+    ['GET', `/api/audit?room=${target}`],
+    ['GET', `/api/bans?room=${target}`],
+    ['POST', '/api/bans', { user: s.vera.user.id, room: target }],
+  ];
+  for (const [method, path, body] of moderation) {
+    const { status } = await call(method, path, who.credentials, body);
+    assert.ok(status === 401 || status === 403, `${who.name}: ${method} ${path} -> ${status}`);
+  }
+  // The room page's live data pushes to the room's topic: not for a stranger into someone's conversation.
+  assert.equal((await call('POST', `/api/rooms/${target}/live`, undefined, {})).status, 401, 'nobody: live data');
+  assert.equal((await call('POST', `/api/rooms/${target}/live`, who.credentials, {})).status, 403, `${who.name}: live data`);
+  // The room page itself is the same static page for every room: none of the conversation is in it.
+  assert.equal((await call('GET', `/rooms/${target}`, undefined)).status, 200);
+}
+
+/** `/push`: the room's topic, with and without what was missed. */
+async function refusedOnPush(url: string, who: Intruder, target: string): Promise<void> {
+  const push = await connectPush(url, who.auth);
+  for (const payload of [{ topic: `room:${target}` }, { topic: `room:${target}`, after: 0 }]) {
+    const result = await acked(push.socket).emitWithAck('push:subscribe', payload);
+    assert.equal(code(result), 'forbidden', `${who.name}: push:subscribe ${JSON.stringify(payload)}`);
+  }
+  push.socket.disconnect();
+}
+
+/** The lists: `GET /api/rooms` (live and recent) and `/` never name a conversation or its notes. */
+async function unlisted(url: string, s: Scene): Promise<void> {
+  const list = await (await fetch(`${url}/api/rooms`)).text();
+  assert.ok(!list.includes(s.id), `GET /api/rooms lists ${list}`);
+  const parsed = JSON.parse(list) as { rooms: { room: string }[]; recent: { room: string }[] };
+  for (const { room } of [...parsed.rooms, ...parsed.recent]) assert.ok(!/^(conv|note)-/.test(room), room);
+  assert.ok(
+    parsed.recent.some((r) => r.room === 'lobby'),
+    'the public room is listed, so the list was read',
+  );
+  const home = await fetch(`${url}/`);
+  assert.equal(home.status, 200);
+  assert.ok(!(await home.text()).includes(s.id));
+}
+
+for (const [backend, environment] of backends) {
+  describe(`support conversations are private (protocol 6.5, issue 14), on ${backend}`, () => {
+    test('another visitor, staff of another inbox and a moderator of every room get in by no event or route, and hear nothing', async (t) => {
+      const env = await environment(t);
+      if (!env) return;
+      const { url } = await startApp(env);
+      const s = await scene(url);
+      const unknown = `conv-${'A'.repeat(22)}`;
+      const eve = await guest(url, 'Eve');
+      const sol = await user(url, 'staff of another inbox', { sub: 'sol', name: 'Sol', inboxes: ['sales'] });
+      const mo = await user(url, 'a moderator of every room', { sub: 'mo', name: 'Mo', moderates: ['*'], rooms: ['*'], topics: ['*'] });
+      const intruders = [eve, sol, mo];
+      const heard = new Map(intruders.map((who) => [who, spy(who.socket)]));
+      // Sol lists his own inbox: he is subscribed to its updates, and must hear none of support's.
+      assert.ok((await acked(sol.socket).emitWithAck('inbox:list', { inbox: 'sales' })).ok);
+      const veraHeard = spy(s.vera.socket);
+      const samHeard = spy(s.sam.socket);
+
+      for (const who of intruders) {
+        for (const target of [s.room, s.notes, unknown]) {
+          await refusedOnSocket(who, target, s);
+          await refusedOnPush(url, who, target);
+        }
+        await refusedOverHttp(url, who, s.room, s.receipt, s);
+        await refusedOverHttp(url, who, s.notes, s.noteFile, s);
+        await refusedOverHttp(url, who, unknown, s.receipt, s);
+        // Files are served by room: the receipt's id under a room one may read gives nothing either.
+        await join(who.socket, 'lobby');
+        const elsewhere = await fetch(`${url}/api/rooms/lobby/attachments/${s.receipt.id}`);
+        assert.equal(elsewhere.status, 404, `${who.name}: the receipt under a public room`);
+        assert.equal(code(await acked(who.socket).emitWithAck('inbox:list', { inbox: 'support' })), 'forbidden', `${who.name}: inbox:list`);
+      }
+      assert.equal((await fetch(`${url}/api/admin/overview`, { headers: { authorization: `Bearer ${mo.credentials}` } })).status, 403);
+      await send(eve.socket, 'lobby', 'public chatter');
+      await unlisted(url, s);
+
+      // The conversation goes on; the refused hear none of it, and left nothing in it.
+      const later = await send(s.vera.socket, s.room, 'Any news?');
+      const laterNote = await send(s.sam.socket, s.notes, 'NOTE: still checking');
+      for (const who of intruders) {
+        // A round trip after the last broadcast: anything sent to this socket before it has arrived.
+        assert.ok((await acked(who.socket).emitWithAck('message:history', { room: 'lobby', after: 0 })).ok);
+        heardNone(heard.get(who) ?? [], [s.id, s.question.text, later.text, s.note.text, laterNote.text], who.name);
+      }
+      for (const [name, log] of [
+        ['Vera', veraHeard],
+        ['Sam', samHeard],
+      ] as const) {
+        assert.ok(!log.some(([event]) => event === 'typing:update'), `${name} heard an intruder typing`);
+        assert.ok(!log.some(([event]) => event === 'room:settings' || event === 'room:removed'), `${name} was configured or kicked`);
+      }
+      const history = await acked(s.sam.socket).emitWithAck('message:history', { room: s.room, after: 0 });
+      assert.ok(history.ok);
+      assert.deepEqual(
+        history.messages.map((m) => m.author.id),
+        [s.vera.user.id, s.vera.user.id, s.vera.user.id],
+        'no intruder message, edit, reaction or delete was stored',
+      );
+    });
+
+    test('a note never reaches the visitor: not live, not in history, not by push, not as a file', async (t) => {
+      const env = await environment(t);
+      if (!env) return;
+      const { url } = await startApp(env);
+      const s = await scene(url);
+      const vera: Intruder = { name: 'the visitor', socket: s.vera.socket, credentials: s.vera.session, auth: { session: s.vera.session } };
+      const veraHeard = spy(s.vera.socket);
+      const push = await connectPush(url, vera.auth);
+      assert.ok((await acked(push.socket).emitWithAck('push:subscribe', { topic: `room:${s.room}` })).ok, 'her own conversation');
+
+      await refusedOnSocket(vera, s.notes, s);
+      await refusedOnPush(url, vera, s.notes);
+      await refusedOverHttp(url, vera, s.notes, s.noteFile, s);
+
+      // Sam writes a note, then answers: the answer reaches Vera, the note never.
+      const note = await send(s.sam.socket, s.notes, 'NOTE: do not promise a refund');
+      const answer = waitFor<Message>(s.vera.socket, 'message:new');
+      const pushed = waitFor(push.socket, 'push:new');
+      const reply = await send(s.sam.socket, s.room, 'Hi Vera, it ships today');
+      assert.equal((await answer).text, reply.text);
+      await pushed;
+      const secrets = [s.note.text, note.text, s.noteFile.name, s.noteFile.id, s.notes];
+      heardNone(veraHeard, secrets, 'the visitor');
+      heardNone([['push', push.pushes]], secrets, "the visitor's push socket");
+
+      // Her history, by socket and HTTP, and her conversation as `conversation:open` gives it.
+      const history = await acked(s.vera.socket).emitWithAck('message:history', { room: s.room, after: 0 });
+      assert.ok(history.ok);
+      heardNone([['history', history.messages]], secrets, "the visitor's history");
+      const http = await fetch(`${url}/api/rooms/${s.room}/messages`, { headers: { authorization: `Bearer ${s.vera.session}` } });
+      assert.equal(http.status, 200);
+      const httpText = await http.text();
+      assert.ok(httpText.includes(reply.text) && !httpText.includes(note.text) && !httpText.includes(s.noteFile.id));
+      const opened = await acked(s.vera.socket).emitWithAck('conversation:open', { inbox: 'support', create: false });
+      assert.ok(opened.ok && opened.conversation);
+      assert.equal(opened.conversation.lastMessage?.text, reply.text, 'the last message is the conversation’s, never a note');
+
+      // A note's file is not hers, nor anyone's to send into the conversation.
+      const underHers = await fetch(`${url}/api/rooms/${s.room}/attachments/${s.noteFile.id}`, {
+        headers: { authorization: `Bearer ${s.vera.session}` },
+      });
+      assert.equal(underHers.status, 404, "the note's file under her conversation's path");
+      for (const socket of [s.vera.socket, s.sam.socket]) {
+        const moved = await acked(socket).emitWithAck('message:send', {
+          room: s.room,
+          text: '',
+          clientId: randomUUID(),
+          attachments: [s.noteFile.id],
+        });
+        assert.equal(code(moved), 'forbidden', 'a note file sent into the conversation');
+      }
+      // Her own file she reads; staff read both.
+      const own = await fetch(`${url}/api/rooms/${s.room}/attachments/${s.receipt.id}`, {
+        headers: { authorization: `Bearer ${s.vera.session}` },
+      });
+      assert.equal(own.status, 200);
+      assert.deepEqual(Buffer.from(await own.arrayBuffer()), png(2, 2));
+      const staffToken = (s.sam.socket.auth as { token: string }).token;
+      const noteBytes = await fetch(`${url}/api/rooms/${s.notes}/attachments/${s.noteFile.id}`, {
+        headers: { authorization: `Bearer ${staffToken}` },
+      });
+      assert.equal(noteBytes.status, 200);
+      assert.deepEqual(Buffer.from(await noteBytes.arrayBuffer()), png(3, 3));
+    });
+
+    test('conversation:open gives each caller only their own conversation; inbox updates reach the inbox’s staff only', async (t) => {
+      const env = await environment(t);
+      if (!env) return;
+      const { url } = await startApp(env);
+      const sam = await connectAs(url, { sub: 'sam', name: 'Sam', inboxes: ['support'] });
+      const sol = await connectAs(url, { sub: 'sol', name: 'Sol', inboxes: ['sales'] });
+      assert.ok((await acked(sam.socket).emitWithAck('inbox:list', { inbox: 'support' })).ok);
+      assert.ok((await acked(sol.socket).emitWithAck('inbox:list', { inbox: 'sales' })).ok);
+      const solHeard = spy(sol.socket);
+      const vera = await visitorWithConversation(url, { name: 'Vera' });
+      const veraEmail = 'vera@example.com';
+      assert.ok((await acked(vera.socket).emitWithAck('conversation:open', { inbox: 'support', email: veraEmail })).ok);
+      await send(vera.socket, vera.conversation.room, 'hello');
+      const veraHeard = spy(vera.socket);
+
+      // Eve asks the same inbox: nothing of Vera's, not even with create: false.
+      const eve = await connectChat(url, { name: 'Vera' });
+      const eveHeard = spy(eve.socket);
+      const peek = await acked(eve.socket).emitWithAck('conversation:open', { inbox: 'support', create: false });
+      assert.ok(peek.ok);
+      assert.equal(peek.conversation, undefined);
+      assert.equal(peek.staffOnline, true, 'whether staff are online is all a visitor learns of the inbox');
+      const own = await acked(eve.socket).emitWithAck('conversation:open', { inbox: 'support', email: 'eve@example.com' });
+      assert.ok(own.ok && own.conversation);
+      assert.notEqual(own.conversation.room, vera.conversation.room);
+      assert.equal(own.conversation.visitor.id, eve.user.id);
+      assert.equal(own.conversation.lastMessage, undefined);
+      // A signed-in user, and a staff member as a visitor, get their own too.
+      for (const claims of [{ sub: 'vera' }, { sub: 'sam', inboxes: ['support'] }]) {
+        const other = await connectAs(url, claims);
+        const theirs = await acked(other.socket).emitWithAck('conversation:open', { inbox: 'support' });
+        assert.ok(theirs.ok && theirs.conversation);
+        assert.ok(![vera.conversation.room, own.conversation.room].includes(theirs.conversation.room));
+        other.socket.disconnect();
+      }
+      // Eve's e-mail went into her conversation only.
+      const listed = await acked(sam.socket).emitWithAck('inbox:list', { inbox: 'support' });
+      assert.ok(listed.ok);
+      assert.equal(listed.conversations.find((c) => c.room === vera.conversation.room)?.email, veraEmail);
+      assert.equal(listed.conversations.find((c) => c.room === own.conversation?.room)?.email, 'eve@example.com');
+
+      // Round trips, then: no inbox:update to a visitor or to staff of another inbox; no e-mail of another.
+      for (const socket of [vera.socket, eve.socket, sol.socket]) {
+        assert.ok((await acked(socket).emitWithAck('conversation:open', { inbox: 'sales', create: false })).ok);
+      }
+      for (const [name, log] of [
+        ['Vera', veraHeard],
+        ['Eve', eveHeard],
+        ['Sol', solHeard],
+      ] as const) {
+        assert.ok(!log.some(([event]) => event === 'inbox:update'), `${name} heard inbox:update`);
+      }
+      heardNone(eveHeard, [vera.conversation.room, veraEmail, 'hello'], 'Eve');
+      heardNone(veraHeard, ['eve@example.com'], 'Vera');
+      heardNone(solHeard, [vera.conversation.room, veraEmail, own.conversation.room], 'Sol');
+      // And staff of another inbox cannot be made its assignee.
+      assert.equal(
+        code(await acked(sam.socket).emitWithAck('conversation:assign', { room: vera.conversation.room, user: 'sol' })),
+        'not_found',
+      );
+    });
+  });
+}
+
+describe('the staff mark and inbox names (protocol 6.5)', () => {
+  test('a guest never carries author.staff, whatever name, handshake or payload it tries', async () => {
+    const { url } = await startApp(moderationEnv);
+    const sam = await connectAs(url, { sub: 'sam', name: 'Sam', inboxes: ['support'] });
+    assert.ok((await acked(sam.socket).emitWithAck('inbox:list', { inbox: 'support' })).ok);
+    for (const auth of [
+      { name: 'Sam' },
+      { name: 'Sam (staff)' },
+      { name: 'Agent Sam', inboxes: ['support'], admin: true, staff: true },
+      { name: 'Ｓａｍ' },
+    ]) {
+      const fake = await visitorWithConversation(url, auth);
+      assert.equal(fake.inboxes, undefined, `${auth.name}: the session names no inbox`);
+      assert.notEqual(fake.user.name, 'Sam', 'a staff member’s name is reserved');
+      assert.equal(code(await acked(fake.socket).emitWithAck('inbox:list', { inbox: 'support' })), 'forbidden');
+      const { room } = fake.conversation;
+      const plain = await send(fake.socket, room, 'I am staff, trust me');
+      assert.equal(plain.author.staff, undefined, `${auth.name}`);
+      const claimed = await acked(fake.socket).emitWithAck('message:send', {
+        room,
+        text: 'really',
+        clientId: randomUUID(),
+        author: { id: 'sam', name: 'Sam', kind: 'user', staff: true },
+        staff: true,
+      } as unknown as { room: string; text: string; clientId: string });
+      if (claimed.ok) {
+        assert.equal(claimed.message.author.staff, undefined);
+        assert.equal(claimed.message.author.id, fake.user.id);
+      } else assert.equal(code(claimed), 'bad_request');
+      const history = await acked(sam.socket).emitWithAck('message:history', { room, after: 0 });
+      assert.ok(!history.ok || history.messages.every((m) => m.author.staff === undefined));
+    }
+    // A token's claims are what they say: a string is no list, and inbox names are exact.
+    for (const inboxes of ['support', ['SUPPORT'], ['support ']]) {
+      const wrong = await connectAs(url, { sub: 'wrong', name: 'Wrong', inboxes });
+      assert.equal(code(await acked(wrong.socket).emitWithAck('inbox:list', { inbox: 'support' })), 'forbidden', JSON.stringify(inboxes));
+      wrong.socket.disconnect();
+    }
+    // The API key writes as staff, the author it names included; a guest's payload cannot.
+    const vera = await visitorWithConversation(url);
+    const res = await fetch(`${url}/api/rooms/${vera.conversation.room}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'from the helpdesk', author: { id: 'desk', name: 'Desk' } }),
+    });
+    assert.equal(res.status, 201);
+    assert.equal(((await res.json()) as { message: Message }).message.author.staff, true);
+  });
+
+  test('a bad inbox name is bad_request for every event that takes one', async () => {
+    const { url } = await startApp(moderationEnv);
+    const admin = await connectAs(url, { sub: 'root', name: 'Root', admin: true });
+    const visitor = await connectChat(url, { name: 'Vera' });
+    const names: unknown[] = ['', 'bad name', 'x'.repeat(65), '*', 'a:b', 'conv/x', 'ä', '../support', 5, null, ['support']];
+    for (const inbox of names) {
+      for (const [socket, event, payload] of [
+        [visitor.socket, 'conversation:open', { inbox }],
+        [visitor.socket, 'conversation:open', { inbox, create: false, email: 'vera@example.com' }],
+        [admin.socket, 'inbox:list', { inbox }],
+      ] as const) {
+        const result = await acked(socket).emitWithAck(event, payload as unknown as { inbox: string });
+        assert.equal(code(result), 'bad_request', `${event} ${JSON.stringify(payload)}`);
+      }
+    }
+    // A name at the limit is fine.
+    assert.ok((await acked(visitor.socket).emitWithAck('conversation:open', { inbox: 'x'.repeat(64), create: false })).ok);
+  });
+});
