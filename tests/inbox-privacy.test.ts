@@ -4,8 +4,8 @@ import { describe, type TestContext, test } from 'node:test';
 import type { Attachment, Message } from '../src/protocol.js';
 import { redisAvailable, testPrefix, testRedisUrl } from './cluster-helpers.js';
 import { png, upload, uploaded, uploadToken } from './files-helpers.js';
-import { acked, type ChatClient, connectChat, connectPush, createTestDatabase, startApp, waitFor } from './helpers.js';
-import { code, join, send, visitorWithConversation } from './inbox-helpers.js';
+import { acked, type ChatClient, connectChat, connectPush, type Running, startApp, waitFor } from './helpers.js';
+import { code, join, send, stores, visitorWithConversation } from './inbox-helpers.js';
 import { apiKey, connectAs, moderationEnv, token } from './moderation-helpers.js';
 
 /**
@@ -16,21 +16,18 @@ import { apiKey, connectAs, moderationEnv, token } from './moderation-helpers.js
  * hear nothing: no broadcast, no message, no file bytes.
  */
 
-/** The servers the checks run on: SQLite in process, and PostgreSQL with Redis when the machine has them. */
-const backends: [string, (t: TestContext) => Promise<Record<string, string> | undefined>][] = [
-  ['SQLite', async () => moderationEnv],
-  [
-    'PostgreSQL and Redis',
-    async (t) => {
-      const databaseUrl = await createTestDatabase();
-      if (!databaseUrl || !(await redisAvailable())) {
-        t.skip('needs PostgreSQL and Redis');
-        return undefined;
-      }
-      return { ...moderationEnv, DATABASE_URL: databaseUrl, REDIS_URL: testRedisUrl, REDIS_PREFIX: testPrefix() };
-    },
-  ],
-];
+/**
+ * The app on one of the stores (`stores`), or undefined when that store is missing (the test is
+ * skipped). With PostgreSQL, Redis too where there is one: the live room list then comes from the
+ * presence scripts, and broadcasts go through the Redis adapter, as in a cluster.
+ */
+async function app(t: TestContext, storeEnv: (typeof stores)[number][1]): Promise<Running | undefined> {
+  const store = await storeEnv(t);
+  if (!store) return undefined;
+  const redis: Record<string, string> =
+    store.DATABASE_URL && (await redisAvailable()) ? { REDIS_URL: testRedisUrl, REDIS_PREFIX: testPrefix() } : {};
+  return startApp({ ...moderationEnv, ...store, ...redis });
+}
 
 /** Everything a client hears, by event, so a test can say what it never heard. */
 function spy(socket: { onAny(listener: (event: string, ...args: unknown[]) => void): unknown }) {
@@ -218,12 +215,12 @@ async function unlisted(url: string, s: Scene): Promise<void> {
   assert.ok(!(await home.text()).includes(s.id));
 }
 
-for (const [backend, environment] of backends) {
-  describe(`support conversations are private (protocol 6.5, issue 14), on ${backend}`, () => {
+for (const [storeName, storeEnv] of stores) {
+  describe(`support conversations are private (protocol 6.5, issue 14), on ${storeName}`, () => {
     test('another visitor, staff of another inbox and a moderator of every room get in by no event or route, and hear nothing', async (t) => {
-      const env = await environment(t);
-      if (!env) return;
-      const { url } = await startApp(env);
+      const running = await app(t, storeEnv);
+      if (!running) return;
+      const { url } = running;
       const s = await scene(url);
       const unknown = `conv-${'A'.repeat(22)}`;
       const eve = await guest(url, 'Eve');
@@ -279,9 +276,9 @@ for (const [backend, environment] of backends) {
     });
 
     test('a note never reaches the visitor: not live, not in history, not by push, not as a file', async (t) => {
-      const env = await environment(t);
-      if (!env) return;
-      const { url } = await startApp(env);
+      const running = await app(t, storeEnv);
+      if (!running) return;
+      const { url } = running;
       const s = await scene(url);
       const vera: Intruder = { name: 'the visitor', socket: s.vera.socket, credentials: s.vera.session, auth: { session: s.vera.session } };
       const veraHeard = spy(s.vera.socket);
@@ -344,9 +341,9 @@ for (const [backend, environment] of backends) {
     });
 
     test('conversation:open gives each caller only their own conversation; inbox updates reach the inbox’s staff only', async (t) => {
-      const env = await environment(t);
-      if (!env) return;
-      const { url } = await startApp(env);
+      const running = await app(t, storeEnv);
+      if (!running) return;
+      const { url } = running;
       const sam = await connectAs(url, { sub: 'sam', name: 'Sam', inboxes: ['support'] });
       const sol = await connectAs(url, { sub: 'sol', name: 'Sol', inboxes: ['sales'] });
       assert.ok((await acked(sam.socket).emitWithAck('inbox:list', { inbox: 'support' })).ok);
