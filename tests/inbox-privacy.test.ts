@@ -250,6 +250,16 @@ for (const [storeName, storeEnv] of stores) {
       assert.equal((await fetch(`${url}/api/admin/overview`, { headers: { authorization: `Bearer ${mo.credentials}` } })).status, 403);
       await send(eve.socket, 'lobby', 'public chatter');
       await unlisted(url, s);
+      // Room names are exact: a name that differs in case is another (public, empty) room on every store.
+      // (Tried after the list was read: such a room is listed while Lou is in it, as any public room is.)
+      const lou = await connectChat(url, { name: 'Lou' });
+      for (const lookAlike of [`CONV-${s.id}`, `Conv-${s.id}`, `NOTE-${s.id}`]) {
+        const joined = await join(lou.socket, lookAlike);
+        assert.deepEqual([joined.messages, joined.lastSeq], [[], 0], lookAlike);
+        const http = (await (await fetch(`${url}/api/rooms/${lookAlike}/messages`)).json()) as { messages: Message[] };
+        assert.deepEqual(http.messages, [], lookAlike);
+        assert.equal((await fetch(`${url}/api/rooms/${lookAlike}/attachments/${s.receipt.id}`)).status, 404);
+      }
 
       // The conversation goes on; the refused hear none of it, and left nothing in it.
       const later = await send(s.vera.socket, s.room, 'Any news?');
