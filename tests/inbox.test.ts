@@ -215,6 +215,15 @@ for (const [storeName, storeEnv] of stores)
       assert.equal((await post(unknown)).status, 403);
     });
 
+    test("an inbox's staff rooms do not count against ROOMS_PER_SOCKET", async () => {
+      const { url } = await startApp({ ...moderationEnv, ROOMS_PER_SOCKET: '2' });
+      const sam = await connectAs(url, { sub: 'sam', name: 'Sam', inboxes: ['support', 'sales'] });
+      assert.ok((await acked(sam.socket).emitWithAck('inbox:list', { inbox: 'support' })).ok);
+      await join(sam.socket, 'one');
+      await join(sam.socket, 'two');
+      assert.equal(code(await acked(sam.socket).emitWithAck('room:join', { room: 'three' })), 'rate_limited');
+    });
+
     test('conversations are never listed: not live, not recent', async (t) => {
       const running = await app(t);
       if (!running) return;
