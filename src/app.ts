@@ -362,6 +362,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     config,
     push,
     live,
+    identity,
+    access,
     rateLimitStore: redis ? redisRateLimitStore(redis.client, config.redisPrefix) : undefined,
   });
 

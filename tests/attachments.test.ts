@@ -3,22 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
-import type { Attachment, ErrorBody, Message, Push } from '../src/protocol.js';
-import { png } from './files-helpers.js';
+import type { ErrorBody, Message, Push } from '../src/protocol.js';
+import { type Body, png, upload, uploaded, uploadToken } from './files-helpers.js';
 import type { AddressInfo } from 'node:net';
 import { AttachmentTray } from '../web-components/attachments.js';
 import { ChatConnection } from '../web-components/chat-connection.js';
-import {
-  acked,
-  type ChatClient,
-  connectChat,
-  connectPush,
-  controllerHost,
-  createTestDatabase,
-  memoryStorage,
-  startApp,
-  waitFor,
-} from './helpers.js';
+import { acked, connectChat, connectPush, controllerHost, createTestDatabase, memoryStorage, startApp, waitFor } from './helpers.js';
 
 const jwtSecret = 'attachments-test-jwt-secret-0123456789';
 const apiKey = 'attachments-test-api-key';
@@ -31,29 +21,6 @@ async function joined(url: string, room: string, auth: Record<string, unknown> =
   const join = await acked(user.socket).emitWithAck('room:join', { room });
   assert.ok(join.ok, JSON.stringify(join));
   return user;
-}
-
-async function uploadToken(socket: ChatClient, room: string): Promise<string> {
-  const result = await acked(socket).emitWithAck('upload:token', { room });
-  assert.ok(result.ok, JSON.stringify(result));
-  return result.token;
-}
-
-type Body = string | Buffer | ReadableStream<Uint8Array>;
-
-function upload(url: string, room: string, token: string, body: Body, name = 'file.bin', headers: Record<string, string> = {}) {
-  return fetch(`${url}/api/rooms/${room}/attachments?name=${encodeURIComponent(name)}`, {
-    method: 'POST',
-    headers: { authorization: `Upload ${token}`, 'content-type': 'application/octet-stream', ...headers },
-    body: Buffer.isBuffer(body) ? new Uint8Array(body) : body,
-    duplex: 'half',
-  } as RequestInit);
-}
-
-async function uploaded(res: Response): Promise<Attachment> {
-  const body = (await res.json()) as { attachment: Attachment; error?: ErrorBody };
-  assert.equal(res.status, 201, JSON.stringify(body));
-  return body.attachment;
 }
 
 async function refusal(res: Response): Promise<[number, string | undefined]> {

@@ -1,4 +1,7 @@
+import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
+import type { Attachment, ErrorBody } from '../src/protocol.js';
+import { acked, type ChatClient } from './helpers.js';
 
 const crcTable = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -32,4 +35,30 @@ export function png(width: number, height: number, rgb: [number, number, number]
     chunk('IDAT', pixels),
     chunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+/** An upload token from `upload:token` for a room the socket joined. */
+export async function uploadToken(socket: ChatClient, room: string): Promise<string> {
+  const result = await acked(socket).emitWithAck('upload:token', { room });
+  assert.ok(result.ok, JSON.stringify(result));
+  return result.token;
+}
+
+export type Body = string | Buffer | ReadableStream<Uint8Array>;
+
+/** `POST /api/rooms/:room/attachments` with an upload token: the raw bytes, the name in `?name=`. */
+export function upload(url: string, room: string, token: string, body: Body, name = 'file.bin', headers: Record<string, string> = {}) {
+  return fetch(`${url}/api/rooms/${room}/attachments?name=${encodeURIComponent(name)}`, {
+    method: 'POST',
+    headers: { authorization: `Upload ${token}`, 'content-type': 'application/octet-stream', ...headers },
+    body: Buffer.isBuffer(body) ? new Uint8Array(body) : body,
+    duplex: 'half',
+  } as RequestInit);
+}
+
+/** The attachment a 201 answer carries (the test fails on any other answer). */
+export async function uploaded(res: Response): Promise<Attachment> {
+  const body = (await res.json()) as { attachment: Attachment; error?: ErrorBody };
+  assert.equal(res.status, 201, JSON.stringify(body));
+  return body.attachment;
 }

@@ -1,18 +1,23 @@
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import type { RoomAccess } from '../access.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
+import { type IdentityService, isConversationRoom } from '../identity.js';
 import type { Live } from '../live.js';
 import type { PushService } from '../realtime/push.js';
 import { LiveResult, maxBatch, PushBody, PushSent, RoomParams } from '../schemas/http.js';
-import { apiKeyHook } from './auth.js';
+import { apiKeyHook, roomReaderHook } from './auth.js';
 import { failures } from './routes.js';
 
 export interface PushRouteDeps {
   config: Config;
   push: PushService;
   live: Live;
+  identity: IdentityService;
+  /** Who may see a room (access.ts): live data goes to a support conversation's topic only at its reader's asking. */
+  access: RoomAccess;
   /** Shares the live route's limit across nodes; in memory when absent. */
   rateLimitStore: FastifyRateLimitStoreCtor | undefined;
 }
@@ -26,6 +31,7 @@ const liveBodyLimit = 1024;
 export async function registerPushRoutes(fastify: FastifyInstance, deps: PushRouteDeps) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { config, push, live } = deps;
+  const readerHook = roomReaderHook(deps.identity, deps.access);
 
   await app.register(rateLimit, {
     global: false,
@@ -73,12 +79,18 @@ export async function registerPushRoutes(fastify: FastifyInstance, deps: PushRou
     {
       bodyLimit: liveBodyLimit,
       schema: {
-        summary: "The room page's live data: pushes `live` to `room:<room>` every 2 s for 60 s; a second call extends it.",
+        summary:
+          "The room page's live data: pushes `live` to `room:<room>` every 2 s for 60 s; a second call extends it. A support conversation's rooms need the credentials that may read them.",
         tags: ['push'],
+        security: [{}, { userToken: [] }],
         params: RoomParams,
         response: { 202: LiveResult, ...failures },
       },
       config: { rateLimit: { max: 10, timeWindow: 60_000 } },
+      // A stranger must not make pushes appear in someone's conversation (protocol 6.5); other rooms stay open to all.
+      onRequest: async (req, reply) => {
+        if (isConversationRoom((req.params as { room: string }).room)) await readerHook.call(fastify, req, reply);
+      },
     },
     async (req, reply) => reply.code(202).send({ ok: true as const, until: await live.start(req.params.room) }),
   );
