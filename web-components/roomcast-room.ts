@@ -40,6 +40,7 @@ const BOTTOM_SLACK_PX = 48;
  * @fires roomcast-unread - `CustomEvent<UnreadDetail>` when the unread count changes: messages from
  *   others after the user's read position, which the server keeps for all their devices.
  * @slot actions - buttons at the end of the header (the widget's close button)
+ * @slot intro - above the messages (the widget's reply time and e-mail field in support mode)
  * @csspart header - the bar with the room name, member count and connection state
  * @csspart title - the room name
  * @csspart members - the member count, a button that opens the list of who is here
@@ -52,6 +53,7 @@ const BOTTOM_SLACK_PX = 48;
  *   `message-failed` on yours the server does not have yet
  * @csspart author - a message's author name
  * @csspart guest-badge - the "guest" mark beside a guest's name (anyone can take any guest name)
+ * @csspart staff-badge - the "staff" mark beside the name of a support conversation's staff member (set by the server only)
  * @csspart time - a message's time
  * @csspart text - a message's text
  * @csspart delivery - "Sending…" or "Not sent" under a message of yours the server does not have yet
@@ -86,6 +88,7 @@ const BOTTOM_SLACK_PX = 48;
 export class RoomcastRoom extends RoomcastElement {
   static override properties = {
     room: { type: String },
+    inbox: { type: String },
     heading: { type: String },
     notice: { state: true },
     unseen: { state: true },
@@ -96,6 +99,8 @@ export class RoomcastRoom extends RoomcastElement {
 
   /** The room to join (`^[A-Za-z0-9_-]{1,64}$`). */
   declare room: string;
+  /** Instead of `room`: the user's own conversation in this inbox (protocol 6.5), opened by the first send. */
+  declare inbox: string;
   /** The title shown in the header instead of `#room`. */
   declare heading: string;
   /** A failed request of this element's own (loading older messages); a new connection clears it. */
@@ -131,6 +136,7 @@ export class RoomcastRoom extends RoomcastElement {
   constructor() {
     super();
     this.room = '';
+    this.inbox = '';
     this.heading = '';
     this.notice = '';
     this.unseen = 0;
@@ -199,7 +205,7 @@ export class RoomcastRoom extends RoomcastElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('room') || this.reachChanged(changed)) {
+    if (changed.has('room') || changed.has('inbox') || this.reachChanged(changed)) {
       this.reconnect();
     }
     this.anchor = this.atBottom ? undefined : this.findAnchor();
@@ -262,10 +268,11 @@ export class RoomcastRoom extends RoomcastElement {
     this.atBottom = true;
     this.away = false;
     this.renderedNewest = 0;
-    if (!this.room) return;
+    if (!this.room && !this.inbox) return;
     this.chat = new ChatConnection(this, {
       ...this.socketOptions(),
-      room: this.room,
+      room: this.inbox ? '' : this.room,
+      inbox: this.inbox || undefined,
       onMessage: (message) => this.emit<Message>('roomcast-message', message),
     });
     this.chat.addEventListener('statechange', this.stateChanged);
@@ -306,7 +313,7 @@ export class RoomcastRoom extends RoomcastElement {
       <header part="header">
         <div class="heading">
           <h2 part="title" class="title">
-            ${this.heading || html`<span class="hash" aria-hidden="true">#</span>${this.room}`}
+            ${this.heading || (this.inbox ? msg('Chat with us', { id: 'inbox-title' }) : html`<span class="hash" aria-hidden="true">#</span>${this.room}`)}
           </h2>
           ${renderPresence(chat?.members ?? [], count, this.people, (open) => (this.people = open))}
         </div>
@@ -346,7 +353,8 @@ export class RoomcastRoom extends RoomcastElement {
               ? html`<p class="empty">${msg('No messages yet. Say hello!', { id: 'no-messages' })}</p>`
               : nothing
           }
-          <div class="log" role="log" aria-live="polite" aria-label=${msg(str`Messages in ${this.heading || this.room}`, { id: 'messages-in' })}>
+          <slot name="intro"></slot>
+          <div class="log" role="log" aria-live="polite" aria-label=${msg(str`Messages in ${this.heading || this.inbox || this.room}`, { id: 'messages-in' })}>
             <ol>
               ${renderLog(
                 chat?.log ?? [],
@@ -389,7 +397,13 @@ export class RoomcastRoom extends RoomcastElement {
           part="input"
           dir="auto"
           rows="1"
-          placeholder=${readOnly ? msg('Read-only room', { id: 'read-only-placeholder' }) : msg(str`Message #${this.room}`, { id: 'message-placeholder' })}
+          placeholder=${
+            readOnly
+              ? msg('Read-only room', { id: 'read-only-placeholder' })
+              : this.inbox
+                ? msg('Write a message…', { id: 'inbox-placeholder' })
+                : msg(str`Message #${this.room}`, { id: 'message-placeholder' })
+          }
           ?disabled=${readOnly}
           aria-describedby=${tooLong ? 'counter' : nothing}
           aria-invalid=${tooLong ? 'true' : nothing}

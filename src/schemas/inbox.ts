@@ -20,7 +20,7 @@ export const Email = Type.String({
 });
 
 export const ConversationStatus = Type.Enum(['open', 'snoozed', 'closed'], {
-  description: '`snoozed` until `snoozedUntil` or, without it, the visitor\'s next message; a snooze that has run out reads `open`.',
+  description: "`snoozed` until `snoozedUntil` or, without it, the visitor's next message; a snooze that has run out reads `open`.",
 });
 
 export const Conversation = Type.Object({
@@ -38,7 +38,10 @@ export const Conversation = Type.Object({
     description: 'Visitor messages newer than the newest seq any staff member has read (`room:read`): the same for every staff member.',
   }),
   waitingSince: Type.Optional(
-    Type.Integer({ minimum: 0, description: 'When the first visitor message no staff message has answered since was sent; absent when answered.' }),
+    Type.Integer({
+      minimum: 0,
+      description: 'When the first visitor message no staff message has answered since was sent; absent when answered.',
+    }),
   ),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -46,7 +49,9 @@ export const Conversation = Type.Object({
 
 export const OpenRequest = Type.Object({
   inbox: Inbox,
-  create: Type.Optional(Type.Boolean({ description: 'Default true; `false` only returns an open conversation there is, never creates one.' })),
+  create: Type.Optional(
+    Type.Boolean({ description: 'Default true; `false` only returns an open conversation there is, never creates one.' }),
+  ),
   email: Type.Optional(Email),
 });
 
@@ -88,7 +93,10 @@ export const maxSnoozeMs = 30 * 24 * 3600_000;
 export const SnoozeRequest = Type.Object({
   room: ConversationRoom,
   until: Type.Optional(
-    Type.Integer({ minimum: 0, description: "When the snooze ends, ms since the epoch (future, at most 30 days ahead); omitted: the visitor's next message." }),
+    Type.Integer({
+      minimum: 0,
+      description: "When the snooze ends, ms since the epoch (future, at most 30 days ahead); omitted: the visitor's next message.",
+    }),
   ),
 });
 
@@ -96,5 +104,8 @@ export const ConversationResult = Type.Object({ conversation: Conversation });
 
 export const InboxUpdateEvent = Type.Object(
   { conversation: Conversation },
-  { description: 'A conversation of an inbox this staff socket listed changed (created, message, read, assign, close, reopen, snooze, e-mail).' },
+  {
+    description:
+      'A conversation of an inbox this staff socket listed changed (created, message, read, assign, close, reopen, snooze, e-mail).',
+  },
 );

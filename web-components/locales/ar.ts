@@ -121,4 +121,10 @@ export const templates = {
   'remove-file': str`إزالة ${0}`,
   'upload-too-large': str`كبير جدًا: الحد الأقصى ${0}.`,
   'upload-failed': str`فشل الرفع (${0}).`,
+  'inbox-title': 'تحدّث معنا',
+  'inbox-placeholder': 'اكتب رسالة…',
+  'staff-badge': 'فريق الدعم',
+  'reply-time': str`نردّ عادةً خلال ${0}.`,
+  'email-saved': str`سنردّ على ${0}.`,
+  'email-label': 'لا أحد متاح الآن. اترك بريدك الإلكتروني وسنردّ عليك هناك.',
 };

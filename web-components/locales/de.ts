@@ -121,4 +121,10 @@ export const templates = {
   'remove-file': str`${0} entfernen`,
   'upload-too-large': str`Zu groß: höchstens ${0}.`,
   'upload-failed': str`Hochladen fehlgeschlagen (${0}).`,
+  'inbox-title': 'Schreiben Sie uns',
+  'inbox-placeholder': 'Nachricht schreiben…',
+  'staff-badge': 'Team',
+  'reply-time': str`Wir antworten meist innerhalb von ${0}.`,
+  'email-saved': str`Wir antworten an ${0}.`,
+  'email-label': 'Gerade ist niemand da. Hinterlassen Sie Ihre E-Mail-Adresse, dann antworten wir dorthin.',
 };

@@ -121,4 +121,10 @@ export const templates = {
   'remove-file': str`Quitar ${0}`,
   'upload-too-large': str`Demasiado grande: ${0} como máximo.`,
   'upload-failed': str`Error al subir (${0}).`,
+  'inbox-title': 'Escríbenos',
+  'inbox-placeholder': 'Escribe un mensaje…',
+  'staff-badge': 'equipo',
+  'reply-time': str`Solemos responder en menos de ${0}.`,
+  'email-saved': str`Te responderemos en ${0}.`,
+  'email-label': 'Ahora mismo no hay nadie. Déjanos tu correo y te responderemos allí.',
 };

@@ -122,4 +122,10 @@ export const templates = {
   'remove-file': str`Retirer ${0}`,
   'upload-too-large': str`Trop volumineux : ${0} au maximum.`,
   'upload-failed': str`Échec de l’envoi (${0}).`,
+  'inbox-title': 'Écrivez-nous',
+  'inbox-placeholder': 'Écrire un message…',
+  'staff-badge': 'équipe',
+  'reply-time': str`Nous répondons en général en moins de ${0}.`,
+  'email-saved': str`Nous vous répondrons à ${0}.`,
+  'email-label': 'Personne n’est là pour l’instant. Laissez votre e-mail et nous vous y répondrons.',
 };

@@ -121,4 +121,10 @@ export const templates = {
   'remove-file': str`${0} を削除`,
   'upload-too-large': str`大きすぎます：最大 ${0}。`,
   'upload-failed': str`アップロードに失敗しました（${0}）。`,
+  'inbox-title': 'お問い合わせ',
+  'inbox-placeholder': 'メッセージを入力…',
+  'staff-badge': 'スタッフ',
+  'reply-time': str`通常 ${0}以内にお返事します。`,
+  'email-saved': str`${0} にお返事します。`,
+  'email-label': 'ただいま対応できる者がいません。メールアドレスを残していただければ、そちらにお返事します。',
 };

@@ -121,4 +121,10 @@ export const templates = {
   'remove-file': str`Remover ${0}`,
   'upload-too-large': str`Demasiado grande: no máximo ${0}.`,
   'upload-failed': str`Falha no carregamento (${0}).`,
+  'inbox-title': 'Fale conosco',
+  'inbox-placeholder': 'Escreva uma mensagem…',
+  'staff-badge': 'equipe',
+  'reply-time': str`Costumamos responder em até ${0}.`,
+  'email-saved': str`Responderemos em ${0}.`,
+  'email-label': 'Não há ninguém agora. Deixe seu e-mail e responderemos por lá.',
 };

@@ -121,4 +121,10 @@ export const templates = {
   'remove-file': str`移除 ${0}`,
   'upload-too-large': str`文件过大：最大 ${0}。`,
   'upload-failed': str`上传失败（${0}）。`,
+  'inbox-title': '联系我们',
+  'inbox-placeholder': '输入消息…',
+  'staff-badge': '客服',
+  'reply-time': str`我们通常在 ${0}内回复。`,
+  'email-saved': str`我们会回复到 ${0}。`,
+  'email-label': '现在没有人在线。留下你的电子邮箱，我们会通过邮件回复。',
 };
