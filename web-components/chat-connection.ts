@@ -224,11 +224,13 @@ export class ChatConnection extends SocketController<ChatSocket> {
   async setEmail(email: string): Promise<void> {
     this.email = email;
     this.changed();
-    const { inbox } = this.options;
-    if (!inbox || !this.room) return;
-    const res = await this.ask<OpenConversationResult>((s) => s.emitWithAck('conversation:open', { inbox, create: false, email }));
-    this.conversation = res.conversation;
-    this.changed();
+    if (!this.room) return;
+    try {
+      await this.askConversation(false);
+    } catch (err) {
+      this.email = undefined;
+      this.setError(err);
+    }
   }
 
   /** Where this room's files are (the server's origin) and the user token a private room's need. */
@@ -348,20 +350,14 @@ export class ChatConnection extends SocketController<ChatSocket> {
    * is one, joins its room, and the outbox sends.
    */
   private async openConversation(): Promise<void> {
-    const { inbox } = this.options;
-    if (!inbox || this.room || this.opening || !this.link?.socket.connected) return;
+    if (!this.options.inbox || this.room || this.opening || !this.link?.socket.connected) return;
     const create = this.outbox.entries.length > 0;
     const generation = this.generation;
     this.opening = true;
     try {
-      const { email } = this;
-      const res = await this.ask<OpenConversationResult>((s) =>
-        s.emitWithAck('conversation:open', { inbox, create, ...(create && email ? { email } : {}) }),
-      );
+      await this.askConversation(create);
       if (generation !== this.generation) return;
-      this.staffOnline = res.staffOnline;
-      this.conversation = res.conversation;
-      this.room = res.conversation?.room ?? '';
+      this.room = this.conversation?.room ?? '';
       this.roomless = !this.room;
       if (this.room) this.stream.resume();
       else this.markReady();
@@ -375,6 +371,18 @@ export class ChatConnection extends SocketController<ChatSocket> {
     }
     // Sent while asking without creating: ask again, creating.
     if (!this.room && !create && this.outbox.entries.length > 0) void this.openConversation();
+  }
+
+  /** `conversation:open` in the inbox, with the e-mail address when there is one. */
+  private async askConversation(create: boolean): Promise<void> {
+    const { inbox = '' } = this.options;
+    const { email } = this;
+    const res = await this.ask<OpenConversationResult>((s) =>
+      s.emitWithAck('conversation:open', { inbox, create, ...(email ? { email } : {}) }),
+    );
+    this.staffOnline = res.staffOnline;
+    this.conversation = res.conversation;
+    this.changed();
   }
 
   /**

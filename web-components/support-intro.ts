@@ -13,7 +13,7 @@ export function renderIntro(chat: ChatConnection | undefined, replyMinutes: numb
   const save = (e: SubmitEvent) => {
     e.preventDefault();
     const input = (e.currentTarget as HTMLFormElement).querySelector('input');
-    if (input?.value) void chat?.setEmail(input.value.trim()).catch(() => undefined);
+    if (input?.value) void chat?.setEmail(input.value.trim());
   };
   return html`<div slot="intro" part="intro" class="intro">
     ${replyMinutes > 0 ? html`<p>${msg(str`We usually answer within ${duration(replyMinutes)}.`, { id: 'reply-time' })}</p>` : nothing}
