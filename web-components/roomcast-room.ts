@@ -315,7 +315,7 @@ export class RoomcastRoom extends RoomcastElement {
           <h2 part="title" class="title">
             ${this.heading || (this.inbox ? msg('Chat with us', { id: 'inbox-title' }) : html`<span class="hash" aria-hidden="true">#</span>${this.room}`)}
           </h2>
-          ${renderPresence(chat?.members ?? [], count, this.people, (open) => (this.people = open))}
+          ${chat?.room ? renderPresence(chat.members, count, this.people, (open) => (this.people = open)) : nothing}
         </div>
         ${renderStatus(state)}
         <slot name="actions"></slot>
@@ -348,12 +348,12 @@ export class RoomcastRoom extends RoomcastElement {
               </button>`
               : nothing
           }
+          <slot name="intro"></slot>
           ${
             chat && chat.messages.length === 0 && chat.outbox.entries.length === 0 && state.status === 'connected'
               ? html`<p class="empty">${msg('No messages yet. Say hello!', { id: 'no-messages' })}</p>`
               : nothing
           }
-          <slot name="intro"></slot>
           <div class="log" role="log" aria-live="polite" aria-label=${msg(str`Messages in ${this.heading || this.inbox || this.room}`, { id: 'messages-in' })}>
             <ol>
               ${renderLog(
@@ -390,7 +390,7 @@ export class RoomcastRoom extends RoomcastElement {
       ${this.menu.replyBar()}
       ${renderTray(this.tray)}
       <form part="composer" class="composer" @submit=${this.onSubmit}>
-        ${renderFileButton((files) => this.tray?.add(files), !chat || readOnly || state.status === 'failed')}
+        ${renderFileButton((files) => this.tray?.add(files), !chat?.room || readOnly || state.status === 'failed')}
         <label class="visually-hidden" for="input">${msg('Message', { id: 'message-label' })}</label>
         <textarea
           id="input"
