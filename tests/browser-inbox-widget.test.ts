@@ -146,4 +146,48 @@ describe('the support widget: <roomcast-chat inbox="support"> (Chromium)', () =>
     }
     await app.close();
   });
+
+  test('a first message typed offline waits in the outbox, and opens the conversation once back online', { skip }, async () => {
+    const app = await startApp({ ...moderationEnv, ALLOWED_ORIGINS: host.origin });
+    const url = host.page('/offline', hostPage(app.url, widget('inbox="support"')));
+    const staff = await connectAs(app.url, { sub: 'sam', name: 'Sam', inboxes: ['support'] });
+    const list = async () => {
+      const res = await acked(staff.socket).emitWithAck('inbox:list', { inbox: 'support' });
+      assert.ok(res.ok, JSON.stringify(res));
+      return res.conversations;
+    };
+    const context = await browser().newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const { errors } = watchPage(page);
+    await page.goto(url);
+    await inWidget(page, '[part="launcher"]').click();
+    await connected(page);
+    // Staff is online: no e-mail field, and no reply-time line without the attribute.
+    await inWidget(page, '.empty').waitFor({ timeout: 5_000 });
+    assert.equal(await inWidget(page, '[part="email-input"]').count(), 0);
+    assert.equal(await inWidget(page, '[part="intro"] p').count(), 0);
+
+    await context.setOffline(true);
+    await inWidget(page, '[part="status"][data-state="offline"]').waitFor({ state: 'attached', timeout: 5_000 });
+    const input = inWidget(page, 'textarea');
+    await input.fill('Are you open on Sundays?');
+    await input.press('Enter');
+    const waiting = message(page, 'open on Sundays');
+    await waiting.and(inWidget(page, 'li[data-state="sending"]')).waitFor({ timeout: 5_000 });
+    assert.equal((await waiting.locator('[part="delivery"]').textContent())?.trim(), 'Will send when connected');
+    assert.deepEqual(await list(), [], 'no conversation while the message waits');
+
+    const created = waitFor<InboxUpdateEvent>(staff.socket, 'inbox:update', 15_000);
+    await context.setOffline(false);
+    await waiting.and(inWidget(page, 'li[data-state="sent"]')).waitFor({ timeout: 15_000 });
+    const { conversation } = await created;
+    const [only, ...rest] = await list();
+    assert.deepEqual(rest, []);
+    assert.equal(only?.room, conversation.room);
+    assert.equal(only?.lastMessage?.text, 'Are you open on Sundays?');
+    assert.equal(await inWidget(page, 'li.message').count(), 1, 'sent once');
+    assert.deepEqual(errors, []);
+    await context.close();
+    await app.close();
+  });
 });
