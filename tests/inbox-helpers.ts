@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import type { TestContext } from 'node:test';
 import type { Conversation, InboxUpdateEvent, Message } from '../src/protocol.js';
-import { acked, type ChatClient, connectChat } from './helpers.js';
+import { acked, type ChatClient, connectChat, createTestDatabase } from './helpers.js';
 
 /** Support conversations' tests (protocol 6.5): what they share. */
 
@@ -49,3 +50,16 @@ export async function visitorWithConversation(url: string, auth: Record<string, 
   await join(visitor.socket, opened.conversation.room);
   return { ...visitor, conversation: opened.conversation };
 }
+
+/** Each store: SQLite, and PostgreSQL where there is one (else skipped, loudly outside CI). */
+export const stores: [string, (t: TestContext) => Promise<Record<string, string> | undefined>][] = [
+  ['SQLite', async () => ({})],
+  [
+    'PostgreSQL',
+    async (t) => {
+      const url = await createTestDatabase();
+      if (!url) t.skip('needs PostgreSQL');
+      return url ? { DATABASE_URL: url } : undefined;
+    },
+  ],
+];

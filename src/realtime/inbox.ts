@@ -5,9 +5,8 @@ import { type Identity, isStaff } from '../identity.js';
 import type { Limits } from '../limits.js';
 import type { Metrics } from '../metrics.js';
 import type { Member } from '../protocol.js';
-import { roomPattern } from '../schemas/common.js';
 import type { Store } from '../store/store.js';
-import { inboxParsers as parse } from '../validation.js';
+import { isRoomName, inboxParsers as parse } from '../validation.js';
 import type { ChatNamespace } from './chat.js';
 import { handler } from './handler.js';
 import { socketLog } from './io.js';
@@ -19,8 +18,6 @@ export interface InboxDeps {
   log: FastifyBaseLogger;
   metrics: Metrics;
 }
-
-const inboxName = new RegExp(roomPattern);
 
 /**
  * Adapter rooms (a colon in each, so never a chat room) that every socket of a staff member is in
@@ -54,7 +51,7 @@ export function registerInbox(nsp: ChatNamespace, deps: InboxDeps): void {
 
   nsp.on('connection', (socket) => {
     const { identity } = socket.data;
-    const rooms = identity.inboxes.filter((inbox) => inbox === '*' || inboxName.test(inbox)).map(claimRoom);
+    const rooms = identity.inboxes.filter((inbox) => inbox === '*' || isRoomName(inbox)).map(claimRoom);
     if (identity.admin) rooms.push(adminsRoom);
     if (rooms.length > 0) void socket.join(rooms);
     const handle = handler(socket, socketLog(deps.log, socket), deps.metrics);
