@@ -117,6 +117,18 @@ describe('the support widget: <roomcast-chat inbox="support"> (Chromium)', () =>
       'the answer ends the typing line',
     );
 
+    // The panel closed, another answer counts on the launcher's badge.
+    await page.keyboard.press('Escape');
+    const more = await acked(staff.socket).emitWithAck('message:send', {
+      room: conversation.room,
+      text: 'A photo would help.',
+      clientId: '0190a0a0-0000-7000-8000-000000000002',
+    });
+    assert.ok(more.ok, JSON.stringify(more));
+    await inWidget(page, '[part="badge"]').filter({ hasText: /^1$/ }).waitFor({ timeout: 5_000 });
+    await inWidget(page, '[part="launcher"]').click();
+    await inWidget(page, '[part="badge"]').waitFor({ state: 'detached', timeout: 5_000 });
+
     // Staff is online now: a second visitor's panel shows no e-mail field, and still no conversation of theirs exists.
     const second = await visit(desktop);
     await inWidget(second.page, '[part="launcher"]').click();
