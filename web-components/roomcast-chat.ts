@@ -68,6 +68,7 @@ const ROOM_PARTS = [
   'reply-bar',
   'load-older',
   'new-messages',
+  'toast',
   'unread-divider',
   'seen-by',
   'typing',
@@ -117,7 +118,7 @@ const closeIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="fa
  *   connected, the e-mail form (`email-form`, `email-input`, `email-button`; `email-saved` once given)
  * @csspart header - and every other part of `<roomcast-room>`: title, members, status, banner, retry-now,
  *   messages, message, message-mine, message-sending, message-failed, author, guest-badge, time, text, delivery,
- *   staff-badge, retry-button, delete-button, load-older, new-messages, unread-divider, seen-by, typing, composer, input, send-button, counter, error,
+ *   staff-badge, retry-button, delete-button, load-older, new-messages, toast, unread-divider, seen-by, typing, composer, input, send-button, counter, error,
  *   presence-list, presence-member
  * @cssprop --roomcast-z-index - the launcher's and panel's z-index (2147483000)
  * @cssprop --roomcast-offset-x, --roomcast-offset-y - distance from the viewport's corner (20px)
