@@ -103,8 +103,14 @@ describe('<roomcast-chat> on a page of another origin', () => {
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'forbidden');
 
     const { page, errors } = await openPage(`${app.url}/demo`);
-    await page.locator('roomcast-chat [part="status"].connected').nth(1).waitFor({ state: 'attached', timeout: 10_000 });
+    // The inline public room connects at once; the support widget in the corner when first opened.
+    await page.locator('roomcast-chat[room="trail-talk"] [part="status"].connected').waitFor({ state: 'attached', timeout: 10_000 });
     assert.equal(await page.locator('roomcast-chat').count(), 2);
+    await page.locator('roomcast-chat[inbox="support"] [part="launcher"]').click();
+    await page.locator('roomcast-chat[inbox="support"] [part="status"].connected').waitFor({ state: 'attached', timeout: 10_000 });
+    // Without DEMO=1 there is no demo staff token, so no link to the inbox (once the page has asked).
+    await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/api/demo/staff-token')));
+    assert.equal(await page.locator('#staff-demo').isHidden(), true);
     assert.deepEqual(await page.evaluate(() => (window as unknown as { csp: string[] }).csp), []);
     assert.deepEqual(errors, []);
   });

@@ -5,11 +5,13 @@ import type {
   Attachment,
   ChatClientToServer,
   ChatServerToClient,
+  Conversation,
   HistoryResult,
   JoinRequest,
   JoinResult,
   Member,
   Message,
+  OpenConversationResult,
   PresenceEvent,
   SendResult,
   UploadTokenResult,
@@ -20,13 +22,19 @@ import { KeptChanges, stampPage } from './room-changes.js';
 import { ReadState } from './read-state.js';
 import { SeqStream, type StreamPage } from './seq-stream.js';
 import { SocketController } from './socket-controller.js';
-import { ChatError, type SocketLink, type SocketOptions } from './socket-link.js';
+import { ChatError, isFatal, type SocketLink, type SocketOptions, toChatError } from './socket-link.js';
 import { Typing } from './typing.js';
 
 export type ChatSocket = Socket<ChatServerToClient, ChatClientToServer>;
 
 export interface ChatConnectionOptions extends SocketOptions {
+  /** The room; empty with `inbox`, whose conversation's room it becomes. */
   room: string;
+  /**
+   * Support mode (protocol 6.5): the user's own conversation in this inbox. An open one is joined
+   * on connecting; without one the connection is ready with no room, and the first send opens it.
+   */
+  inbox?: string | undefined;
   /** Join as an observing moderator (protocol 6.4): the room's broadcasts, without being in its presence or sending. */
   observe?: boolean;
   /** Called once for each message that arrives live or while catching up, not for loaded history. */
@@ -47,7 +55,14 @@ const CATCH_UP_PAGE = 200;
  * host object (call `connect()` and `close()` yourself).
  */
 export class ChatConnection extends SocketController<ChatSocket> {
-  readonly room: string;
+  /** The room; in support mode empty until the conversation exists. */
+  room: string;
+  /** Support mode: the user's conversation, as `conversation:open` last said. */
+  conversation?: Conversation;
+  /** Support mode: whether a staff member of the inbox is connected, as `conversation:open` last said. */
+  staffOnline?: boolean;
+  /** Support mode: the e-mail address to give with the conversation (`setEmail`). */
+  email?: string;
   /** Sorted by `seq`, no duplicates; may hold the user's own acknowledged ones ahead of a hole. */
   messages: Message[] = [];
   members: Member[] = [];
@@ -74,6 +89,9 @@ export class ChatConnection extends SocketController<ChatSocket> {
   private readonly stream: SeqStream<Message>;
   /** Whether `room:join` was acknowledged on the current connection. */
   private joined = false;
+  /** Support mode: connected, and the user has no conversation yet (ready, with no room). */
+  private roomless = false;
+  private opening = false;
   private stopWatchingStorage?: () => void;
   /** When the server acknowledged the user's latest message. */
   private lastSentAt = 0;
@@ -121,7 +139,8 @@ export class ChatConnection extends SocketController<ChatSocket> {
     this.outbox = new Outbox({
       storage: options.storage,
       server: new URL(options.url).origin,
-      room: options.room,
+      // Support mode: one thread per inbox, so what waits for a conversation keeps across reloads.
+      room: options.inbox ? `inbox:${options.inbox}` : options.room,
       send: (entry) => this.deliverEntry(entry),
       canSend: () => this.joined && this.connected,
       acked: (message) => {
@@ -193,7 +212,25 @@ export class ChatConnection extends SocketController<ChatSocket> {
    */
   send(text: string, { replyTo, attachments }: { replyTo?: number; attachments?: Attachment[] | undefined } = {}): Promise<Message> {
     this.typing.set(false);
-    return this.outbox.add(text, { replyTo, attachments });
+    const sent = this.outbox.add(text, { replyTo, attachments });
+    void this.openConversation();
+    return sent;
+  }
+
+  /**
+   * Support mode: the e-mail address staff may answer at (protocol 6.5). Given with the
+   * conversation when the first send opens it, or now to the one there is.
+   */
+  async setEmail(email: string): Promise<void> {
+    this.email = email;
+    this.changed();
+    if (!this.room) return;
+    try {
+      await this.askConversation(false);
+    } catch (err) {
+      this.email = undefined;
+      this.setError(err);
+    }
   }
 
   /** Where this room's files are (the server's origin) and the user token a private room's need. */
@@ -287,15 +324,17 @@ export class ChatConnection extends SocketController<ChatSocket> {
   }
 
   protected resume(_link: SocketLink<ChatSocket>): void {
-    this.stream.resume();
+    if (this.room) this.stream.resume();
+    else void this.openConversation();
   }
 
   protected isReady(): boolean {
-    return this.joined;
+    return this.joined || this.roomless;
   }
 
   protected override dropped(): void {
     this.joined = false;
+    this.roomless = false;
     this.stream.pause();
     this.outbox.pause();
     this.typing.clear();
@@ -303,6 +342,47 @@ export class ChatConnection extends SocketController<ChatSocket> {
 
   protected override identified(user: Member): void {
     this.outbox.identify(user.id);
+  }
+
+  /**
+   * Support mode without a room yet: asks for the user's open conversation in the inbox, and
+   * creates it when something waits to be sent (not before: idle visitors make none). Once there
+   * is one, joins its room, and the outbox sends.
+   */
+  private async openConversation(): Promise<void> {
+    if (!this.options.inbox || this.room || this.opening || !this.link?.socket.connected) return;
+    const create = this.outbox.entries.length > 0;
+    const generation = this.generation;
+    this.opening = true;
+    try {
+      await this.askConversation(create);
+      if (generation !== this.generation) return;
+      this.room = this.conversation?.room ?? '';
+      this.roomless = !this.room;
+      if (this.room) this.stream.resume();
+      else this.markReady();
+    } catch (err) {
+      const error = toChatError(err);
+      if (generation !== this.generation) return;
+      if (isFatal(error)) this.fail(error);
+      else this.setError(error);
+    } finally {
+      this.opening = false;
+    }
+    // Sent while asking without creating: ask again, creating.
+    if (!this.room && !create && this.outbox.entries.length > 0) void this.openConversation();
+  }
+
+  /** `conversation:open` in the inbox, with the e-mail address when there is one. */
+  private async askConversation(create: boolean): Promise<void> {
+    const { inbox = '' } = this.options;
+    const { email } = this;
+    const res = await this.ask<OpenConversationResult>((s) =>
+      s.emitWithAck('conversation:open', { inbox, create, ...(email ? { email } : {}) }),
+    );
+    this.staffOnline = res.staffOnline;
+    this.conversation = res.conversation;
+    this.changed();
   }
 
   /**

@@ -111,6 +111,7 @@ function renderItem(
           : html`<span class="avatar hue-${hue(author.id)}" aria-hidden="true">${initial(name)}</span>
             <div class="meta">
               <span part="author" class="author" dir="auto">${name}</span>
+              ${author.staff ? html`<span part="staff-badge" class="staff-badge">${msg('staff', { id: 'staff-badge' })}</span>` : nothing}
               ${
                 guest
                   ? html`<span
@@ -217,13 +218,19 @@ export const logStyles = css`
     color: var(--_accent);
     border: 1px solid color-mix(in srgb, var(--_accent) 40%, transparent);
   }
-  .guest-badge {
+  .guest-badge,
+  .staff-badge {
     font-size: 11px;
     padding: 0 6px;
     border-radius: 4px;
     color: var(--_muted);
-    border: 1px dashed var(--_muted);
+    border: 1px dashed;
     white-space: nowrap;
+  }
+  .staff-badge {
+    color: var(--_accent-fg);
+    background: var(--_accent);
+    border-color: var(--_accent);
   }
   .time {
     font-size: 12px;

@@ -13,6 +13,7 @@ import { pageStorage, sessionKey } from './socket-link.js';
 import { TabSync } from './tab-sync.js';
 import type { UnreadDetail } from './read-state.js';
 import { chatStyles } from './chat-styles.js';
+import { introStyles, renderIntro } from './support-intro.js';
 import { theme } from './theme.js';
 
 export type { UnreadDetail } from './read-state.js';
@@ -54,6 +55,7 @@ const ROOM_PARTS = [
   'message-failed',
   'author',
   'guest-badge',
+  'staff-badge',
   'time',
   'text',
   'delivery',
@@ -112,9 +114,11 @@ const closeIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="fa
  * @csspart badge - the unread count on the launcher
  * @csspart panel - the panel around the chat
  * @csspart close-button - the close button in the panel's header
+ * @csspart intro - support mode: above the messages, "We usually answer within …" and, while no staff member is
+ *   connected, the e-mail form (`email-form`, `email-input`, `email-button`; `email-saved` once given)
  * @csspart header - and every other part of `<roomcast-room>`: title, members, status, banner, retry-now,
  *   messages, message, message-mine, message-sending, message-failed, author, guest-badge, time, text, delivery,
- *   retry-button, delete-button, load-older, new-messages, toast, unread-divider, seen-by, typing, composer, input, send-button, counter, error,
+ *   staff-badge, retry-button, delete-button, load-older, new-messages, toast, unread-divider, seen-by, typing, composer, input, send-button, counter, error,
  *   presence-list, presence-member
  * @cssprop --roomcast-z-index - the launcher's and panel's z-index (2147483000)
  * @cssprop --roomcast-offset-x, --roomcast-offset-y - distance from the viewport's corner (20px)
@@ -136,6 +140,8 @@ export class RoomcastChat extends RoomcastElement {
 
   static override properties = {
     room: { type: String },
+    inbox: { type: String },
+    replyTime: { type: Number, attribute: 'reply-time' },
     mode: { type: String, reflect: true },
     position: { type: String, reflect: true },
     heading: { type: String },
@@ -147,10 +153,19 @@ export class RoomcastChat extends RoomcastElement {
     lang: { type: String, reflect: true },
     count: { state: true },
     generation: { state: true },
+    started: { state: true },
   };
 
   /** The room to join (`^[A-Za-z0-9_-]{1,64}$`). */
   declare room: string;
+  /**
+   * Support mode, instead of `room`: the visitor's own conversation with this inbox's staff
+   * (protocol 6.5), created by their first message. Connects when the panel first opens, or at
+   * once for a visitor who has been here before (a stored session) or signed in, to count replies.
+   */
+  declare inbox: string;
+  /** Support mode: "We usually answer within …" this many minutes; unset or 0: not said. */
+  declare replyTime: number;
   /** `launcher` (default): a floating button that opens the panel; `inline`: the panel in place. */
   declare mode: 'launcher' | 'inline';
   /** Where the launcher sits: `bottom-right` (default) or `bottom-left`. */
@@ -173,6 +188,8 @@ export class RoomcastChat extends RoomcastElement {
   declare private count: number;
   /** Bumped by `reset()`: a new inner room, so a new connection. */
   declare private generation: number;
+  /** Support mode: the connection may start (see `inbox`). */
+  declare private started: boolean;
 
   private tabs?: TabSync;
   /** Aborted on disconnect: removes the listeners on the document and the visual viewport. */
@@ -189,6 +206,9 @@ export class RoomcastChat extends RoomcastElement {
   constructor() {
     super();
     this.room = '';
+    this.inbox = '';
+    this.replyTime = 0;
+    this.started = false;
     this.mode = 'launcher';
     this.position = 'bottom-right';
     this.heading = '';
@@ -268,10 +288,11 @@ export class RoomcastChat extends RoomcastElement {
   // Untyped maps: the private state (count, generation) is not among `keyof this`.
   protected override willUpdate(changed: PropertyValues): void {
     if (changed.has('lang') || !this.hasUpdated) this.applyLanguage();
-    if (!this.tabs || changed.has('room') || changed.has('server') || changed.has('generation')) {
+    this.started ||= this.open || !this.launcher || !!this.token || storage.getItem(sessionKey(this.serverUrl)) !== null;
+    if (!this.tabs || changed.has('room') || changed.has('inbox') || changed.has('server') || changed.has('generation')) {
       this.tabs?.close();
       this.tabs = new TabSync(
-        `roomcast:${new URL(this.serverUrl).origin}:${this.room}`,
+        `roomcast:${new URL(this.serverUrl).origin}:${this.inbox ? `inbox:${this.inbox}` : this.room}`,
         (seq) => seq > (this.connection?.reads.lastRead ?? seq),
       );
       this.count = 0;
@@ -324,6 +345,8 @@ export class RoomcastChat extends RoomcastElement {
     this.watch(this.connection);
     this.tabs?.setReading(this.reading);
     this.count = this.connection?.unread ?? 0;
+    // The intro follows the connection's staffOnline and e-mail.
+    if (this.inbox) this.requestUpdate();
   }
 
   /** Announces every change of the connection's state as `roomcast-status`. */
@@ -393,7 +416,7 @@ export class RoomcastChat extends RoomcastElement {
     if (this.notifications && document.visibilityState === 'hidden' && notificationsAllowed()) {
       try {
         // The tag makes a repeat (from another widget or tab) replace the first rather than add one.
-        new Notification(`${message.author.name} · ${this.heading || `#${message.room}`}`, {
+        new Notification(`${message.author.name} · ${this.heading || this.inbox || `#${message.room}`}`, {
           body: message.text || (message.attachments?.map((a) => a.name).join(', ') ?? ''),
           tag: message.id,
         });
@@ -460,7 +483,8 @@ export class RoomcastChat extends RoomcastElement {
           this.generation,
           html`<roomcast-room
             exportparts=${ROOM_PARTS}
-            .room=${this.room}
+            .room=${this.inbox ? '' : this.room}
+            .inbox=${this.started ? this.inbox : ''}
             .heading=${this.heading}
             .server=${this.serverUrl}
             .name=${this.name}
@@ -468,6 +492,7 @@ export class RoomcastChat extends RoomcastElement {
             .storage=${storage}
             @roomcast-message=${this.onMessage}
           >
+            ${this.inbox ? renderIntro(this.connection, this.replyTime) : nothing}
             ${
               this.launcher
                 ? html`<button
@@ -488,7 +513,7 @@ export class RoomcastChat extends RoomcastElement {
     `;
   }
 
-  static override styles = [theme, chatStyles];
+  static override styles = [theme, chatStyles, introStyles];
 }
 
 customElements.get('roomcast-chat') || customElements.define('roomcast-chat', RoomcastChat);

@@ -43,6 +43,7 @@ const SAID_MS = 3000;
  * @fires roomcast-unread - `CustomEvent<UnreadDetail>` when the unread count changes: messages from
  *   others after the user's read position, which the server keeps for all their devices.
  * @slot actions - buttons at the end of the header (the widget's close button)
+ * @slot intro - above the messages (the widget's reply time and e-mail field in support mode)
  * @csspart header - the bar with the room name, member count and connection state
  * @csspart title - the room name
  * @csspart members - the member count, a button that opens the list of who is here
@@ -55,6 +56,7 @@ const SAID_MS = 3000;
  *   `message-failed` on yours the server does not have yet
  * @csspart author - a message's author name
  * @csspart guest-badge - the "guest" mark beside a guest's name (anyone can take any guest name)
+ * @csspart staff-badge - the "staff" mark beside the name of a support conversation's staff member (set by the server only)
  * @csspart time - a message's time
  * @csspart text - a message's text
  * @csspart delivery - "Sending…" or "Not sent" under a message of yours the server does not have yet
@@ -90,6 +92,7 @@ const SAID_MS = 3000;
 export class RoomcastRoom extends RoomcastElement {
   static override properties = {
     room: { type: String },
+    inbox: { type: String },
     heading: { type: String },
     notice: { state: true },
     said: { state: true },
@@ -101,6 +104,8 @@ export class RoomcastRoom extends RoomcastElement {
 
   /** The room to join (`^[A-Za-z0-9_-]{1,64}$`). */
   declare room: string;
+  /** Instead of `room`: the user's own conversation in this inbox (protocol 6.5), opened by the first send. */
+  declare inbox: string;
   /** The title shown in the header instead of `#room`. */
   declare heading: string;
   /** A failed request of this element's own (loading older messages); a new connection clears it. */
@@ -141,6 +146,7 @@ export class RoomcastRoom extends RoomcastElement {
   constructor() {
     super();
     this.room = '';
+    this.inbox = '';
     this.heading = '';
     this.notice = '';
     this.unseen = 0;
@@ -221,7 +227,7 @@ export class RoomcastRoom extends RoomcastElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('room') || this.reachChanged(changed)) {
+    if (changed.has('room') || changed.has('inbox') || this.reachChanged(changed)) {
       this.reconnect();
     }
     this.anchor = this.atBottom ? undefined : this.findAnchor();
@@ -285,10 +291,11 @@ export class RoomcastRoom extends RoomcastElement {
     this.away = false;
     this.renderedNewest = 0;
     this.announcer.clear();
-    if (!this.room) return;
+    if (!this.room && !this.inbox) return;
     this.chat = new ChatConnection(this, {
       ...this.socketOptions(),
-      room: this.room,
+      room: this.inbox ? '' : this.room,
+      inbox: this.inbox || undefined,
       onMessage: (message) => {
         this.announcer.add(message, this.chat?.user?.id);
         this.requestUpdate();
@@ -333,9 +340,9 @@ export class RoomcastRoom extends RoomcastElement {
       <header part="header">
         <div class="heading">
           <h2 part="title" class="title">
-            ${this.heading || html`<span class="hash" aria-hidden="true">#</span>${this.room}`}
+            ${this.heading || (this.inbox ? msg('Chat with us', { id: 'inbox-title' }) : html`<span class="hash" aria-hidden="true">#</span>${this.room}`)}
           </h2>
-          ${renderPresence(chat?.members ?? [], count, this.people, (open) => (this.people = open))}
+          ${chat?.room ? renderPresence(chat.members, count, this.people, (open) => (this.people = open)) : nothing}
         </div>
         ${renderStatus(state)}
         <slot name="actions"></slot>
@@ -368,12 +375,13 @@ export class RoomcastRoom extends RoomcastElement {
               </button>`
               : nothing
           }
+          <slot name="intro"></slot>
           ${
             chat && chat.messages.length === 0 && chat.outbox.entries.length === 0 && state.status === 'connected'
               ? html`<p class="empty">${msg('No messages yet. Say hello!', { id: 'no-messages' })}</p>`
               : nothing
           }
-          <div class="log" role="region" aria-label=${msg(str`Messages in ${this.heading || this.room}`, { id: 'messages-in' })}>
+          <div class="log" role="region" aria-label=${msg(str`Messages in ${this.heading || this.inbox || this.room}`, { id: 'messages-in' })}>
             <ol>
               ${renderLog(
                 chat?.log ?? [],
@@ -411,14 +419,20 @@ export class RoomcastRoom extends RoomcastElement {
       ${this.menu.replyBar()}
       ${renderTray(this.tray)}
       <form part="composer" class="composer" @submit=${this.onSubmit}>
-        ${renderFileButton((files) => this.tray?.add(files), !chat || readOnly || state.status === 'failed')}
+        ${renderFileButton((files) => this.tray?.add(files), !chat?.room || readOnly || state.status === 'failed')}
         <label class="visually-hidden" for="input">${msg('Message', { id: 'message-label' })}</label>
         <textarea
           id="input"
           part="input"
           dir="auto"
           rows="1"
-          placeholder=${readOnly ? msg('Read-only room', { id: 'read-only-placeholder' }) : msg(str`Message #${this.room}`, { id: 'message-placeholder' })}
+          placeholder=${
+            readOnly
+              ? msg('Read-only room', { id: 'read-only-placeholder' })
+              : this.inbox
+                ? msg('Write a message…', { id: 'inbox-placeholder' })
+                : msg(str`Message #${this.room}`, { id: 'message-placeholder' })
+          }
           ?disabled=${readOnly}
           aria-describedby=${tooLong ? 'counter' : nothing}
           aria-invalid=${tooLong ? 'true' : nothing}

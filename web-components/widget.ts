@@ -2,7 +2,7 @@
  * widget.js, the one file a page on any origin loads to embed roomcast:
  *
  *     <script type="module" src="https://CHAT_HOST/widget.js"></script>
- *     <roomcast-chat room="support"></roomcast-chat>
+ *     <roomcast-chat inbox="support"></roomcast-chat>
  *
  * It defines `<roomcast-chat>` (and the `<roomcast-room>` inside it) unless already defined, points
  * `server` by default at the origin it was loaded from, and offers `window.roomcast`.
@@ -30,7 +30,8 @@ const API_VERSION = 1;
 
 RoomcastChat.defaultServer = new URL(import.meta.url).origin;
 
-const widgets = (room?: string) => RoomcastChat.instances.filter((chat) => room === undefined || chat.room === room);
+/** The widgets for `room`, or in support mode for that inbox (all widgets without it). */
+const widgets = (room?: string) => RoomcastChat.instances.filter((chat) => room === undefined || chat.room === room || chat.inbox === room);
 
 const api: RoomcastApi = {
   version: API_VERSION,
