@@ -14,6 +14,7 @@ import { registerAttachmentRoutes } from './http/attachments.js';
 import { useBoundedJsonParser } from './http/body.js';
 import { registerDocs } from './http/docs.js';
 import { registerMetricsRoute } from './http/metrics.js';
+import { loadProblemPage } from './http/problem-page.js';
 import { registerPushRoutes } from './http/push.js';
 import { registerRoutes } from './http/routes.js';
 import { registerWidget } from './http/widget.js';
@@ -294,9 +295,10 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     return reply.code(error.status).send({ ok: false, error: error.toBody() });
   });
   // People who follow a bad link get a page; programs (the API, anything not asking for HTML) JSON.
+  const problemPage = await loadProblemPage();
   app.setNotFoundHandler((req, reply) =>
     wantsPage(req)
-      ? reply.code(404).sendFile('not-found.html')
+      ? problemPage(reply, 'not-found')
       : reply.code(404).send({ ok: false, error: { code: 'not_found', message: `No route for ${req.method} ${req.url}.` } }),
   );
 
@@ -336,7 +338,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     roomName.test(req.params.room)
       ? reply.sendFile('room.html')
       : wantsPage(req)
-        ? reply.code(404).sendFile('bad-room.html')
+        ? problemPage(reply, 'bad-room')
         : reply.code(404).send({ ok: false, error: { code: 'not_found', message: 'No such room name.' } }),
   );
   const checks: Record<string, () => Promise<void>> = { store: store.check };

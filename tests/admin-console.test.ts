@@ -212,4 +212,58 @@ describe('the admin console', { skip }, () => {
     assert.equal(await page.evaluate(() => sessionStorage.getItem('roomcast-admin-token')), null);
     assert.equal(await page.locator('admin-overview').count(), 0);
   });
+
+  test("in the reader's language: ?lang=de after sign-in (tables, buttons, dates, errors), ar right to left before it", async () => {
+    const { url } = await startApp(moderationEnv);
+    const ada = await connectAs(url, { sub: 'ada', name: 'Ada' });
+    assert.ok((await acked(ada.socket).emitWithAck('room:join', { room: 'lobby' })).ok);
+    assert.ok((await acked(ada.socket).emitWithAck('message:send', { room: 'lobby', text: 'Hallo', clientId: 'c1' })).ok);
+
+    const adminToken = await token({ sub: 'root', name: 'Root', admin: true });
+    const { page, errors } = await openPage(`${url}/admin?lang=de&token=${adminToken}`, browser());
+    await page.getByRole('button', { name: 'Abmelden' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.title(), 'roomcast-Verwaltung');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'de');
+    assert.deepEqual(await page.locator('admin-overview th').allTextContents(), [
+      'Knoten',
+      'Chat',
+      'Push',
+      'Räume',
+      'Speicher',
+      'Läuft seit',
+      'Raum',
+      'Mitglieder',
+      'Nachr./Min.',
+      'Nachrichten',
+    ]);
+    await page.getByRole('button', { name: 'Live-Protokoll von lobby öffnen' }).click();
+    await page.locator('admin-room-log h2', { hasText: 'Live-Protokoll von lobby' }).waitFor({ timeout: 10_000 });
+    await logItem(page, 1).waitFor({ timeout: 5000 });
+    assert.deepEqual(await logItem(page, 1).getByRole('button').allTextContents(), ['Löschen', 'Hinauswerfen', 'Sperren']);
+    await page.getByRole('button', { name: 'Nachricht 1 löschen' }).click();
+    await page.locator('admin-room-log .notice', { hasText: 'Nachricht 1 gelöscht.' }).waitFor({ timeout: 5000 });
+    await page.locator('admin-audit tr[data-action="message.delete"] td', { hasText: 'Nachricht gelöscht' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('admin-bans .empty').textContent(), 'Keine Sperre in Kraft.');
+    // Dates in German (day.month.year), not in the browser's English.
+    assert.match((await page.locator('admin-audit td').first().textContent()) ?? '', /^\d{2}\.\d{2}\.\d{2}, \d{2}:\d{2}$/);
+    // A ban dialog in German; Esc closes it.
+    await page.getByRole('button', { name: 'Ada sperren (Nachricht 1)' }).click();
+    await page.getByLabel('Wie lange').selectOption({ label: '1 Tag' });
+    await page.screenshot({ path: join(projectRoot, 'docs', 'admin-console-de.png') });
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Abmelden' }).click();
+
+    // Signed out, the same tab: the sign-in form, and a refused token said in German by its code.
+    const input = page.getByLabel('Admin-Token');
+    await input.fill(await token({ sub: 'mod', moderates: ['lobby'] }));
+    await input.press('Enter');
+    await page.locator('admin-sign-in .error', { hasText: 'Dieses Token wurde abgelehnt: Das dürfen Sie hier nicht.' }).waitFor();
+    assert.deepEqual(errors, []);
+
+    const ar = await openPage(`${url}/admin?lang=ar`, browser());
+    await ar.page.getByRole('heading', { name: 'تسجيل الدخول' }).waitFor({ timeout: 10_000 });
+    assert.equal(await ar.page.locator('html').getAttribute('dir'), 'rtl');
+    assert.equal(await ar.page.getByRole('button', { name: 'تسجيل الدخول' }).count(), 1);
+    assert.deepEqual(ar.errors, []);
+  });
 });

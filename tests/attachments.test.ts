@@ -174,7 +174,7 @@ describe('attachments (issue 13 point 4)', () => {
     assert.equal(storedFiles(databasePath), 4);
   });
 
-  test('served with its type, Content-Disposition, nosniff, a sandboxing CSP and immutable caching; only in its room', async () => {
+  test('served with its type, Content-Disposition, nosniff, a sandboxing CSP and caching that asks again; only in its room', async () => {
     const { url } = await startApp();
     const ann = await joined(url, 'serve');
     const token = await uploadToken(ann.socket, 'serve');
@@ -187,7 +187,13 @@ describe('attachments (issue 13 point 4)', () => {
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
     assert.match(res.headers.get('content-security-policy') ?? '', /\bsandbox\b/);
     assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/);
-    assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    // Caches must ask again (a delete withdraws the file), and are answered 304 without the bytes.
+    assert.equal(res.headers.get('cache-control'), 'public, no-cache');
+    assert.equal(res.headers.get('etag'), `"${image.id}"`);
+    const cached = await fetch(`${url}${image.url}`, { headers: { 'if-none-match': `"other", "${image.id}"` } });
+    assert.equal(cached.status, 304);
+    assert.equal((await cached.arrayBuffer()).byteLength, 0);
+    assert.equal((await fetch(`${url}${image.url}`, { headers: { 'if-none-match': '"other"' } })).status, 200);
     assert.equal(
       res.headers.get('content-disposition'),
       `inline; filename="_n_code _pic_.png"; filename*=UTF-8''%C3%9Cn%C3%AFcode%20%22pic%22.png`,
@@ -219,7 +225,7 @@ describe('attachments (issue 13 point 4)', () => {
       headers: { authorization: `Bearer ${await sign({ sub: 'y', rooms: ['private-hr'] })}` },
     });
     assert.equal(right.status, 200);
-    assert.equal(right.headers.get('cache-control'), 'private, max-age=31536000, immutable');
+    assert.equal(right.headers.get('cache-control'), 'private, no-cache');
   });
 
   test('message:send carries attachments (text may be empty); live, in history; foreign and unknown ids refused', async () => {
@@ -285,12 +291,45 @@ describe('attachments (issue 13 point 4)', () => {
     assert.equal((await fetch(`${url}${elsewhere.url}`)).status, 404);
     assert.equal((await fetch(`${url}${image.url}`)).status, 200);
 
-    // A deleted message shows its files no more.
+    // A deleted message shows its files no more, and they are no longer served unless a live
+    // message of the room still carries them (here the image, sent again).
+    const again = await acked(ann.socket).emitWithAck('message:send', {
+      room: 'share',
+      text: 'the photo again',
+      clientId: randomUUID(),
+      attachments: [image.id],
+    });
+    assert.ok(again.ok, JSON.stringify(again));
     const removed = await acked(ann.socket).emitWithAck('message:delete', { room: 'share', seq: sent.message.seq });
     assert.ok(removed.ok, JSON.stringify(removed));
     const after = await acked(bob.socket).emitWithAck('message:history', { room: 'share' });
     assert.ok(after.ok);
     assert.equal(after.messages.find((m) => m.seq === sent.message.seq)?.attachments, undefined);
+    assert.deepEqual(after.messages.find((m) => m.seq === again.message.seq)?.attachments, [image]);
+    assert.deepEqual(await refusal(await fetch(`${url}${text.url}`)), [404, 'not_found']);
+    // Also to a cache that kept a copy and asks again.
+    assert.equal((await fetch(`${url}${text.url}`, { headers: { 'if-none-match': `"${text.id}"` } })).status, 404);
+    assert.equal((await fetch(`${url}${image.url}`)).status, 200, 'the image is still carried by a live message');
+    const removedAgain = await acked(bob.socket).emitWithAck('message:delete', { room: 'share', seq: again.message.seq });
+    assert.equal(removedAgain.ok ? undefined : removedAgain.error.code, 'forbidden', "Bob cannot delete Ann's message");
+    assert.equal((await fetch(`${url}${image.url}`)).status, 200);
+    assert.ok((await acked(ann.socket).emitWithAck('message:delete', { room: 'share', seq: again.message.seq })).ok);
+    assert.deepEqual(await refusal(await fetch(`${url}${image.url}`)), [404, 'not_found']);
+    const overHttpAfter = (await (await fetch(`${url}/api/rooms/share/messages`)).json()) as { messages: Message[] };
+    assert.ok(
+      overHttpAfter.messages.every((m) => m.attachments === undefined),
+      'no deleted message carries files over HTTP either',
+    );
+    // Deleting a deleted message again withdraws nothing twice; sending the file again serves it again.
+    assert.ok((await acked(ann.socket).emitWithAck('message:delete', { room: 'share', seq: again.message.seq })).ok);
+    const third = await acked(ann.socket).emitWithAck('message:send', {
+      room: 'share',
+      text: 'once more',
+      clientId: randomUUID(),
+      attachments: [image.id],
+    });
+    assert.ok(third.ok, JSON.stringify(third));
+    assert.equal((await fetch(`${url}${image.url}`)).status, 200);
   });
 
   test("read-only rooms, observers and banned users get no upload token, a banned user's token is refused; uploads per user are rate limited", async () => {
@@ -361,6 +400,22 @@ describe('attachments (issue 13 point 4)', () => {
     assert.ok(history.ok);
     assert.deepEqual(history.messages.at(-1)?.attachments, [image, other]);
     assert.equal(await two.store.sweepAttachments(Date.now() + 1), 0, 'both were sent');
+    // Deleted on one node, the files are gone from both; history on either carries none.
+    const again = await acked(ann.socket).emitWithAck('message:send', {
+      room: 'shared',
+      text: 'the picture again',
+      clientId: randomUUID(),
+      attachments: [image.id],
+    });
+    assert.ok(again.ok, JSON.stringify(again));
+    assert.ok((await acked(ann.socket).emitWithAck('message:delete', { room: 'shared', seq: sent.message.seq })).ok);
+    assert.deepEqual(await refusal(await fetch(`${two.url}${other.url}`)), [404, 'not_found']);
+    assert.equal((await fetch(`${two.url}${image.url}`)).status, 200, 'still carried by the live message');
+    assert.ok((await acked(ann.socket).emitWithAck('message:delete', { room: 'shared', seq: again.message.seq })).ok);
+    assert.deepEqual(await refusal(await fetch(`${one.url}${image.url}`)), [404, 'not_found']);
+    const afterDelete = await acked(bob.socket).emitWithAck('message:history', { room: 'shared' });
+    assert.ok(afterDelete.ok);
+    assert.ok(afterDelete.messages.every((m) => m.attachments === undefined));
     assert.deepEqual(await refusal(await upload(two.url, 'shared', token, Buffer.alloc(11 * 1024 * 1024), 'big.bin')), [413, 'too_large']);
   });
 

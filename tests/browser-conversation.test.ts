@@ -285,7 +285,48 @@ describe('the conversation: menu, replies, reactions, edits, deletes (Chromium)'
     await choose(page, 1, false, 'Copy link');
     const url = `${app.url}/rooms/wid#m-1`;
     await page.waitForFunction((want) => navigator.clipboard.readText().then((got) => got === want), url, { timeout: 5_000 });
+    // Said where it shows, and to a screen reader: a polite status.
+    const toast = page.getByRole('status').filter({ hasText: 'Link copied' });
+    await toast.waitFor({ timeout: 5_000 });
+    assert.equal(await toast.isVisible(), true);
+    await page.screenshot({ path: 'docs/link-copied.png' });
+    await toast.waitFor({ state: 'detached', timeout: 10_000 });
+    assert.equal(await page.locator('roomcast-room [part="toast"]').textContent(), '', 'gone after a moment');
     assert.deepEqual(errors, []);
+
+    // A host page whose Permissions-Policy refuses the clipboard (here in German): the link shows
+    // under the message, focused and selected, to copy by hand; Esc closes it.
+    const refused = await openPage(
+      host.page('/conversation-de', hostPage(app.url, widget('room="wid" name="Wes" lang="de"')), {
+        'permissions-policy': 'clipboard-write=()',
+      }),
+      context,
+    );
+    const de = refused.page;
+    await de.locator('roomcast-chat [part="launcher"]').click();
+    await delivered(de, 1);
+    await item(de, 1).hover();
+    await item(de, 1).getByRole('button', { name: 'Weitere Aktionen' }).click();
+    await item(de, 1).getByRole('menuitem', { name: 'Link kopieren' }).click();
+    const box = item(de, 1).getByRole('group', { name: 'Link zu dieser Nachricht' });
+    await box.waitFor({ timeout: 5_000 });
+    assert.match((await box.textContent()) ?? '', /Kopieren nicht möglich/);
+    const field = box.getByRole('textbox', { name: 'Link zu dieser Nachricht' });
+    assert.equal(await field.inputValue(), url);
+    const selection = await field.evaluate((el) => {
+      const input = el as HTMLInputElement;
+      return {
+        focused: (input.getRootNode() as ShadowRoot).activeElement === input,
+        selected: (input.selectionEnd ?? 0) - (input.selectionStart ?? 0),
+      };
+    });
+    assert.deepEqual(selection, { focused: true, selected: url.length });
+    assert.equal(await de.locator('roomcast-room [part="toast"]').textContent(), '', 'nothing claims it was copied');
+    await de.screenshot({ path: 'docs/copy-link-refused.png' });
+    await de.keyboard.press('Escape');
+    await box.waitFor({ state: 'detached', timeout: 5_000 });
+    assert.equal(await de.locator('roomcast-chat [part="panel"]').isVisible(), true, 'Esc closed the link, not the panel');
+    assert.deepEqual(refused.errors, []);
   });
 
   test('a moderator may delete the message of anyone, and not edit it', { skip }, async () => {

@@ -267,4 +267,33 @@ describe('our pages in other languages', () => {
     assert.deepEqual(index.errors, []);
     await index.context.close();
   });
+
+  test('the 404 pages (no page, a bad room name): one template, in English, the browser language (ja) or ?lang= (ar, right to left)', {
+    skip,
+  }, async () => {
+    const app = await startApp();
+    const cases = [
+      { path: '/nope/deeper', options: DESKTOP, title: 'Nothing here', link: 'See the rooms, or pick a name for a new one', lang: 'en' },
+      {
+        path: '/rooms/bad%20name',
+        options: { ...DESKTOP, locale: 'ja-JP' },
+        title: 'ルーム名として使えません',
+        link: 'ルーム一覧を見る、または新しいルーム名を決める',
+        lang: 'ja',
+      },
+      { path: '/nope?lang=ar', options: PHONE, title: 'لا شيء هنا', link: 'تصفّح الغرف، أو اختر اسمًا لغرفة جديدة', lang: 'ar' },
+    ];
+    for (const { path, options, title, link, lang } of cases) {
+      const opened = await open(`${app.url}${path}`, options);
+      await opened.page.locator('#problem', { hasText: title }).waitFor({ timeout: 5_000 });
+      assert.equal(await opened.page.title(), `${title} · roomcast`);
+      assert.equal(await opened.page.locator('#home-link').textContent(), link);
+      assert.notEqual(await opened.page.locator('#problem-text').textContent(), '');
+      assert.equal(await opened.page.locator('html').getAttribute('lang'), lang);
+      assert.equal(await opened.page.locator('html').getAttribute('dir'), lang === 'ar' ? 'rtl' : 'ltr');
+      if (lang !== 'en') await opened.page.screenshot({ path: join(projectRoot, `docs/problem-page-${lang}.png`) });
+      assert.deepEqual(opened.errors, []);
+      await opened.context.close();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import {
   hostPage,
   noSeriousAxeViolation,
@@ -21,6 +21,27 @@ const host = useHostSite();
 const badge = (page: Page) => page.locator('roomcast-chat [part="badge"]');
 const launcher = (page: Page) => page.locator('roomcast-chat [part="launcher"]');
 const message = (page: Page, text: string) => page.locator('li.message', { has: page.locator('[part="text"]', { hasText: text }) });
+
+/**
+ * The live regions around an element, crossing shadow roots: an `aria-live` other than `off`, or a
+ * role that is live by itself.
+ */
+function liveRegionsAround(locator: Locator): Promise<string[]> {
+  return locator.evaluate((el) => {
+    const found: string[] = [];
+    for (let n: Node | null = el; n; n = n.parentNode instanceof ShadowRoot ? n.parentNode.host : n.parentNode) {
+      if (!(n instanceof Element)) continue;
+      const live = n.getAttribute('aria-live');
+      if (live ? live !== 'off' : ['log', 'status', 'alert', 'marquee', 'timer'].includes(n.getAttribute('role') ?? '')) {
+        found.push(n.outerHTML.slice(0, 60));
+      }
+    }
+    return found;
+  });
+}
+
+/** What the room's live region has read out: one line per new message of someone else. */
+const announced = (page: Page) => page.locator('roomcast-room [role="log"] p');
 
 /** Says whether the page's document is visible, as switching tabs does (headless pages are always visible). */
 async function setVisible(page: Page, visible: boolean): Promise<void> {
@@ -61,6 +82,9 @@ describe('read receipts across devices (Chromium)', () => {
     assert.equal(await seen.textContent(), 'Seen by Ann');
     assert.equal(await ben.page.locator('[part="seen-by"]').count(), 1, 'one line for one reader');
     assert.equal(await laptop.page.locator('roomcast-chat [part="seen-by"]').count(), 0, 'Ben has said nothing of reading');
+    // Screen readers would read every "Seen by" out: it is in no live region; the list is not one.
+    assert.deepEqual(await liveRegionsAround(seen), []);
+    assert.deepEqual(await liveRegionsAround(message(ben.page, 'Hi Ann')), []);
 
     // Ben's tab goes to the background while Ann answers: his title counts; back, it is read.
     await setVisible(ben.page, false);
@@ -71,6 +95,10 @@ describe('read receipts across devices (Chromium)', () => {
     await ben.page.waitForFunction(() => document.title === '#reads · roomcast', undefined, { timeout: 5_000 });
     // Ben read Ann's answers: "Seen by Ben" under her newest, on both her devices (the phone's panel opened to look).
     await message(laptop.page, 'What is up?').locator('[part="seen-by"]').filter({ hasText: 'Seen by Ben' }).waitFor({ timeout: 5_000 });
+    // Ben's screen reader heard Ann's two new messages, once each, and nothing else: not his own
+    // message, not the "Seen by" lines that came and moved meanwhile.
+    await announced(ben.page).filter({ hasText: 'What is up?' }).waitFor({ state: 'attached', timeout: 5_000 });
+    assert.deepEqual(await announced(ben.page).allTextContents(), ['Ann: Yes!', 'Ann: What is up?']);
 
     // The laptop's panel closes; Ben writes twice. On entering again (a reload), "New messages"
     // stands before the first of them, and stays when they are read.

@@ -180,15 +180,18 @@ describe('HTTP API', () => {
     }
     // A browser following a bad link gets a page saying so, under the same CSP; the API stays JSON.
     const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
-    for (const [path, says] of [
-      ['/rooms/bad%20name', 'That is not a room name'],
-      ['/nope/deeper', 'Nothing here'],
+    // One template for both; its script puts in the words (tests/browser-languages.test.ts reads them).
+    for (const [path, problem] of [
+      ['/rooms/bad%20name', 'bad-room'],
+      ['/nope/deeper', 'not-found'],
     ] as const) {
       const res = await fetch(`${url}${path}`, { headers: html });
       assert.equal(res.status, 404, path);
       assert.match(res.headers.get('content-type') ?? '', /text\/html/);
       assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
-      assert.match(await res.text(), new RegExp(`<h2 id="problem">${says}</h2>`));
+      const page = await res.text();
+      assert.match(page, new RegExp(`<html lang="en" data-problem="${problem}">`));
+      assert.match(page, /<script type="module" src="\/assets\/problem-page.js"><\/script>/);
     }
     const api = await fetch(`${url}/api/nope`, { headers: html });
     assert.deepEqual([api.status, (await json(api)).error?.code], [404, 'not_found']);

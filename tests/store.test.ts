@@ -335,6 +335,40 @@ describe('SQLite store on disk', () => {
     await store.close();
   });
 
+  test("a database from before files were withdrawn: a deleted message's file is no longer served, a live one's is", async () => {
+    const path = join(tempDir(), 'db.sqlite');
+    const old = new Database(path);
+    const before = migrations.length - 1;
+    for (const sql of migrations.slice(0, before)) old.exec(sql);
+    old.pragma(`user_version = ${before}`);
+    const file = old.prepare(
+      "INSERT INTO attachments (id, room, owner_id, name, type, size, created_at, data, sent) VALUES (?, 'r', 'u1', ?, 'text/plain', 1, 1, x'41', ?)",
+    );
+    for (const [id, sent] of [
+      ['kept', 1],
+      ['shared', 1],
+      ['gone', 1],
+      ['unsent', 0],
+    ] as const)
+      file.run(id, `${id}.txt`, sent);
+    const message = old.prepare(
+      "INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, ts, deleted, attachments) VALUES ('r', ?, '', 'u1', 'Ana', 'user', 1, ?, ?)",
+    );
+    const files = (...ids: string[]) => JSON.stringify(ids.map((id) => ({ id, name: `${id}.txt`, type: 'text/plain', size: 1, url: '' })));
+    message.run(1, 1, files('gone', 'shared'));
+    message.run(2, 0, files('kept', 'shared'));
+    old.close();
+
+    const store = openSqliteStore({ path, log });
+    const served = async (id: string) => (await store.attachmentData(id)) !== undefined;
+    assert.deepEqual(await Promise.all(['kept', 'shared', 'gone', 'unsent'].map(served)), [true, true, false, true]);
+    // The counts are right: deleting the live message withdraws both of its files.
+    assert.ok((await store.change({ type: 'delete', room: 'r', seq: 2, author: ana }))?.created);
+    assert.deepEqual(await Promise.all(['kept', 'shared'].map(served)), [false, false]);
+    assert.ok((await store.history('r', { limit: 10 })).messages.every((m) => m.attachments === undefined));
+    await store.close();
+  });
+
   test('a worker thread checkpoints the WAL into the database file', async () => {
     const path = join(tempDir(), 'db.sqlite');
     const store = openSqliteStore({ path, log });

@@ -33,12 +33,34 @@ export function menu(mm: MessageMenu, chat: ConversationModel, m: Current, mine:
             ? item(msg('Edit', { id: 'edit' }), () => mm.set(m.seq, 'edit', 'textarea'))
             : nothing,
           mine || chat.moderator ? item(msg('Delete', { id: 'delete' }), () => mm.set(m.seq, 'confirm', '.inline button')) : nothing,
-          item(msg('Copy link', { id: 'copy-link' }), () => {
-            mm.close(true);
-            mm.run(navigator.clipboard.writeText(`${mm.origin()}/rooms/${chat.room}#m-${m.seq}`));
-          }),
+          item(msg('Copy link', { id: 'copy-link' }), () => copyLink(mm, chat, m.seq)),
         ]
   }</div>`;
+}
+
+const linkTo = (mm: MessageMenu, chat: ConversationModel, seq: number) => `${mm.origin()}/rooms/${chat.room}#m-${seq}`;
+
+/**
+ * Puts the message's link on the clipboard and says so ("Link copied", announced). Refused (no
+ * permission, a page not served over HTTPS, an older browser): the link shows under the message,
+ * selected, to copy by hand.
+ */
+function copyLink(mm: MessageMenu, chat: ConversationModel, seq: number): void {
+  Promise.resolve()
+    .then(() => navigator.clipboard.writeText(linkTo(mm, chat, seq)))
+    .then(
+      () => {
+        mm.close(true);
+        mm.host.say(msg('Link copied', { id: 'link-copied' }));
+      },
+      () => mm.set(seq, 'link', '.inline input'),
+    );
+}
+
+/** The link under a message when the clipboard refused it: selected, to copy by hand; Esc or Done closes it. */
+export function linkBox(mm: MessageMenu, chat: ConversationModel, m: Current): TemplateResult {
+  const label = msg('Link to this message', { id: 'link-to-message' });
+  return html`<div class="inline" role="group" aria-label=${label} @keydown=${(e: KeyboardEvent) => onEscape(mm, e)}><span id="link-help">${msg('Could not copy. Copy the link yourself:', { id: 'copy-link-refused' })}</span><input readonly dir="ltr" aria-label=${label} aria-describedby="link-help" .value=${linkTo(mm, chat, m.seq)} @focus=${(e: FocusEvent) => (e.target as HTMLInputElement).select()}><button type="button" class="chip" @click=${() => mm.close(true)}>${msg('Done', { id: 'done' })}</button></div>`;
 }
 
 /** The inline editor in place of the text: Enter saves, Shift+Enter makes a new line, Esc cancels. */

@@ -29,9 +29,12 @@ export interface ConversationModel {
 export interface MenuHost {
   requestUpdate(): void;
   focusComposer(): Promise<void>;
+  /** Shows a short confirmation ("Link copied") for a moment, announced politely. */
+  say(text: string): void;
 }
 
-export type Mode = 'menu' | 'react' | 'confirm' | 'edit';
+/** What is open on a message; `link` is its link to copy by hand, when the clipboard refused it. */
+export type Mode = 'menu' | 'react' | 'confirm' | 'edit' | 'link';
 
 /**
  * What protocol 6.3 adds to each message: the quote of the message it answers, "(edited)", the
@@ -110,7 +113,7 @@ export class MessageMenu {
     if (!chat || m.deleted) return nothing;
     const mode = this.mode(m);
     const open = mode === 'menu' || mode === 'react';
-    return html`${renderReactions(m, chat, (emoji, on) => this.react(m.seq, emoji, on))}${mode === 'confirm' ? actions.confirm(this, chat, m) : nothing}<div class="actions ${this.up ? 'up' : ''}"><button part="more-button" class="more" aria-haspopup="menu" aria-expanded=${open} aria-label=${msg('More actions', { id: 'more-actions' })} @click=${(e: Event) => this.toggle(e, m.seq)}>⋯</button>${open ? actions.menu(this, chat, m, mine, mode) : nothing}</div>`;
+    return html`${renderReactions(m, chat, (emoji, on) => this.react(m.seq, emoji, on))}${mode === 'confirm' ? actions.confirm(this, chat, m) : mode === 'link' ? actions.linkBox(this, chat, m) : nothing}<div class="actions ${this.up ? 'up' : ''}"><button part="more-button" class="more" aria-haspopup="menu" aria-expanded=${open} aria-label=${msg('More actions', { id: 'more-actions' })} @click=${(e: Event) => this.toggle(e, m.seq)}>⋯</button>${open ? actions.menu(this, chat, m, mine, mode) : nothing}</div>`;
   }
 
   /** The bar over the composer while it answers a message. */
@@ -303,7 +306,8 @@ export const menuStyles = css`
     align-items: center;
     gap: 6px;
   }
-  .inline textarea {
+  .inline textarea,
+  .inline input {
     flex-basis: 100%;
     padding: 6px 8px;
     border: 1px solid var(--_accent);

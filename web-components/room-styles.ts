@@ -100,7 +100,8 @@ export const roomStyles = css`
     background: var(--_surface);
   }
 
-  .jump {
+  .jump,
+  .toast {
     position: absolute;
     left: 50%;
     bottom: 10px;
@@ -114,6 +115,17 @@ export const roomStyles = css`
     font-weight: 600;
     box-shadow: 0 4px 14px rgb(0 0 0 / 0.18);
     cursor: pointer;
+  }
+
+  .toast {
+    bottom: auto;
+    top: 10px;
+    margin: 0;
+    pointer-events: none;
+  }
+  /* Empty, it stays (a status must be there before its words to be read out), unseen. */
+  .toast:empty {
+    opacity: 0;
   }
 
   .typing {

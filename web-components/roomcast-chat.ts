@@ -66,6 +66,7 @@ const ROOM_PARTS = [
   'reply-bar',
   'load-older',
   'new-messages',
+  'toast',
   'unread-divider',
   'seen-by',
   'typing',
@@ -113,7 +114,7 @@ const closeIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="fa
  * @csspart close-button - the close button in the panel's header
  * @csspart header - and every other part of `<roomcast-room>`: title, members, status, banner, retry-now,
  *   messages, message, message-mine, message-sending, message-failed, author, guest-badge, time, text, delivery,
- *   retry-button, delete-button, load-older, new-messages, unread-divider, seen-by, typing, composer, input, send-button, counter, error,
+ *   retry-button, delete-button, load-older, new-messages, toast, unread-divider, seen-by, typing, composer, input, send-button, counter, error,
  *   presence-list, presence-member
  * @cssprop --roomcast-z-index - the launcher's and panel's z-index (2147483000)
  * @cssprop --roomcast-offset-x, --roomcast-offset-y - distance from the viewport's corner (20px)

@@ -21,6 +21,7 @@ import { counterStyles, draftLength, renderCounter } from './length-counter.js';
 import { onLinksReady } from './message-text.js';
 import { presenceStyles, renderPresence } from './presence-list.js';
 import type { UnreadDetail } from './read-state.js';
+import { LiveAnnouncer } from './live-announcer.js';
 import { logStyles, renderLog } from './room-log.js';
 import { RoomcastElement } from './roomcast-element.js';
 import { roomStyles } from './room-styles.js';
@@ -29,6 +30,8 @@ import { theme } from './theme.js';
 
 /** How close to the bottom (px) still counts as "reading the newest". */
 const BOTTOM_SLACK_PX = 48;
+/** How long a confirmation such as "Link copied" stays. */
+const SAID_MS = 3000;
 
 /**
  * One chat room, live. What the user sends shows at once and stays, "Sending…", until the server
@@ -64,6 +67,7 @@ const BOTTOM_SLACK_PX = 48;
  * @csspart reply-bar - "Replying to …" above the composer
  * @csspart load-older - the "load older messages" button
  * @csspart new-messages - the "N new messages" or "Jump to newest" button shown while scrolled up
+ * @csspart toast - a short confirmation over the messages for a moment ("Link copied"), a polite status
  * @csspart unread-divider - the "New messages" line before the first message unread on entry
  * @csspart seen-by - "Seen by …" under the newest message each other member has read
  * @csspart typing - the "… is typing" line
@@ -88,6 +92,7 @@ export class RoomcastRoom extends RoomcastElement {
     room: { type: String },
     heading: { type: String },
     notice: { state: true },
+    said: { state: true },
     unseen: { state: true },
     away: { state: true },
     people: { state: true },
@@ -101,6 +106,9 @@ export class RoomcastRoom extends RoomcastElement {
   /** A failed request of this element's own (loading older messages); a new connection clears it. */
   declare private notice: string;
   declare private unseen: number;
+  /** A short confirmation shown for a moment ("Link copied"). */
+  declare private said: string;
+  private saidTimer?: ReturnType<typeof setTimeout>;
   /** Scrolled away from the newest message: "Jump to newest" shows. */
   declare private away: boolean;
   /** The presence list is open. */
@@ -109,6 +117,8 @@ export class RoomcastRoom extends RoomcastElement {
   declare private now: number;
 
   private chat?: ChatConnection;
+  /** Reads out new messages; the list itself is not a live region. */
+  private readonly announcer = new LiveAnnouncer();
   private readonly menu = new MessageMenu(
     this,
     () => this.chat,
@@ -134,6 +144,7 @@ export class RoomcastRoom extends RoomcastElement {
     this.heading = '';
     this.notice = '';
     this.unseen = 0;
+    this.said = '';
     this.away = false;
     this.people = false;
     this.now = Date.now();
@@ -156,6 +167,16 @@ export class RoomcastRoom extends RoomcastElement {
     this.renderRoot.querySelector('textarea')?.focus();
   }
 
+  /** Shows `text` over the messages for a few seconds; the status region it is in reads it out once. */
+  async say(text: string): Promise<void> {
+    clearTimeout(this.saidTimer);
+    // Emptied first, so that the same words said again are announced again.
+    this.said = '';
+    await this.updateComplete;
+    this.said = text;
+    this.saidTimer = setTimeout(() => (this.said = ''), SAID_MS);
+  }
+
   /** Scrolls to the message `seq` and highlights it once, as soon as it is loaded (a link to it, `#m-<seq>`). */
   showMessage(seq: number): void {
     this.menu.show(seq);
@@ -175,6 +196,7 @@ export class RoomcastRoom extends RoomcastElement {
     document.removeEventListener('visibilitychange', this.seen);
     clearInterval(this.ticker);
     this.ticker = undefined;
+    clearTimeout(this.saidTimer);
     this.unlisten?.();
     this.topWatch?.disconnect();
     this.topWatch = undefined;
@@ -262,11 +284,16 @@ export class RoomcastRoom extends RoomcastElement {
     this.atBottom = true;
     this.away = false;
     this.renderedNewest = 0;
+    this.announcer.clear();
     if (!this.room) return;
     this.chat = new ChatConnection(this, {
       ...this.socketOptions(),
       room: this.room,
-      onMessage: (message) => this.emit<Message>('roomcast-message', message),
+      onMessage: (message) => {
+        this.announcer.add(message, this.chat?.user?.id);
+        this.requestUpdate();
+        this.emit<Message>('roomcast-message', message);
+      },
     });
     this.chat.addEventListener('statechange', this.stateChanged);
     const chat = this.chat;
@@ -346,7 +373,7 @@ export class RoomcastRoom extends RoomcastElement {
               ? html`<p class="empty">${msg('No messages yet. Say hello!', { id: 'no-messages' })}</p>`
               : nothing
           }
-          <div class="log" role="log" aria-live="polite" aria-label=${msg(str`Messages in ${this.heading || this.room}`, { id: 'messages-in' })}>
+          <div class="log" role="region" aria-label=${msg(str`Messages in ${this.heading || this.room}`, { id: 'messages-in' })}>
             <ol>
               ${renderLog(
                 chat?.log ?? [],
@@ -377,7 +404,9 @@ export class RoomcastRoom extends RoomcastElement {
             </button>`
             : nothing
         }
+        <p part="toast" class="toast" role="status">${this.said}</p>
       </div>
+      ${this.announcer.render()}
       <p part="typing" class="typing" aria-live="polite">${typingLine(chat?.typing.members ?? [])}</p>
       ${this.menu.replyBar()}
       ${renderTray(this.tray)}

@@ -150,7 +150,7 @@ export async function registerAttachmentRoutes(fastify: FastifyInstance, deps: A
       },
       schema: {
         summary:
-          "A room's file, with its type, `Content-Disposition` (images inline, others as downloads), `nosniff` and a sandboxing CSP; a private room's need a user token that lists it.",
+          "A room's file, with its type, `Content-Disposition` (images inline, others as downloads), `nosniff` and a sandboxing CSP; a private room's need a user token that lists it. Served while the file is unsent or a message not deleted carries it (else 404); `If-None-Match` with its `ETag` answers 304.",
         tags: ['chat'],
         security: [{}, { userToken: [] }],
         params: AttachmentParams,
@@ -159,19 +159,26 @@ export async function registerAttachmentRoutes(fastify: FastifyInstance, deps: A
     },
     async (req, reply) => {
       const { room, id } = req.params;
+      // A file whose every message was deleted is gone as if never uploaded.
       const found = await store.attachmentData(id);
       if (!found || found.file.room !== room) throw new AppError('not_found', `There is no attachment ${id} in ${room}.`);
       const { file, data } = found;
+      // The bytes of an id never change, but a delete withdraws them: caches keep a copy and ask
+      // again each time (a 304 without the bytes), so a deleted message's files go at once. A
+      // private room's (and a conversation's) stay out of shared caches.
+      const etag = `"${id}"`;
+      reply
+        .header('etag', etag)
+        .header('cache-control', `${req.headers.authorization ? 'private' : 'public'}, no-cache`)
+        .header('x-content-type-options', 'nosniff');
+      if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)) return reply.code(304).send(new Uint8Array(0));
       return (
         reply
           .header('content-type', file.type)
           .header('content-length', String(data.length))
           .header('content-disposition', contentDisposition(file.name, file.type))
-          .header('x-content-type-options', 'nosniff')
           // Even if a browser rendered it as a page, it could run nothing and reach nothing.
           .header('content-security-policy', "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox")
-          // The bytes of an id never change; a private room's (and a conversation's) stay out of shared caches.
-          .header('cache-control', `${req.headers.authorization ? 'private' : 'public'}, max-age=31536000, immutable`)
           .send(data)
       );
     },

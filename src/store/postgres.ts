@@ -222,6 +222,13 @@ const migrations = [
      END IF;
      RETURN QUERY SELECT v_result.created, v_message;
    END $$;`,
+  // A file is served while a message not deleted carries it: how many do, counted from the messages.
+  `ALTER TABLE attachments ADD COLUMN carriers integer NOT NULL DEFAULT 0;
+   UPDATE messages SET attachments = NULL WHERE deleted AND attachments IS NOT NULL;
+   UPDATE attachments a SET carriers = c.n
+     FROM (SELECT f->>'id' AS id, count(*) AS n
+           FROM messages m, jsonb_array_elements(m.attachments::jsonb) f WHERE m.attachments IS NOT NULL GROUP BY 1) AS c
+     WHERE c.id = a.id;`,
 ];
 
 /** SQLSTATE classes that mean "the database cannot answer now": connection, resources, shutdown. */
@@ -340,7 +347,7 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
           row.message.seq,
           row.message.attachments,
         ]);
-        await client.query('UPDATE attachments SET sent = true WHERE id = ANY($1)', [input.attachments?.map((a) => a.id)]);
+        await client.query(files.carried.replace('= $1', '= ANY($1)'), [input.attachments?.map((a) => a.id)]);
       }
       await client.query('COMMIT');
       return row;
@@ -390,14 +397,11 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
         result = entry && { message: toMessage(entry), created: false };
       } else if (plan.kind === 'apply') {
         const { target, entry } = plan;
-        await client.query('UPDATE messages SET text = $3, deleted = $4, edited_at = $5, reactions = $6 WHERE room = $1 AND seq = $2', [
-          room,
-          seq,
-          target.text,
-          Boolean(target.deleted),
-          target.edited_at,
-          target.reactions,
-        ]);
+        await client.query(
+          'UPDATE messages SET text = $3, deleted = $4, edited_at = $5, reactions = $6, attachments = $7 WHERE room = $1 AND seq = $2',
+          [room, seq, target.text, Boolean(target.deleted), target.edited_at, target.reactions, target.attachments],
+        );
+        if (plan.withdrawn.length > 0) await client.query(files.withdrawn.replace('= $1', '= ANY($1)'), [plan.withdrawn]);
         const [inserted] = (
           await client.query<MessageRow>(
             `WITH next AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE name = $1 RETURNING last_seq)

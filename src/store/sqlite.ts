@@ -144,6 +144,13 @@ export const migrations = [
   // Support conversations (protocol 6.5), and the staff mark of their messages' authors.
   `${conversationMigration({ text: 'TEXT', int: 'INTEGER' })}
    ALTER TABLE messages ADD COLUMN author_staff INTEGER NOT NULL DEFAULT 0;`,
+  // A file is served while a message not deleted carries it: how many do, counted from the messages.
+  `ALTER TABLE attachments ADD COLUMN carriers INTEGER NOT NULL DEFAULT 0;
+   UPDATE messages SET attachments = NULL WHERE deleted = 1 AND attachments IS NOT NULL;
+   UPDATE attachments SET carriers = c.n
+     FROM (SELECT json_extract(f.value, '$.id') AS id, count(*) AS n
+           FROM messages m, json_each(m.attachments) f WHERE m.attachments IS NOT NULL GROUP BY 1) AS c
+     WHERE c.id = attachments.id;`,
 ];
 
 /** SQLite result codes that mean the database cannot answer now, not that the call was wrong. */
@@ -217,7 +224,7 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   );
   const deletionOf = db.prepare<[string, number], MessageRow>("SELECT * FROM messages WHERE room = ? AND target = ? AND type = 'delete'");
   const updateTarget = db.prepare(
-    `UPDATE messages SET text = @text, deleted = @deleted, edited_at = @edited_at, reactions = @reactions
+    `UPDATE messages SET text = @text, deleted = @deleted, edited_at = @edited_at, reactions = @reactions, attachments = @attachments
      WHERE room = @room AND seq = @seq`,
   );
   const newest = db.prepare<[string, number, number], MessageRow>(
@@ -245,7 +252,8 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   const insertAttachment = db.prepare<Record<string, unknown>>(files.insert);
   const attachmentMeta = db.prepare<{ p1: string }, AttachmentRow>(files.meta);
   const attachmentData = db.prepare<{ p1: string }, AttachmentRow & { data: Buffer }>(files.data);
-  const markSent = db.prepare<[string]>('UPDATE attachments SET sent = 1 WHERE id = ?');
+  const markCarried = db.prepare<{ p1: string }>(files.carried);
+  const markWithdrawn = db.prepare<{ p1: string }>(files.withdrawn);
   const sweepUnsent = db.prepare<[number]>('DELETE FROM attachments WHERE sent = 0 AND created_at < ?');
   const configure = db.prepare<{ p1: string; p2: number | null; p3: number | null }, SettingsRow>(configureSql((n) => `@p${n}`));
   const conversationQueries = conversationSql((n) => `@p${n}`);
@@ -315,7 +323,7 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
       ...fields,
     };
     insert.run({ ...row, reaction_on: row.reaction_on === null ? null : Number(row.reaction_on) });
-    for (const file of input.attachments ?? []) markSent.run(file.id);
+    for (const file of input.attachments ?? []) markCarried.run({ p1: file.id });
     return { message: toMessage(row), created: true };
   }
 
@@ -338,6 +346,7 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
       return entry && { message: toMessage(entry), created: false };
     }
     updateTarget.run({ ...plan.target, deleted: Number(plan.target.deleted), room, seq });
+    for (const id of plan.withdrawn) markWithdrawn.run({ p1: id });
     return insertNext({ room, author, text: plan.entry.text, ts: plan.entry.ts }, plan.entry);
   }
   function markRead(room: string, userId: string, seq: number): ReadMark {

@@ -106,7 +106,11 @@ export interface Store {
   putAttachment(file: StoredAttachment, data: Buffer): Promise<void>;
   /** The files of these ids that exist, without their bytes. */
   attachments(ids: readonly string[]): Promise<StoredAttachment[]>;
-  /** A file with its bytes; undefined for an unknown id. */
+  /**
+   * A file with its bytes, as long as it may be served: not yet sent, or carried by a message of
+   * its room that is not deleted. Undefined for an unknown id, and for a file whose every message
+   * was deleted (its bytes stay stored; sending it again serves it again).
+   */
   attachmentData(id: string): Promise<{ file: StoredAttachment; data: Buffer } | undefined>;
   /** Deletes the files uploaded before `before` that no message carries; returns how many. */
   sweepAttachments(before: number): Promise<number>;
@@ -200,7 +204,7 @@ export function toMessage(row: MessageRow): Message {
   if (row.edited_at != null) message.editedAt = Number(row.edited_at);
   if (row.reactions != null) message.reactions = JSON.parse(row.reactions) as Record<string, string[]>;
   if (row.deleted) message.deleted = true;
-  // A deleted message shows none of its files (their bytes stay stored, see docs/security.md).
+  // A deleted message shows none of its files (a delete also clears the column; rows deleted before it still hold them).
   else if (row.attachments) message.attachments = JSON.parse(row.attachments) as Attachment[];
   return message;
 }
@@ -216,8 +220,10 @@ export type ChangePlan =
   /** The target's new values, and the entry's row less room, seq and author. */
   | {
       kind: 'apply';
-      target: Pick<MessageRow, 'text' | 'deleted' | 'edited_at' | 'reactions'>;
+      target: Pick<MessageRow, 'text' | 'deleted' | 'edited_at' | 'reactions'> & { attachments: string | null };
       entry: Pick<MessageRow, 'text' | 'type' | 'target' | 'emoji' | 'reaction_on' | 'ts'>;
+      /** The ids of the files a delete takes from its target: each is carried by one live message less. */
+      withdrawn: string[];
     };
 
 /** Works out a change on its target's row; `ts` is the entry's time. */
@@ -225,12 +231,21 @@ export function planChange(row: MessageRow | undefined, change: Change, ts: numb
   if (!row || row.type !== null) return { kind: 'missing' };
   if (row.deleted) return { kind: change.type === 'delete' ? 'deleted' : 'missing' };
   const entry = { text: '', type: change.type, target: Number(row.seq), emoji: null, reaction_on: null, ts };
-  const target = { text: row.text, deleted: row.deleted, edited_at: row.edited_at, reactions: row.reactions };
+  const attachments = row.attachments ?? null;
+  const target = { text: row.text, deleted: row.deleted, edited_at: row.edited_at, reactions: row.reactions, attachments };
   switch (change.type) {
-    case 'delete':
-      return { kind: 'apply', target: { text: '', deleted: true, edited_at: null, reactions: null }, entry };
+    case 'delete': {
+      // The message keeps none of its files: history shows none, and a file no other live message carries is no longer served.
+      const withdrawn = attachments === null ? [] : (JSON.parse(attachments) as Attachment[]).map((a) => a.id);
+      return { kind: 'apply', target: { text: '', deleted: true, edited_at: null, reactions: null, attachments: null }, entry, withdrawn };
+    }
     case 'edit':
-      return { kind: 'apply', target: { ...target, text: change.text, edited_at: ts }, entry: { ...entry, text: change.text } };
+      return {
+        kind: 'apply',
+        target: { ...target, text: change.text, edited_at: ts },
+        entry: { ...entry, text: change.text },
+        withdrawn: [],
+      };
     case 'reaction': {
       const reactions = row.reactions === null ? {} : (JSON.parse(row.reactions) as Record<string, string[]>);
       const users = reactions[change.emoji] ?? [];
@@ -243,6 +258,7 @@ export function planChange(row: MessageRow | undefined, change: Change, ts: numb
         kind: 'apply',
         target: { ...target, reactions: json },
         entry: { ...entry, emoji: change.emoji, reaction_on: change.on },
+        withdrawn: [],
       };
     }
   }
@@ -282,13 +298,20 @@ export function attachmentValues(file: StoredAttachment, data: Buffer): unknown[
   return [id, room, ownerId, name, type, size, width ?? null, height ?? null, createdAt, data];
 }
 
-/** Both stores' queries of files; `param(n)` writes the n-th parameter. */
+/**
+ * Both stores' queries of files; `param(n)` writes the n-th parameter. `carriers` counts the
+ * messages not deleted that carry a file: a file is served while it is unsent or carried.
+ */
 export function attachmentSql(param: (n: number) => string) {
   const columns = 'id, room, owner_id, name, type, size, width, height, created_at';
   return {
     insert: `INSERT INTO attachments (${columns}, data) VALUES (${[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(param).join(', ')})`,
     meta: `SELECT ${columns} FROM attachments WHERE id = ${param(1)}`,
-    data: `SELECT ${columns}, data FROM attachments WHERE id = ${param(1)}`,
+    data: `SELECT ${columns}, data FROM attachments WHERE id = ${param(1)} AND (NOT sent OR carriers > 0)`,
+    /** A message carrying the file was stored. */
+    carried: `UPDATE attachments SET sent = true, carriers = carriers + 1 WHERE id = ${param(1)}`,
+    /** A message carrying the file was deleted. */
+    withdrawn: `UPDATE attachments SET carriers = carriers - 1 WHERE id = ${param(1)} AND carriers > 0`,
   };
 }
 

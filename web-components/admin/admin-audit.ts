@@ -1,3 +1,4 @@
+import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { html, LitElement, type PropertyValues } from 'lit';
 import { theme } from '../theme.js';
 import { type AdminApi, type AuditEntry, failure, when } from './admin-api.js';
@@ -32,6 +33,7 @@ export class AdminAudit extends LitElement {
     this.entries = [];
     this.hasMore = false;
     this.error = '';
+    updateWhenLocaleChanges(this);
   }
 
   /** Asks for what is new now (an action was taken elsewhere in the console). */
@@ -49,7 +51,7 @@ export class AdminAudit extends LitElement {
       this.hasMore = page.hasMore;
       this.error = '';
     } catch (err) {
-      this.error = `The audit log could not be loaded: ${failure(err)}`;
+      this.error = msg(str`The audit log could not be loaded: ${failure(err)}`, { id: 'admin-audit-failed' });
     }
   }
 
@@ -64,18 +66,18 @@ export class AdminAudit extends LitElement {
 
   override render() {
     return html`<section aria-labelledby="audit-title">
-      <div class="head"><h2 id="audit-title">Audit log</h2><span class="hint">Oldest first</span></div>
+      <div class="head"><h2 id="audit-title">${msg('Audit log', { id: 'admin-audit-log' })}</h2><span class="hint">${msg('Oldest first', { id: 'admin-oldest-first' })}</span></div>
       ${
         this.entries.length === 0
-          ? html`<p class="empty">No moderation action yet.</p>`
+          ? html`<p class="empty">${msg('No moderation action yet.', { id: 'admin-no-audit' })}</p>`
           : html`<div class="scroll"><table>
-            <thead><tr><th>When</th><th>Who</th><th>Action</th><th>Room</th><th>Target</th><th>Reason</th></tr></thead>
+            <thead><tr><th>${msg('When', { id: 'admin-when' })}</th><th>${msg('Who', { id: 'admin-who' })}</th><th>${msg('Action', { id: 'admin-action' })}</th><th>${msg('Room', { id: 'admin-room' })}</th><th>${msg('Target', { id: 'admin-target' })}</th><th>${msg('Reason', { id: 'admin-reason' })}</th></tr></thead>
             <tbody>
               ${this.entries.map(
                 (entry) => html`<tr data-audit=${entry.id} data-action=${entry.action}>
                   <td>${when(entry.ts)}</td>
                   <td>${entry.actor.name}</td>
-                  <td>${entry.action}</td>
+                  <td>${actionName(entry.action)}</td>
                   <td>${entry.room ?? ''}</td>
                   <td>${target(entry)}</td>
                   <td>${entry.reason ?? ''}</td>
@@ -84,15 +86,33 @@ export class AdminAudit extends LitElement {
             </tbody>
           </table></div>`
       }
-      ${this.hasMore ? html`<p><button type="button" @click=${() => this.next()}>Load more</button></p>` : ''}
+      ${this.hasMore ? html`<p><button type="button" @click=${() => this.next()}>${msg('Load more', { id: 'admin-load-more' })}</button></p>` : ''}
       <p class="error" role="alert">${this.error}</p>
     </section>`;
   }
 }
 
 function target({ target: t }: AuditEntry): string {
-  if (t.seq !== undefined) return `message ${t.seq}`;
+  if (t.seq !== undefined) return msg(str`message ${t.seq}`, { id: 'admin-target-message' });
   return t.user ?? t.ip ?? t.ban ?? '';
+}
+
+/** An action as people say it; its code (protocol 6.4) is on the row as `data-action`. */
+function actionName(action: AuditEntry['action']): string {
+  switch (action) {
+    case 'message.delete':
+      return msg('Message deleted', { id: 'message-deleted' });
+    case 'room.kick':
+      return msg('Kicked', { id: 'admin-action-kick' });
+    case 'ban.create':
+      return msg('Banned', { id: 'admin-action-ban' });
+    case 'ban.lift':
+      return msg('Ban lifted', { id: 'admin-action-lift' });
+    case 'room.configure':
+      return msg('Room settings changed', { id: 'admin-action-configure' });
+    default:
+      return action;
+  }
 }
 
 customElements.get('admin-audit') || customElements.define('admin-audit', AdminAudit);

@@ -1,15 +1,16 @@
+import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { css, html, LitElement } from 'lit';
 import type { Member } from '../../src/protocol.js';
 import { theme } from '../theme.js';
 import { type AdminApi, failure } from './admin-api.js';
 import { adminStyles } from './admin-styles.js';
 
-/** The lengths a ban form offers, in ms; 0 is for good. */
-const DURATIONS: [string, number][] = [
-  ['1 hour', 3_600_000],
-  ['1 day', 86_400_000],
-  ['7 days', 7 * 86_400_000],
-  ['For good', 0],
+/** The lengths a ban form offers, in ms (0 is for good), named in the console's language. */
+const durations = (): [string, number][] => [
+  [msg('1 hour', { id: 'admin-ban-hour' }), 3_600_000],
+  [msg('1 day', { id: 'admin-ban-day' }), 86_400_000],
+  [msg('7 days', { id: 'admin-ban-week' }), 7 * 86_400_000],
+  [msg('For good', { id: 'admin-ban-for-good' }), 0],
 ];
 
 /**
@@ -70,6 +71,7 @@ export class AdminBanDialog extends LitElement {
     this.api = undefined;
     this.target = undefined;
     this.error = '';
+    updateWhenLocaleChanges(this);
   }
 
   /** Opens the form to ban `user` (in `room`, or everywhere); `opener` gets the focus back. */
@@ -90,27 +92,27 @@ export class AdminBanDialog extends LitElement {
     const target = this.target;
     return html`<dialog aria-labelledby="ban-title" @close=${this.closed} @keydown=${this.trap}>
       <form @submit=${this.submit}>
-        <h2 id="ban-title">Ban ${target?.user.name ?? ''}</h2>
-        <p class="hint">User id ${target?.user.id ?? ''}</p>
+        <h2 id="ban-title">${msg(str`Ban ${target?.user.name ?? ''}`, { id: 'admin-ban-title' })}</h2>
+        <p class="hint">${msg(str`User id ${target?.user.id ?? ''}`, { id: 'admin-user-id' })}</p>
         <fieldset>
-          <legend>Where</legend>
-          <label><input type="radio" name="scope" value="room" checked /> In ${target?.room ?? ''}</label><br />
-          <label><input type="radio" name="scope" value="all" /> In every room</label>
+          <legend>${msg('Where', { id: 'admin-where' })}</legend>
+          <label><input type="radio" name="scope" value="room" checked /> ${msg(str`In ${target?.room ?? ''}`, { id: 'admin-ban-in-room' })}</label><br />
+          <label><input type="radio" name="scope" value="all" /> ${msg('In every room', { id: 'admin-ban-everywhere' })}</label>
         </fieldset>
         <fieldset>
-          <label class="block" for="ban-duration">How long</label>
+          <label class="block" for="ban-duration">${msg('How long', { id: 'admin-how-long' })}</label>
           <select id="ban-duration" name="duration">
-            ${DURATIONS.map(([label, ms]) => html`<option value=${ms}>${label}</option>`)}
+            ${durations().map(([label, ms]) => html`<option value=${ms}>${label}</option>`)}
           </select>
         </fieldset>
         <fieldset>
-          <label class="block" for="ban-reason">Reason</label>
+          <label class="block" for="ban-reason">${msg('Reason', { id: 'admin-reason' })}</label>
           <input id="ban-reason" name="reason" type="text" maxlength="500" autocomplete="off" />
         </fieldset>
         <p class="error" role="alert">${this.error}</p>
         <div class="actions">
-          <button type="button" @click=${() => this.dialog?.close()}>Cancel</button>
-          <button class="primary" type="submit">Ban</button>
+          <button type="button" @click=${() => this.dialog?.close()}>${msg('Cancel', { id: 'cancel' })}</button>
+          <button class="primary" type="submit">${msg('Ban', { id: 'admin-ban' })}</button>
         </div>
       </form>
     </dialog>`;
@@ -131,7 +133,7 @@ export class AdminBanDialog extends LitElement {
         ...(reason ? { reason } : {}),
       });
     } catch (err) {
-      this.error = `Not banned: ${failure(err)}`;
+      this.error = msg(str`Not banned: ${failure(err)}`, { id: 'admin-not-banned' });
       return;
     }
     this.dialog?.close();

@@ -1,3 +1,4 @@
+import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { html, LitElement, type PropertyValues } from 'lit';
 import { theme } from '../theme.js';
 import { type AdminApi, type Ban, failure, when } from './admin-api.js';
@@ -21,6 +22,7 @@ export class AdminBans extends LitElement {
     this.api = undefined;
     this.bans = undefined;
     this.error = '';
+    updateWhenLocaleChanges(this);
   }
 
   /** Asks again now (a ban was made or lifted elsewhere in the console). */
@@ -34,7 +36,7 @@ export class AdminBans extends LitElement {
       this.bans = (await this.api.request<{ bans: Ban[] }>('GET', '/api/bans')).bans;
       this.error = '';
     } catch (err) {
-      this.error = `The bans could not be loaded: ${failure(err)}`;
+      this.error = msg(str`The bans could not be loaded: ${failure(err)}`, { id: 'admin-bans-failed' });
     }
   }
 
@@ -45,7 +47,7 @@ export class AdminBans extends LitElement {
       this.error = '';
       this.dispatchEvent(new CustomEvent('admin-changed', { bubbles: true, composed: true }));
     } catch (err) {
-      this.error = `The ban could not be lifted: ${failure(err)}`;
+      this.error = msg(str`The ban could not be lifted: ${failure(err)}`, { id: 'admin-lift-failed' });
     }
     await this.reload();
   }
@@ -57,20 +59,20 @@ export class AdminBans extends LitElement {
   override render() {
     const bans = this.bans ?? [];
     return html`<section aria-labelledby="bans-title">
-      <div class="head"><h2 id="bans-title">Bans</h2></div>
+      <div class="head"><h2 id="bans-title">${msg('Bans', { id: 'admin-bans' })}</h2></div>
       ${
         bans.length === 0
-          ? html`<p class="empty">No ban in force.</p>`
+          ? html`<p class="empty">${msg('No ban in force.', { id: 'admin-no-bans' })}</p>`
           : html`<div class="scroll"><table>
-            <thead><tr><th>Who</th><th>Where</th><th>Until</th><th>Reason</th><th><span class="visually-hidden">Lift</span></th></tr></thead>
+            <thead><tr><th>${msg('Who', { id: 'admin-who' })}</th><th>${msg('Where', { id: 'admin-where' })}</th><th>${msg('Until', { id: 'admin-until' })}</th><th>${msg('Reason', { id: 'admin-reason' })}</th><th><span class="visually-hidden">${msg('Lift', { id: 'admin-lift' })}</span></th></tr></thead>
             <tbody>
               ${bans.map(
                 (ban) => html`<tr data-ban=${ban.id}>
                   <td>${ban.user ?? ban.ip}</td>
-                  <td>${ban.room ?? 'every room'}</td>
-                  <td>${ban.until === undefined ? 'for good' : when(ban.until)}</td>
-                  <td>${ban.reason ?? ''} <span class="hint">by ${ban.by.name}</span></td>
-                  <td class="num"><button type="button" aria-label=${`Lift the ban of ${ban.user ?? ban.ip}`} @click=${() => this.lift(ban)}>Lift</button></td>
+                  <td>${ban.room ?? msg('every room', { id: 'admin-every-room' })}</td>
+                  <td>${ban.until === undefined ? msg('for good', { id: 'admin-for-good' }) : when(ban.until)}</td>
+                  <td>${ban.reason ?? ''} <span class="hint">${msg(str`by ${ban.by.name}`, { id: 'admin-ban-by' })}</span></td>
+                  <td class="num"><button type="button" aria-label=${msg(str`Lift the ban of ${ban.user ?? ban.ip}`, { id: 'admin-lift-ban-of' })} @click=${() => this.lift(ban)}>${msg('Lift', { id: 'admin-lift' })}</button></td>
                 </tr>`,
               )}
             </tbody>

@@ -1,3 +1,4 @@
+import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { css, html, LitElement, type PropertyValues } from 'lit';
 import { theme } from '../theme.js';
 import { type AdminApi, failure, type Overview, when } from './admin-api.js';
@@ -51,6 +52,7 @@ export class AdminOverview extends LitElement {
     this.api = undefined;
     this.overview = undefined;
     this.error = '';
+    updateWhenLocaleChanges(this);
   }
 
   private async refresh(): Promise<void> {
@@ -59,7 +61,7 @@ export class AdminOverview extends LitElement {
       this.overview = await this.api.request<Overview>('GET', '/api/admin/overview');
       this.error = '';
     } catch (err) {
-      this.error = `The overview could not be updated: ${failure(err)}`;
+      this.error = msg(str`The overview could not be updated: ${failure(err)}`, { id: 'admin-overview-failed' });
     }
   }
 
@@ -71,13 +73,13 @@ export class AdminOverview extends LitElement {
     const { nodes = [], rooms = [] } = this.overview ?? {};
     return html`<section aria-labelledby="nodes-title">
         <div class="head">
-          <h2 id="nodes-title">Nodes</h2>
-          <span class="hint">Updated every 2 s</span>
+          <h2 id="nodes-title">${msg('Nodes', { id: 'admin-nodes' })}</h2>
+          <span class="hint">${msg('Updated every 2 s', { id: 'admin-updated-every' })}</span>
         </div>
         <div class="scroll">
           <table>
             <thead>
-              <tr><th>Node</th><th class="num">Chat</th><th class="num">Push</th><th class="num">Rooms</th><th class="num">Memory</th><th class="wide">Up since</th></tr>
+              <tr><th>${msg('Node', { id: 'admin-node' })}</th><th class="num">${msg('Chat', { id: 'admin-chat' })}</th><th class="num">${msg('Push', { id: 'admin-push' })}</th><th class="num">${msg('Rooms', { id: 'rooms-heading' })}</th><th class="num">${msg('Memory', { id: 'admin-memory' })}</th><th class="wide">${msg('Up since', { id: 'admin-up-since' })}</th></tr>
             </thead>
             <tbody>
               ${nodes.map(
@@ -86,7 +88,7 @@ export class AdminOverview extends LitElement {
                   <td class="num">${node.connections.chat}</td>
                   <td class="num">${node.connections.push}</td>
                   <td class="num">${node.rooms}</td>
-                  <td class="num">${Math.round(node.rssBytes / 1048576)} MB</td>
+                  <td class="num">${msg(str`${Math.round(node.rssBytes / 1048576)} MB`, { id: 'admin-megabytes' })}</td>
                   <td class="wide">${when(node.startedAt)}</td>
                 </tr>`,
               )}
@@ -96,20 +98,20 @@ export class AdminOverview extends LitElement {
         <p class="error" role="alert">${this.error}</p>
       </section>
       <section aria-labelledby="rooms-title">
-        <div class="head"><h2 id="rooms-title">Rooms</h2></div>
+        <div class="head"><h2 id="rooms-title">${msg('Rooms', { id: 'rooms-heading' })}</h2></div>
         ${
           rooms.length === 0
-            ? html`<p class="empty">No room has anyone in it or a message this minute.</p>`
+            ? html`<p class="empty">${msg('No room has anyone in it or a message this minute.', { id: 'admin-no-rooms' })}</p>`
             : html`<div class="scroll">
               <table>
                 <thead>
-                  <tr><th>Room</th><th class="num">Members</th><th class="num">Msg/min</th><th class="num">Messages</th></tr>
+                  <tr><th>${msg('Room', { id: 'admin-room' })}</th><th class="num">${msg('Members', { id: 'admin-members' })}</th><th class="num">${msg('Msg/min', { id: 'admin-per-minute' })}</th><th class="num">${msg('Messages', { id: 'admin-messages' })}</th></tr>
                 </thead>
                 <tbody>
                   ${rooms.map(
                     (room) => html`<tr data-room=${room.room}>
                       <td>
-                        <button class="link" type="button" aria-label=${`Open the live log of ${room.room}`} @click=${() => this.open(room.room)}>${room.room}</button>
+                        <button class="link" type="button" aria-label=${msg(str`Open the live log of ${room.room}`, { id: 'admin-open-log' })} @click=${() => this.open(room.room)}>${room.room}</button>
                       </td>
                       <td class="num">${room.members}</td>
                       <td class="num">${room.messagesPerMinute}</td>

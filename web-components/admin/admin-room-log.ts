@@ -1,6 +1,9 @@
+import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { Member, Message } from '../../src/protocol.js';
 import { ChatConnection } from '../chat-connection.js';
+import { errorText } from '../error-text.js';
+import { dateFormats } from '../locale.js';
 import { renderStatus, statusStyles } from '../connection-status.js';
 import { theme } from '../theme.js';
 import { type AdminApi, failure } from './admin-api.js';
@@ -92,6 +95,7 @@ export class AdminRoomLog extends LitElement {
     this.room = '';
     this.api = undefined;
     this.notice = '';
+    updateWhenLocaleChanges(this);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -117,15 +121,19 @@ export class AdminRoomLog extends LitElement {
     if (!chat) return nothing;
     return html`<section aria-labelledby="log-title">
       <div class="head">
-        <h2 id="log-title">Live log of ${this.room}</h2>
+        <h2 id="log-title">${msg(str`Live log of ${this.room}`, { id: 'admin-live-log' })}</h2>
         ${renderStatus(chat.state)}
       </div>
-      ${chat.state.status === 'failed' ? html`<p class="error" role="alert">${chat.state.error.message}</p>` : nothing}
+      ${chat.state.status === 'failed' ? html`<p class="error" role="alert">${errorText(chat.state.error)}</p>` : nothing}
       <p class="members">
-        ${chat.members.length} in the room${chat.members.length ? ': ' : ''}${chat.members.map((m) => m.name).join(', ')}
+        ${
+          chat.members.length
+            ? msg(str`${chat.members.length} in the room: ${chat.members.map((m) => m.name).join(', ')}`, { id: 'admin-in-room' })
+            : msg('Nobody in the room', { id: 'admin-nobody-in-room' })
+        }
       </p>
-      ${chat.hasMore ? html`<p><button type="button" @click=${() => chat.loadOlder()}>Load older messages</button></p>` : nothing}
-      ${chat.messages.length === 0 ? html`<p class="empty">No message yet.</p>` : html`<ol aria-label=${`Messages of ${this.room}`}>${chat.messages.map((m) => this.renderMessage(m))}</ol>`}
+      ${chat.hasMore ? html`<p><button type="button" @click=${() => chat.loadOlder()}>${msg('Load older messages', { id: 'load-older' })}</button></p>` : nothing}
+      ${chat.messages.length === 0 ? html`<p class="empty">${msg('No message yet.', { id: 'admin-no-messages' })}</p>` : html`<ol aria-label=${msg(str`Messages of ${this.room}`, { id: 'admin-messages-of' })}>${chat.messages.map((m) => this.renderMessage(m))}</ol>`}
       <p class="notice" role="status">${this.notice}</p>
       <admin-ban-dialog .api=${this.api}></admin-ban-dialog>
     </section>`;
@@ -137,15 +145,15 @@ export class AdminRoomLog extends LitElement {
     return html`<li class=${deleted ? 'message deleted' : 'message'} data-seq=${message.seq}>
       <div class="meta">
         <span class="author">${message.author.name}</span>
-        <span>${message.author.kind === 'guest' ? 'guest ' : ''}${message.author.id}</span>
-        <time datetime=${new Date(message.ts).toISOString()}>${new Date(message.ts).toLocaleTimeString()}</time>
+        <span>${message.author.kind === 'guest' ? `${msg('guest', { id: 'guest-badge' })} ` : ''}${message.author.id}</span>
+        <time datetime=${new Date(message.ts).toISOString()}>${dateFormats().time.format(message.ts)}</time>
         <span>#${message.seq}</span>
       </div>
-      <p class="text">${deleted ? 'Message deleted' : message.text}</p>
+      <p class="text" dir="auto">${deleted ? msg('Message deleted', { id: 'message-deleted' }) : message.text}</p>
       <div class="actions">
-        <button type="button" class="danger" ?disabled=${deleted} aria-label=${`Delete message ${message.seq}`} @click=${() => this.deleteMessage(message)}>Delete</button>
-        <button type="button" ?disabled=${system} aria-label=${`Kick ${message.author.name} (message ${message.seq})`} @click=${() => this.kick(message.author)}>Kick</button>
-        <button type="button" ?disabled=${system} aria-label=${`Ban ${message.author.name} (message ${message.seq})`} @click=${(e: Event) => this.ban(message.author, e)}>Ban</button>
+        <button type="button" class="danger" ?disabled=${deleted} aria-label=${msg(str`Delete message ${message.seq}`, { id: 'admin-delete-message' })} @click=${() => this.deleteMessage(message)}>${msg('Delete', { id: 'delete' })}</button>
+        <button type="button" ?disabled=${system} aria-label=${msg(str`Kick ${message.author.name} (message ${message.seq})`, { id: 'admin-kick-label' })} @click=${() => this.kick(message.author)}>${msg('Kick', { id: 'admin-kick' })}</button>
+        <button type="button" ?disabled=${system} aria-label=${msg(str`Ban ${message.author.name} (message ${message.seq})`, { id: 'admin-ban-label' })} @click=${(e: Event) => this.ban(message.author, e)}>${msg('Ban', { id: 'admin-ban' })}</button>
       </div>
     </li>`;
   }
@@ -157,18 +165,18 @@ export class AdminRoomLog extends LitElement {
       this.notice = done;
       this.dispatchEvent(new CustomEvent('admin-changed', { bubbles: true, composed: true }));
     } catch (err) {
-      this.notice = `Not done: ${failure(err)}`;
+      this.notice = msg(str`Not done: ${failure(err)}`, { id: 'admin-not-done' });
     }
   }
 
   private deleteMessage(message: Message): Promise<void> {
     const path = `/api/rooms/${encodeURIComponent(this.room)}/messages/${message.seq}`;
-    return this.act(`Message ${message.seq} deleted.`, (api) => api.request('DELETE', path));
+    return this.act(msg(str`Message ${message.seq} deleted.`, { id: 'admin-deleted' }), (api) => api.request('DELETE', path));
   }
 
   private kick(user: Member): Promise<void> {
     const path = `/api/rooms/${encodeURIComponent(this.room)}/kick`;
-    return this.act(`${user.name} was kicked.`, (api) => api.request('POST', path, { user: user.id }));
+    return this.act(msg(str`${user.name} was kicked.`, { id: 'admin-kicked' }), (api) => api.request('POST', path, { user: user.id }));
   }
 
   private ban(user: Member, event: Event): void {

@@ -1,3 +1,4 @@
+import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { css, html, LitElement } from 'lit';
 import { theme } from '../theme.js';
 import { adminStyles } from './admin-styles.js';
@@ -39,17 +40,18 @@ export class AdminSignIn extends LitElement {
   constructor() {
     super();
     this.error = '';
+    updateWhenLocaleChanges(this);
   }
 
   override render() {
     return html`<section>
-      <h2>Sign in</h2>
-      <p class="hint">Paste an admin token (a JWT with <code>admin: true</code> from your backend). It is kept in this tab only.</p>
+      <h2>${msg('Sign in', { id: 'admin-sign-in' })}</h2>
+      <p class="hint">${msg(str`Paste an admin token (a JWT with ${'admin: true'} from your backend). It is kept in this tab only.`, { id: 'admin-sign-in-hint' })}</p>
       <form @submit=${this.submit}>
-        <label for="token">Admin token</label>
+        <label for="token">${msg('Admin token', { id: 'admin-token' })}</label>
         <div class="row">
           <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required aria-describedby="error" />
-          <button class="primary" type="submit">Sign in</button>
+          <button class="primary" type="submit">${msg('Sign in', { id: 'admin-sign-in' })}</button>
         </div>
         <p id="error" class="error" role="alert">${this.error}</p>
       </form>
@@ -61,7 +63,7 @@ export class AdminSignIn extends LitElement {
     const input = this.renderRoot.querySelector('input');
     const token = input?.value.trim() ?? '';
     if (!token) {
-      this.error = 'Paste a token first.';
+      this.error = msg('Paste a token first.', { id: 'admin-paste-token' });
       input?.focus();
       return;
     }

@@ -1,3 +1,4 @@
+import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { css, html, LitElement } from 'lit';
 import { theme } from '../theme.js';
 import { AdminApi, failure } from './admin-api.js';
@@ -98,6 +99,7 @@ export class RoomcastAdmin extends LitElement {
     this.api = undefined;
     this.room = '';
     this.signInError = '';
+    updateWhenLocaleChanges(this);
   }
 
   override connectedCallback(): void {
@@ -123,7 +125,7 @@ export class RoomcastAdmin extends LitElement {
     } catch (err) {
       sessionStorage.removeItem(TOKEN_KEY);
       this.api = undefined;
-      this.signInError = `This token was refused: ${failure(err)}`;
+      this.signInError = msg(str`This token was refused: ${failure(err)}`, { id: 'admin-token-refused' });
       return;
     }
     sessionStorage.setItem(TOKEN_KEY, token);
@@ -145,12 +147,12 @@ export class RoomcastAdmin extends LitElement {
 
   override render() {
     if (!this.api) {
-      return html`<header><h1>roomcast admin</h1></header>
+      return html`<header><h1>${msg('roomcast admin', { id: 'admin-title' })}</h1></header>
         <main><admin-sign-in .error=${this.signInError} @admin-sign-in=${(e: CustomEvent<string>) => this.signIn(e.detail)}></admin-sign-in></main>`;
     }
     return html`<header>
-        <h1>roomcast admin</h1>
-        <button type="button" @click=${this.signOut}>Sign out</button>
+        <h1>${msg('roomcast admin', { id: 'admin-title' })}</h1>
+        <button type="button" @click=${this.signOut}>${msg('Sign out', { id: 'admin-sign-out' })}</button>
       </header>
       <main @admin-changed=${this.changed}>
         <div class="column">
@@ -161,7 +163,7 @@ export class RoomcastAdmin extends LitElement {
           ${
             this.room
               ? html`<admin-room-log class="log" .api=${this.api} room=${this.room}></admin-room-log>`
-              : html`<section class="log"><p class="empty">Open a room (its name) to watch its live log.</p></section>`
+              : html`<section class="log"><p class="empty">${msg('Open a room (its name) to watch its live log.', { id: 'admin-open-a-room' })}</p></section>`
           }
           <admin-audit .api=${this.api}></admin-audit>
         </div>
