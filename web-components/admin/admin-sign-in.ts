@@ -1,14 +1,16 @@
-import { css, html, LitElement } from 'lit';
+import { msg } from '@lit/localize';
+import { css, html, LitElement, type TemplateResult } from 'lit';
 import { theme } from '../theme.js';
 import { adminStyles } from './admin-styles.js';
 
 /**
- * The sign-in form: an admin token pasted once. Says why a token was refused (`error`).
+ * The sign-in form: a token pasted once (an admin's for `/admin`, a staff member's for `/inbox`:
+ * `label` and `hint` say which). Says why a token was refused (`error`).
  *
  * @fires admin-sign-in - `CustomEvent<string>`, the token given; bubbles and is composed.
  */
 export class AdminSignIn extends LitElement {
-  static override properties = { error: { type: String } };
+  static override properties = { error: { type: String }, label: { type: String }, hint: { attribute: false } };
   static override styles = [
     theme,
     adminStyles,
@@ -35,21 +37,27 @@ export class AdminSignIn extends LitElement {
 
   /** Why the last token was refused. */
   declare error: string;
+  /** The input's label. */
+  declare label: string;
+  /** What token to paste, and where it is kept. */
+  declare hint: string | TemplateResult;
 
   constructor() {
     super();
     this.error = '';
+    this.label = 'Admin token';
+    this.hint = html`Paste an admin token (a JWT with <code>admin: true</code> from your backend). It is kept in this tab only.`;
   }
 
   override render() {
     return html`<section>
-      <h2>Sign in</h2>
-      <p class="hint">Paste an admin token (a JWT with <code>admin: true</code> from your backend). It is kept in this tab only.</p>
+      <h2>${msg('Sign in', { id: 'sign-in' })}</h2>
+      <p class="hint">${this.hint}</p>
       <form @submit=${this.submit}>
-        <label for="token">Admin token</label>
+        <label for="token">${this.label}</label>
         <div class="row">
           <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required aria-describedby="error" />
-          <button class="primary" type="submit">Sign in</button>
+          <button class="primary" type="submit">${msg('Sign in', { id: 'sign-in' })}</button>
         </div>
         <p id="error" class="error" role="alert">${this.error}</p>
       </form>
@@ -61,7 +69,7 @@ export class AdminSignIn extends LitElement {
     const input = this.renderRoot.querySelector('input');
     const token = input?.value.trim() ?? '';
     if (!token) {
-      this.error = 'Paste a token first.';
+      this.error = msg('Paste a token first.', { id: 'sign-in-paste-first' });
       input?.focus();
       return;
     }
