@@ -3,6 +3,8 @@ import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyRequest } from 'fastify';
 import type { Config } from './config.js';
+import { createRoomAccess } from './access.js';
+import { createConversations } from './conversations.js';
 import { createBus } from './bus.js';
 import { createClientAddress } from './client-address.js';
 import { AppError } from './errors.js';
@@ -30,6 +32,7 @@ import { publicDir, webBuildDir } from './paths.js';
 import { createAdmission } from './realtime/admission.js';
 import { type ChatNamespace, registerChat } from './realtime/chat.js';
 import { drain } from './realtime/drain.js';
+import { registerInbox } from './realtime/inbox.js';
 import { createIo, logConnections, useIdentity } from './realtime/io.js';
 import { createMessageRate } from './realtime/message-rate.js';
 import { createOverview } from './realtime/overview.js';
@@ -167,6 +170,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     useIdentity(nsp, identity, app.log, metrics);
     logConnections(nsp, app.log);
   }
+  const access = createRoomAccess(store);
   const rules = createRoomRules(store, limits);
   const bans = createBans(store, app.log);
   await bans.load();
@@ -176,6 +180,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     roomEpoch,
     presence,
     identity,
+    access,
     bus,
     limits,
     rules,
@@ -185,10 +190,17 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     isClosing,
   });
   presence.onDeparture(chat.announceLeft);
+  registerInbox(chatNsp, {
+    store,
+    conversations: createConversations({ store, nsp: chatNsp, bus, access, log: app.log }),
+    log: app.log,
+    metrics,
+  });
   const moderation = createModeration({
     nsp: chatNsp,
     push: pushNsp,
     store,
+    access,
     presence,
     rules,
     bans,
@@ -203,7 +215,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   const sweeper = setInterval(() => {
     store.sweepAttachments(Date.now() - unsentFileTtlMs).catch((err: unknown) => app.log.warn({ err }, 'attachment sweep failed'));
   }, 3600_000).unref();
-  registerUploadTokens(chatNsp, { config, tokens: uploadTokens, rules, bans, chat, log: app.log, metrics });
+  registerUploadTokens(chatNsp, { config, tokens: uploadTokens, rules, bans, access, chat, log: app.log, metrics });
   // After a Redis outage, clients catch up by cursor on what the outage kept from them: every
   // node's clients when our publishes were lost, our own clients when we missed the others'.
   redis?.onRecovered((connection) => {
@@ -214,7 +226,16 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   });
   const messageRate = createMessageRate();
   bus.on('message.created', ({ message }) => messageRate.count(message.room));
-  const push = registerPush(pushNsp, { pushLog, bus, identity, topicsPerSocket: config.roomsPerSocket, log: app.log, metrics, bans });
+  const push = registerPush(pushNsp, {
+    pushLog,
+    bus,
+    identity,
+    access,
+    topicsPerSocket: config.roomsPerSocket,
+    log: app.log,
+    metrics,
+    bans,
+  });
   const live = createLive({
     clock: redis ? createRedisLiveClock(redis.client, config.redisPrefix, nodeId, config.liveIntervalMs) : createMemoryLiveClock(),
     publish: push.publish,
@@ -324,8 +345,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   );
   const checks: Record<string, () => Promise<void>> = { store: store.check };
   if (redis) checks.redis = redis.check;
-  registerRoutes(app, { config, store, roomEpoch, presence, identity, chat, isClosing, checks });
-  await registerAttachmentRoutes(app, { config, store, identity, tokens: uploadTokens, limits, bans, origins });
+  registerRoutes(app, { config, store, roomEpoch, presence, identity, access, chat, isClosing, checks });
+  await registerAttachmentRoutes(app, { config, store, identity, access, tokens: uploadTokens, limits, bans, origins });
   registerMetricsRoute(app, { token: config.metricsToken, metrics });
   const overview = createOverview({
     chat: chatNsp,

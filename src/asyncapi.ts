@@ -1,6 +1,7 @@
 import { type TObject, type TSchema, Type } from 'typebox';
 import * as attachments from './schemas/attachments.js';
 import * as chat from './schemas/chat.js';
+import * as inbox from './schemas/inbox.js';
 import {
   DrainingEvent,
   EmptyResult,
@@ -26,7 +27,7 @@ interface Sent {
 /** Each namespace's events, by their Socket.IO names: the same schemas the parsers validate with. */
 const namespaces: Record<'chat' | 'push', { description: string; send: Record<string, Sent>; receive: Record<string, TSchema> }> = {
   chat: {
-    description: 'Chat rooms: join, send, history, typing, presence and read positions.',
+    description: 'Chat rooms: join, send, history, typing, presence and read positions; support conversations and their inboxes.',
     send: {
       'room:join': {
         payload: chat.JoinRequest,
@@ -79,6 +80,35 @@ const namespaces: Record<'chat' | 'push', { description: string; send: Record<st
         description:
           'A token (5 minutes) to upload files to a joined room with `POST /api/rooms/:room/attachments`; refused where `message:send` would be.',
       },
+      'conversation:open': {
+        payload: inbox.OpenRequest,
+        result: inbox.OpenResult,
+        description:
+          "The caller's conversation in an inbox that is not closed (protocol 6.5), made unless `create: false`; then `room:join` its `room`. Tells whether staff are online.",
+      },
+      'inbox:list': {
+        payload: inbox.ListRequest,
+        result: inbox.ListResult,
+        description:
+          "Staff: an inbox's conversations, most recently updated first; the socket gets the inbox's `inbox:update` from then on.",
+      },
+      'conversation:assign': {
+        payload: inbox.AssignRequest,
+        result: inbox.ConversationResult,
+        description:
+          'Staff: assign a conversation to the caller (no `user`), a staff member of the inbox connected now, or nobody (`user: null`).',
+      },
+      'conversation:close': { payload: inbox.RoomRequest, result: inbox.ConversationResult, description: 'Staff: close a conversation.' },
+      'conversation:reopen': {
+        payload: inbox.RoomRequest,
+        result: inbox.ConversationResult,
+        description: 'Staff: reopen a closed or snoozed conversation (`conflict` if its visitor has opened another since).',
+      },
+      'conversation:snooze': {
+        payload: inbox.SnoozeRequest,
+        result: inbox.ConversationResult,
+        description: "Staff: snooze a conversation until `until`, or without it until the visitor's next message.",
+      },
     },
     receive: {
       session: SessionEvent,
@@ -91,6 +121,7 @@ const namespaces: Record<'chat' | 'push', { description: string; send: Record<st
       'request:failed': RequestFailedEvent,
       'room:removed': moderation.RoomRemovedEvent,
       'room:settings': moderation.RoomSettingsEvent,
+      'inbox:update': inbox.InboxUpdateEvent,
     },
   },
   push: {

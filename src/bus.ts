@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AuditEntry } from './moderation/schemas.js';
-import type { Member, Message, Push } from './protocol.js';
+import type { Conversation, Member, Message, Push } from './protocol.js';
 
 /**
  * What happens in roomcast, for features to react to instead of calling each other (what Django
@@ -21,6 +21,13 @@ export interface DomainEvents {
   'moderation.ban.create': AuditEntry;
   'moderation.ban.lift': AuditEntry;
   'moderation.room.configure': AuditEntry;
+  /** Protocol 6.5: a visitor's first `conversation:open` made it. */
+  'conversation.created': { conversation: Conversation };
+  /** Protocol 6.5: assigned (by staff, or by the first staff reply) or unassigned (no `assignee`). */
+  'conversation.assigned': { conversation: Conversation };
+  'conversation.closed': { conversation: Conversation };
+  /** A user's read position in a room moved forward (protocol 6.3). For features only: no webhook event. */
+  'room.read': { room: string; user: Member; seq: number };
 }
 
 export type DomainEventName = keyof DomainEvents;
@@ -37,6 +44,9 @@ export const domainEventNames = [
   'moderation.ban.create',
   'moderation.ban.lift',
   'moderation.room.configure',
+  'conversation.created',
+  'conversation.assigned',
+  'conversation.closed',
 ] as const satisfies readonly DomainEventName[];
 
 type Listener<K extends DomainEventName> = (payload: DomainEvents[K]) => void;

@@ -109,7 +109,7 @@ export interface Config {
   webhookUrl: string | undefined;
   /** WEBHOOK_SECRET: HMAC-SHA256 key of X-Roomcast-Signature; required with WEBHOOK_URL. */
   webhookSecret: string | undefined;
-  /** WEBHOOK_EVENTS: the domain events sent. Default message.created,member.joined,member.left. */
+  /** WEBHOOK_EVENTS: the domain events sent. Default message.created,member.joined,member.left and the conversation.* events. */
   webhookEvents: DomainEventName[];
   /** WEBHOOK_MAX_ATTEMPTS: tries per event before it is dropped. Default 5. */
   webhookMaxAttempts: number;
@@ -619,7 +619,7 @@ const variables: Variables[] = [
   {
     name: 'WEBHOOK_EVENTS',
     key: 'webhookEvents',
-    default: 'message.created,member.joined,member.left',
+    default: 'message.created,member.joined,member.left,conversation.created,conversation.assigned,conversation.closed',
     help: `comma-separated domain events to send (${domainEventNames.join(', ')})`,
     parse: domainEvents,
   },

@@ -16,6 +16,8 @@ export interface Identity {
   admin: boolean;
   /** Rooms the token's `moderates` claim lists (`*` for every room). */
   moderates: string[];
+  /** Inboxes the token's `inboxes` claim makes the user staff of (`*` for every inbox; protocol 6.5). */
+  inboxes: string[];
 }
 
 export interface IdentityOptions {
@@ -127,6 +129,7 @@ export function createIdentity(options: IdentityOptions) {
       topics: stringList(claims.topics),
       admin: claims.admin === true,
       moderates: stringList(claims.moderates),
+      inboxes: stringList(claims.inboxes),
     };
   }
 
@@ -149,20 +152,35 @@ export function createIdentity(options: IdentityOptions) {
       asked && !(await options.reservedNames.isReserved(asked))
         ? asked
         : `Guest ${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
-    return { user: { id, name, kind: 'guest' }, rooms: [], topics: [], admin: false, moderates: [] };
+    return { user: { id, name, kind: 'guest' }, rooms: [], topics: [], admin: false, moderates: [], inboxes: [] };
+  }
+
+  /**
+   * Who an HTTP request's bearer credentials are: a user JWT, or a guest's `session` (what a guest
+   * visitor reads its own conversation's history and files with; protocol 6.5). A guest's name is
+   * not known here, and nothing over HTTP needs it.
+   */
+  async function fromBearer(credentials: string): Promise<Identity> {
+    if (credentials.startsWith('guest_')) {
+      const id = guestIdFrom(credentials);
+      if (id === undefined) throw new AppError('invalid_token', 'The session is not valid.');
+      return { user: { id, name: 'Guest', kind: 'guest' }, rooms: [], topics: [], admin: false, moderates: [], inboxes: [] };
+    }
+    return verifyToken(credentials);
   }
 
   /** The `session` event: who the socket is, its session, and its roles, so a client knows which actions to offer. */
-  function sessionEvent({ user, admin, moderates }: Identity): SessionEvent {
+  function sessionEvent({ user, admin, moderates, inboxes }: Identity): SessionEvent {
     return {
       user,
       session: sessionFor(user),
       ...(admin ? { admin: true as const } : {}),
       ...(moderates.length > 0 ? { moderates } : {}),
+      ...(inboxes.length > 0 ? { inboxes } : {}),
     };
   }
 
-  return { identify, verifyToken, sessionFor, sessionEvent };
+  return { identify, verifyToken, fromBearer, sessionFor, sessionEvent };
 }
 
 export type IdentityService = ReturnType<typeof createIdentity>;
@@ -173,9 +191,24 @@ export function mayJoin(identity: Identity, room: string): boolean {
   return identity.admin || identity.rooms.includes('*') || identity.rooms.includes(room);
 }
 
-/** `admin`, or the room (or `*`) in `moderates`: who may delete, kick and configure in a room. */
+/**
+ * `admin`, or the room (or `*`) in `moderates`: who may delete, kick and configure in a room. In a
+ * support conversation's rooms (`conv-`, `note-`) only admins: `moderates: ["*"]` must not open
+ * anyone's private conversation (who may enter those is access.ts's to decide).
+ */
 export function mayModerate(identity: Identity, room: string): boolean {
+  if (isConversationRoom(room)) return identity.admin;
   return identity.admin || identity.moderates.includes('*') || identity.moderates.includes(room);
+}
+
+/** A support conversation's room or its notes room (protocol 6.5): what access.ts decides. */
+export function isConversationRoom(room: string): boolean {
+  return room.startsWith('conv-') || room.startsWith('note-');
+}
+
+/** Staff of an inbox: the token's `inboxes` lists it (or `*`), or an admin (the API key too). */
+export function isStaff(identity: Identity, inbox: string): boolean {
+  return identity.admin || identity.inboxes.includes('*') || identity.inboxes.includes(inbox);
 }
 
 /** Moderates some room: may use the moderation HTTP routes (each still checks the room). */
@@ -190,4 +223,5 @@ export const apiKeyIdentity: Identity = {
   topics: [],
   admin: true,
   moderates: [],
+  inboxes: [],
 };

@@ -20,6 +20,7 @@ import type * as attachments from './schemas/attachments.js';
 import type * as chat from './schemas/chat.js';
 import type * as common from './schemas/common.js';
 import type * as http from './schemas/http.js';
+import type * as inbox from './schemas/inbox.js';
 import type * as push from './schemas/push.js';
 
 /** The closed set of error codes, in acks, HTTP bodies and `connect_error.data`. */
@@ -81,6 +82,18 @@ export interface ChatClientToServer {
   'room:configure': (req: ConfigureRequest, ack: Ack<{ settings: RoomSettings }>) => void;
   /** Issue 13 point 4: a short-lived token to upload files to a joined room over HTTP. */
   'upload:token': (req: UploadTokenRequest, ack: Ack<UploadTokenResult>) => void;
+  /** Protocol 6.5: the caller's conversation in an inbox that is not closed; created unless `create: false`. */
+  'conversation:open': (req: OpenConversationRequest, ack: Ack<OpenConversationResult>) => void;
+  /** Protocol 6.5, staff: an inbox's conversations; subscribes the socket to its `inbox:update`. */
+  'inbox:list': (req: InboxListRequest, ack: Ack<InboxListResult>) => void;
+  /** Protocol 6.5, staff: assign to the caller (no `user`), to a connected staff member, or to nobody (`null`). */
+  'conversation:assign': (req: AssignRequest, ack: Ack<ConversationResult>) => void;
+  /** Protocol 6.5, staff. */
+  'conversation:close': (req: ConversationRoomRequest, ack: Ack<ConversationResult>) => void;
+  /** Protocol 6.5, staff. */
+  'conversation:reopen': (req: ConversationRoomRequest, ack: Ack<ConversationResult>) => void;
+  /** Protocol 6.5, staff: until a time, or the visitor's next message. */
+  'conversation:snooze': (req: SnoozeRequest, ack: Ack<ConversationResult>) => void;
 }
 
 export interface ChatServerToClient {
@@ -97,7 +110,23 @@ export interface ChatServerToClient {
   'room:removed': (event: RoomRemovedEvent) => void;
   /** Protocol 6.4: the room's settings changed. */
   'room:settings': (event: RoomSettingsEvent) => void;
+  /** Protocol 6.5: a conversation of an inbox this staff socket listed changed. */
+  'inbox:update': (event: InboxUpdateEvent) => void;
 }
+
+/** Protocol 6.5: a visitor's support conversation with an inbox's staff. */
+export type Conversation = Static<typeof inbox.Conversation>;
+export type ConversationStatus = Static<typeof inbox.ConversationStatus>;
+export type OpenConversationRequest = Static<typeof inbox.OpenRequest>;
+export type OpenConversationResult = Static<typeof inbox.OpenResult>;
+export type InboxListStatus = Static<typeof inbox.ListStatus>;
+export type InboxListRequest = Static<typeof inbox.ListRequest>;
+export type InboxListResult = Static<typeof inbox.ListResult>;
+export type AssignRequest = Static<typeof inbox.AssignRequest>;
+export type ConversationRoomRequest = Static<typeof inbox.RoomRequest>;
+export type SnoozeRequest = Static<typeof inbox.SnoozeRequest>;
+export type ConversationResult = Static<typeof inbox.ConversationResult>;
+export type InboxUpdateEvent = Static<typeof inbox.InboxUpdateEvent>;
 
 export type UploadTokenRequest = Static<typeof attachments.UploadTokenRequest>;
 export type UploadTokenResult = Static<typeof attachments.UploadTokenResult>;

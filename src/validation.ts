@@ -2,6 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import type { Static, TSchema } from 'typebox';
 import { AppError } from './errors.js';
 import * as chat from './schemas/chat.js';
+import * as inbox from './schemas/inbox.js';
 import * as push from './schemas/push.js';
 
 const ajv = new Ajv({ allErrors: false, coerceTypes: false });
@@ -53,6 +54,15 @@ export const chatParsers = {
   history: parser(chat.HistoryRequest),
   typing: parser(chat.TypingRequest),
   read: parser(chat.ReadRequest),
+};
+
+/** `/chat` payload parsers of support conversations (protocol 6.5). */
+export const inboxParsers = {
+  open: parser(inbox.OpenRequest),
+  list: parser(inbox.ListRequest),
+  assign: parser(inbox.AssignRequest),
+  room: parser(inbox.RoomRequest),
+  snooze: parser(inbox.SnoozeRequest),
 };
 
 /** `/push` payload parsers. */

@@ -5,7 +5,7 @@ import { connectChat, startApp } from './helpers.js';
 import { connectAs, moderationEnv } from './moderation-helpers.js';
 
 function identity(roles: Partial<Identity>): Identity {
-  return { user: { id: 'u', name: 'U', kind: 'user' }, rooms: [], topics: [], admin: false, moderates: [], ...roles };
+  return { user: { id: 'u', name: 'U', kind: 'user' }, rooms: [], topics: [], admin: false, moderates: [], inboxes: [], ...roles };
 }
 
 describe('moderation roles', () => {

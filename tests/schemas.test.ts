@@ -174,6 +174,12 @@ describe('the published documents (protocol 6.1)', () => {
         .map((op) => resolve(asyncapi, (op.messages as { $ref: string }[])[0]!.$ref).name)
         .sort();
     assert.deepEqual(events('send', 'chat'), [
+      'conversation:assign',
+      'conversation:close',
+      'conversation:open',
+      'conversation:reopen',
+      'conversation:snooze',
+      'inbox:list',
       'message:delete',
       'message:edit',
       'message:history',
@@ -188,6 +194,7 @@ describe('the published documents (protocol 6.1)', () => {
       'upload:token',
     ]);
     assert.deepEqual(events('receive', 'chat'), [
+      'inbox:update',
       'message:new',
       'presence:update',
       'request:failed',

@@ -14,20 +14,23 @@ import {
 import { addressKey } from '../client-address.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { type IdentityService, mayJoin } from '../identity.js';
+import type { RoomAccess } from '../access.js';
+import type { IdentityService } from '../identity.js';
 import type { Limits } from '../limits.js';
 import type { Bans } from '../moderation/bans.js';
 import type { OriginPolicy } from '../origin.js';
 import { AttachmentBytes, AttachmentParams, UploadQuery, UploadResult } from '../schemas/attachments.js';
 import { RoomParams } from '../schemas/http.js';
 import type { Store } from '../store/store.js';
-import { bearer, logAs } from './auth.js';
+import { logAs, roomReaderHook } from './auth.js';
 import { failures } from './routes.js';
 
 export interface AttachmentRouteDeps {
   config: Config;
   store: Store;
   identity: IdentityService;
+  /** Who may see a room (access.ts). */
+  access: RoomAccess;
   tokens: UploadTokens;
   limits: Limits;
   bans: Bans;
@@ -63,6 +66,7 @@ function preflight(req: FastifyRequest, reply: FastifyReply, origins: OriginPoli
  */
 export async function registerAttachmentRoutes(fastify: FastifyInstance, deps: AttachmentRouteDeps) {
   const { config, store, tokens, limits, origins } = deps;
+  const readerHook = roomReaderHook(deps.identity, deps.access);
   const grants = new WeakMap<FastifyRequest, UploadGrant>();
 
   // Its own context: here any body is a file's bytes, read up to MAX_UPLOAD_BYTES (Fastify refuses a
@@ -89,7 +93,7 @@ export async function registerAttachmentRoutes(fastify: FastifyInstance, deps: A
           logAs(req, reply, grant.user.id);
           const { room } = req.params as { room: string };
           if (grant.room !== room) throw new AppError('forbidden', `This upload token is for ${grant.room}, not ${room}.`);
-          deps.bans.check({ user: grant.user, rooms: [], topics: [], admin: false, moderates: [] }, addressKey(req.ip), room);
+          deps.bans.check({ user: grant.user, rooms: [], topics: [], admin: false, moderates: [], inboxes: [] }, addressKey(req.ip), room);
           const length = Number(req.headers['content-length']);
           if (length > config.maxUploadBytes) throw new AppError('too_large', `A file may be at most ${config.maxUploadBytes} bytes.`);
           await limits.uploads.consume(grant.user.id, 'You are uploading too many files; wait a little.');
@@ -142,13 +146,7 @@ export async function registerAttachmentRoutes(fastify: FastifyInstance, deps: A
       config: crossOrigin,
       onRequest: async (req, reply) => {
         allowOrigin(req, reply, origins);
-        const { room } = req.params as { room: string };
-        if (!room.startsWith('private-')) return;
-        const token = bearer(req);
-        if (!token) throw new AppError('unauthorized', "A private room's files need a user token.");
-        const identity = await deps.identity.verifyToken(token);
-        logAs(req, reply, identity.user.id);
-        if (!mayJoin(identity, room)) throw new AppError('forbidden', `You may not read ${room}.`);
+        await readerHook.call(fastify, req, reply);
       },
       schema: {
         summary:
@@ -172,8 +170,8 @@ export async function registerAttachmentRoutes(fastify: FastifyInstance, deps: A
           .header('x-content-type-options', 'nosniff')
           // Even if a browser rendered it as a page, it could run nothing and reach nothing.
           .header('content-security-policy', "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox")
-          // The bytes of an id never change; a private room's stay out of shared caches.
-          .header('cache-control', `${room.startsWith('private-') ? 'private' : 'public'}, max-age=31536000, immutable`)
+          // The bytes of an id never change; a private room's (and a conversation's) stay out of shared caches.
+          .header('cache-control', `${req.headers.authorization ? 'private' : 'public'}, max-age=31536000, immutable`)
           .send(data)
       );
     },

@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AppError } from '../errors.js';
-import { apiKeyIdentity, type Identity, type IdentityService, isModerator } from '../identity.js';
+import type { RoomAccess } from '../access.js';
+import { apiKeyIdentity, type Identity, type IdentityService, isConversationRoom, isModerator } from '../identity.js';
 
 /** The credentials of `Authorization: Bearer <credentials>`; the scheme is case-insensitive (RFC 9110). */
 export function bearer(req: FastifyRequest): string | undefined {
@@ -59,4 +60,22 @@ export function moderatorOf(req: FastifyRequest): Identity {
   const who = moderators.get(req);
   if (!who) throw new Error('moderatorOf() on a route without moderatorHook');
   return who;
+}
+
+/**
+ * The `onRequest` hook of the routes that read a room (its messages, its files): a public room
+ * needs nothing; a private room a user JWT, a support conversation's rooms a JWT or a guest's
+ * `session` (protocol 6.5) as bearer credentials, which access.ts then decides on.
+ */
+export function roomReaderHook(identity: IdentityService, access: RoomAccess): onRequestAsyncHookHandler {
+  return async (req, reply) => {
+    const { room } = req.params as { room: string };
+    const conversation = isConversationRoom(room);
+    if (!conversation && !room.startsWith('private-')) return;
+    const credentials = bearer(req);
+    if (!credentials) throw new AppError('unauthorized', `${room} needs a user token${conversation ? " or the guest's session" : ''}.`);
+    const who = conversation ? await identity.fromBearer(credentials) : await identity.verifyToken(credentials);
+    logAs(req, reply, who.user.id);
+    if (!(await access.may(who, room))) throw new AppError('forbidden', `You may not read ${room}.`);
+  };
 }

@@ -1,9 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import type { RoomAccess } from '../access.js';
 import type { Config } from '../config.js';
-import { AppError } from '../errors.js';
-import { apiKeyHook, bearer, logAs } from './auth.js';
-import { cleanName, type IdentityService, mayJoin } from '../identity.js';
+import { apiKeyHook, roomReaderHook } from './auth.js';
+import { apiKeyIdentity, cleanName, type IdentityService } from '../identity.js';
 import { HistoryResult } from '../schemas/chat.js';
 import { Failure } from '../schemas/common.js';
 import { HistoryQuery, Ok, PostMessageBody, PostMessageResult, RoomList, RoomParams } from '../schemas/http.js';
@@ -19,6 +19,8 @@ export interface RouteDeps {
   roomEpoch: string;
   presence: Presence;
   identity: IdentityService;
+  /** Who may see a room (access.ts). */
+  access: RoomAccess;
   chat: Chat;
   isClosing: () => boolean;
   /** What /readyz asks, by name: each throws when its dependency is down. */
@@ -81,19 +83,12 @@ export function registerRoutes(fastify: FastifyInstance, deps: RouteDeps) {
   app.get(
     '/api/rooms/:room/messages',
     {
-      onRequest: async (req, reply) => {
-        const { room } = req.params;
-        if (!room.startsWith('private-')) return;
-        const token = bearer(req);
-        if (!token) throw new AppError('unauthorized', 'A private room needs a user token.');
-        const identity = await deps.identity.verifyToken(token);
-        logAs(req, reply, identity.user.id);
-        if (!mayJoin(identity, room)) throw new AppError('forbidden', `You may not read ${room}.`);
-      },
+      onRequest: roomReaderHook(deps.identity, deps.access),
       schema: {
-        summary: "A room's messages, oldest first; a private room needs a user token that lists it.",
+        summary:
+          "A room's messages, oldest first; a private room needs a user token that lists it, a support conversation its visitor's token or guest session, or a staff token.",
         tags: ['chat'],
-        // A public room needs no credentials, a private one a user's JWT.
+        // A public room needs no credentials, a private one a user's JWT (or a guest's session, its own conversation).
         security: [{}, { userToken: [] }],
         params: RoomParams,
         querystring: HistoryQuery,
@@ -125,12 +120,16 @@ export function registerRoutes(fastify: FastifyInstance, deps: RouteDeps) {
     },
     async (req, reply) => {
       const { author, clientId } = req.body;
+      const { room } = req.params;
+      // The API key may write in any room but a `conv-`/`note-` room no conversation owns; there it writes as staff.
+      await deps.access.must(apiKeyIdentity, room);
+      const staff = (await deps.access.isStaffIn(apiKeyIdentity, room)) ? { staff: true as const } : {};
       const message = await deps.chat.post({
-        room: req.params.room,
+        room,
         text: messageText(req.body.text, config.maxMessageLength),
         author: author
-          ? { id: author.id, name: cleanName(author.name) || author.id, kind: 'user' }
-          : { id: 'system', name: 'System', kind: 'system' },
+          ? { id: author.id, name: cleanName(author.name) || author.id, kind: 'user', ...staff }
+          : { id: 'system', name: 'System', kind: 'system', ...staff },
         ...(clientId === undefined ? {} : { clientId }),
       });
       return reply.code(201).send({ message });

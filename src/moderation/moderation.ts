@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
+import type { RoomAccess } from '../access.js';
 import type { Bus } from '../bus.js';
 import { addressKey } from '../client-address.js';
 import { AppError } from '../errors.js';
-import { type Identity, mayJoin, mayModerate } from '../identity.js';
+import { type Identity, mayModerate } from '../identity.js';
 import type { Member, Message } from '../protocol.js';
 import type { ChatNamespace, SocketData } from '../realtime/chat.js';
 import type { Presence } from '../realtime/presence.js';
@@ -48,6 +49,8 @@ export interface ModerationDeps {
   /** `/push`: a ban takes the banned sockets off the rooms' `room:<room>` topics too. */
   push: PushNamespace;
   store: Store;
+  /** Who may see a room (access.ts): an author deleting their own message must still be let in. */
+  access: RoomAccess;
   presence: Presence;
   rules: RoomRules;
   bans: Bans;
@@ -135,7 +138,7 @@ export function createModeration(deps: ModerationDeps) {
    */
   async function deleteMessage(who: Identity, { room, seq, reason }: DeleteRequest): Promise<Message> {
     const moderator = mayModerate(who, room);
-    if (!moderator && !mayJoin(who, room)) throw new AppError('forbidden', `You may not join ${room}.`);
+    if (!moderator) await deps.access.must(who, room);
     const [target] = (await store.history(room, { after: seq - 1, before: seq + 1, limit: 1 })).messages;
     if (!target || target.type !== undefined) throw new AppError('not_found', `${room} has no message ${seq}.`);
     if (!moderator && target.author.id !== who.user.id) {

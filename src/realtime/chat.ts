@@ -1,10 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { RoomAccess } from '../access.js';
 import type { Namespace, Socket } from 'socket.io';
 import type { Bus } from '../bus.js';
 import type { Config } from '../config.js';
 import { resolveAttachments } from '../attachments.js';
 import { AppError } from '../errors.js';
-import { type Identity, type IdentityService, mayJoin, mayModerate } from '../identity.js';
+import { type Identity, type IdentityService, mayModerate } from '../identity.js';
 import type { Limits } from '../limits.js';
 import type { Metrics } from '../metrics.js';
 import type { Bans } from '../moderation/bans.js';
@@ -38,6 +39,8 @@ export interface ChatDeps {
   roomEpoch: string;
   presence: Presence;
   identity: IdentityService;
+  /** Who may see a room (access.ts): every way into one asks it. */
+  access: RoomAccess;
   bus: Bus;
   limits: Limits;
   /** Slow mode and read-only rooms (protocol 6.4). */
@@ -70,8 +73,13 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
   /** Each socket's observed rooms, for events registered elsewhere (attachments' `upload:token`). */
   const observed = new Map<string, Set<string>>();
   const joinPage = createJoinPages(store);
-  const conversation = createConversation({ nsp, store, config, limits, rules: deps.rules, bus });
-  const reads = createReads({ store, limit: limits.reads, broadcast: (event) => nsp.to(event.room).emit('room:read', event) });
+  const conversation = createConversation({ nsp, store, config, limits, rules: deps.rules, bus, access: deps.access });
+  const reads = createReads({
+    store,
+    limit: limits.reads,
+    broadcast: (event) => nsp.to(event.room).emit('room:read', event),
+    moved: (event) => bus.emit('room.read', event),
+  });
 
   function announce(message: Message): void {
     nsp.to(message.room).emit('message:new', message);
@@ -134,9 +142,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
     const log = socketLog(deps.log, socket);
     const handle = handler(socket, log, deps.metrics);
 
-    function mustAccess(room: string): void {
-      if (!mayJoin(identity, room)) throw new AppError('forbidden', `You may not join ${room}.`);
-    }
+    const mustAccess = (room: string) => deps.access.must(identity, room);
 
     function setTyping(room: string, typing: boolean): void {
       clearTimeout(typingTimers.get(room));
@@ -204,7 +210,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       'room:join',
       handle('room:join', async (payload) => {
         const req = parse.join(payload);
-        mustAccess(req.room);
+        await mustAccess(req.room);
         deps.bans.check(identity, address, req.room);
         if (req.observe && !mayModerate(identity, req.room)) throw new AppError('forbidden', `You do not moderate ${req.room}.`);
         await limits.history.consume(user.id, 'You are reading history too fast.');
@@ -277,10 +283,12 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         if (creates) await limits.newRooms.consume(address, 'Too many new rooms from your address; write in an existing one.');
         const attachments = req.attachments && (await resolveAttachments(store, user.id, req.room, req.attachments));
         if (typingTimers.has(req.room)) setTyping(req.room, false);
+        // In a support conversation, staff's messages carry the mark (protocol 6.5), from the token, never the client.
+        const staff = await deps.access.isStaffIn(identity, req.room);
         const message = await post({
           room: req.room,
           text,
-          author: user,
+          author: staff ? { ...user, staff } : user,
           clientId: req.clientId,
           replyTo: req.replyTo,
           ...(attachments && { attachments }),
@@ -317,7 +325,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
       'message:history',
       handle('message:history', async (payload) => {
         const req = parse.history(payload);
-        mustAccess(req.room);
+        await mustAccess(req.room);
         if (historyReads >= config.historyReadsPerSocket) {
           throw new AppError('rate_limited', 'Too many history reads at once; wait for their answers.', readsRetryMs);
         }

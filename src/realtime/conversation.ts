@@ -1,7 +1,8 @@
+import type { RoomAccess } from '../access.js';
 import type { Bus } from '../bus.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { type Identity, mayJoin, mayModerate } from '../identity.js';
+import { type Identity, mayModerate } from '../identity.js';
 import type { Limits } from '../limits.js';
 import type { RoomRules } from '../moderation/room-rules.js';
 import type { EditRequest, Message, ReactRequest } from '../protocol.js';
@@ -16,6 +17,7 @@ export interface ConversationDeps {
   limits: Limits;
   rules: RoomRules;
   bus: Bus;
+  access: RoomAccess;
 }
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
@@ -36,7 +38,7 @@ export function isReaction(emoji: string): boolean {
  * stream (the store applies it to its target and gives it the next seq in one transaction),
  * broadcast as `message:new` like any message, so resync brings it to clients that missed it.
  */
-export function createConversation({ nsp, store, config, limits, rules, bus }: ConversationDeps) {
+export function createConversation({ nsp, store, config, limits, rules, bus, access }: ConversationDeps) {
   /** The message `seq` of the room as it is now; `not_found` when it is none, a change entry, or deleted (unless `deletedToo`). */
   async function messageAt(room: string, seq: number, deletedToo = false): Promise<Message> {
     const [found] = (await store.history(room, { after: seq - 1, before: seq + 1, limit: 1 })).messages;
@@ -68,7 +70,7 @@ export function createConversation({ nsp, store, config, limits, rules, bus }: C
   async function edit(who: Identity, { room, seq, text }: EditRequest): Promise<Message> {
     const cleaned = messageText(text, config.maxMessageLength);
     const moderator = mayModerate(who, room);
-    if (!moderator && !mayJoin(who, room)) throw new AppError('forbidden', `You may not join ${room}.`);
+    if (!moderator) await access.must(who, room);
     const target = await messageAt(room, seq);
     if (!moderator) {
       if (target.author.id !== who.user.id)

@@ -4,7 +4,10 @@ import type { Presence } from './presence.js';
 import type { ChatNamespace } from './chat.js';
 import type { MessageRate } from './message-rate.js';
 import type { PushNamespace } from './push.js';
+import { roomPattern } from '../schemas/common.js';
 import type { Store } from '../store/store.js';
+
+const roomName = new RegExp(roomPattern);
 
 /** What one node says of itself to the admin overview. */
 export interface NodeReport {
@@ -56,7 +59,8 @@ export function createOverview(deps: OverviewDeps) {
   const nsp = chat as unknown as Namespace<Record<string, never>, Record<string, never>, ReportEvents>;
 
   function report(): NodeReport {
-    const roomNames = [...chat.adapter.rooms.keys()].filter((room) => !chat.sockets.has(room));
+    // Adapter rooms that are no chat room (a socket's own, an inbox's staff: `inbox:<name>`) are left out.
+    const roomNames = [...chat.adapter.rooms.keys()].filter((room) => !chat.sockets.has(room) && roomName.test(room));
     return {
       name: deps.nodeName,
       connections: { chat: chat.sockets.size, push: push.sockets.size },

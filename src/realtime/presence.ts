@@ -1,4 +1,5 @@
 import type { Member, RoomSummary } from '../protocol.js';
+import { isListed } from '../room-listing.js';
 
 export interface PresenceChange {
   /** Set when this socket is the user's first in the room (on any node). */
@@ -30,7 +31,7 @@ export interface Presence {
   /** Undefined when the room's presence did not change: the socket was not counted, or the user has other tabs here. */
   remove(room: string, memberId: string, socketId: string): Promise<PresenceChange | undefined>;
   members(room: string): Promise<Member[]>;
-  /** Public rooms with someone in them, busiest first. */
+  /** Listed rooms (room-listing.ts) with someone in them, busiest first. */
   busiest(max: number): Promise<Pick<RoomSummary, 'room' | 'members'>[]>;
   /** Users who left without saying so: their node died. Never called on a single node. */
   onDeparture(listener: (departure: Departure) => void): void;
@@ -115,7 +116,7 @@ export function createMemoryPresence(): Presence {
 
     async busiest(max) {
       return [...local.entries()]
-        .filter(([room]) => !room.startsWith('private-'))
+        .filter(([room]) => isListed(room))
         .map(([room, users]) => ({ room, members: users.length }))
         .sort((a, b) => b.members - a.members || a.room.localeCompare(b.room))
         .slice(0, max);

@@ -1,8 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Namespace, Socket } from 'socket.io';
+import type { RoomAccess } from '../access.js';
 import type { Bus } from '../bus.js';
 import { AppError } from '../errors.js';
-import { type Identity, type IdentityService, mayJoin } from '../identity.js';
+import type { Identity, IdentityService } from '../identity.js';
 import type { Push, PushClientToServer, PushServerToClient, SubscribeResult } from '../protocol.js';
 import type { Bans } from '../moderation/bans.js';
 import type { Metrics } from '../metrics.js';
@@ -19,6 +20,8 @@ export interface PushDeps {
   pushLog: PushLog;
   bus: Bus;
   identity: IdentityService;
+  /** Who may see a room (access.ts), which decides its `room:<room>` topic too. */
+  access: RoomAccess;
   /** ROOMS_PER_SOCKET: topics one socket may be subscribed to at once (its own `user:` topic aside). */
   topicsPerSocket: number;
   log: FastifyBaseLogger;
@@ -34,9 +37,9 @@ const topicsRetryMs = 10_000;
  * `user:<id>` belongs to that user alone; `room:<room>` follows the room's own rule; `private-`
  * topics need the token's `topics` claim or admin.
  */
-export function maySubscribe(identity: Identity, topic: string): boolean {
+export async function maySubscribe(identity: Identity, topic: string, access: RoomAccess): Promise<boolean> {
   if (topic.startsWith('user:')) return topic === `user:${identity.user.id}`;
-  if (topic.startsWith('room:')) return mayJoin(identity, topic.slice(5));
+  if (topic.startsWith('room:')) return access.may(identity, topic.slice(5));
   if (!topic.startsWith('private-')) return true;
   return identity.admin || identity.topics.includes('*') || identity.topics.includes(topic);
 }
@@ -76,7 +79,7 @@ export function registerPush(nsp: PushNamespace, deps: PushDeps) {
       'push:subscribe',
       handle('push:subscribe', async (payload): Promise<SubscribeResult> => {
         const { topic, after } = parse.subscribe(payload);
-        if (!maySubscribe(identity, topic)) throw new AppError('forbidden', `You may not subscribe to ${topic}.`);
+        if (!(await maySubscribe(identity, topic, deps.access))) throw new AppError('forbidden', `You may not subscribe to ${topic}.`);
         if (topic.startsWith('room:')) deps.bans.check(identity, socket.data.address, topic.slice(5));
         // Its own id and its user topic are rooms of the socket too.
         if (!socket.rooms.has(topic) && socket.rooms.size - 2 >= deps.topicsPerSocket) {

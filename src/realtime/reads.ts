@@ -9,6 +9,8 @@ export interface ReadsDeps {
   limit: Limit;
   /** Sends the event to the room on every node (`nsp.to(room).emit`). */
   broadcast(event: ReadEvent): void;
+  /** Told at once of every position that moved (a conversation's unread count follows it, protocol 6.5). */
+  moved(event: ReadEvent): void;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface ReadsDeps {
  * forward. Broadcasts are coalesced per user and room: the first goes at once, those within the
  * next second wait for its end and go as one, with the newest position, so the last is never lost.
  */
-export function createReads({ store, limit, broadcast }: ReadsDeps) {
+export function createReads({ store, limit, broadcast, moved }: ReadsDeps) {
   /** Positions stored and waiting for their broadcast, by `<room>:<user id>`. */
   const waiting = new Map<string, ReadEvent>();
 
@@ -49,7 +51,9 @@ export function createReads({ store, limit, broadcast }: ReadsDeps) {
     async read(user: Member, room: string, seq: number): Promise<void> {
       const mark = await store.markRead(room, user.id, seq);
       if (mark === 'beyond') throw new AppError('not_found', `${room} has no message ${seq} yet.`);
-      if (mark === 'moved') announce({ room, user, seq });
+      if (mark !== 'moved') return;
+      moved({ room, user, seq });
+      announce({ room, user, seq });
     },
 
     /** What `room:join`'s ack says of reads: the user's own position and the other members'. */

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Member } from '../protocol.js';
 import { type Redis, redisCall } from '../redis.js';
+import { listedLua } from '../room-listing.js';
 import { type Departure, LocalRooms, type Presence } from './presence.js';
 
 /*
@@ -8,7 +9,7 @@ import { type Departure, LocalRooms, type Presence } from './presence.js';
  *   {presence}:room:<room>     hash  user id -> nodes where the user is in the room
  *   {presence}:members:<room>  hash  user id -> Member JSON
  *   {presence}:node:<node>     hash  "<room>\n<user id>" -> 1 (what this node counts, to undo it)
- *   {presence}:rooms           zset  public room -> distinct users (GET /api/rooms)
+ *   {presence}:rooms           zset  listed room -> distinct users (GET /api/rooms)
  *   {presence}:nodes           set   node ids that may hold presence
  *   alive:<node>               string, expires after 3 missed beats
  * A node writes only when a user's first socket in a room arrives there or its last one goes;
@@ -20,7 +21,7 @@ const joinScript = `
 local n = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('HINCRBY', KEYS[2], ARGV[2] .. '\\n' .. ARGV[1], 1)
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
-if string.sub(ARGV[2], 1, 8) ~= 'private-' then redis.call('ZADD', KEYS[4], redis.call('HLEN', KEYS[1]), ARGV[2]) end
+if ${listedLua('ARGV[2]')} then redis.call('ZADD', KEYS[4], redis.call('HLEN', KEYS[1]), ARGV[2]) end
 return {n, redis.call('HVALS', KEYS[3])}`;
 
 const leaveScript = `
@@ -35,7 +36,7 @@ if n <= 0 then
 end
 local count = redis.call('HLEN', KEYS[1])
 if count == 0 then redis.call('ZREM', KEYS[4], ARGV[2])
-elseif string.sub(ARGV[2], 1, 8) ~= 'private-' then redis.call('ZADD', KEYS[4], count, ARGV[2]) end
+elseif ${listedLua('ARGV[2]')} then redis.call('ZADD', KEYS[4], count, ARGV[2]) end
 return {n, count, member}`;
 
 /**
@@ -64,7 +65,7 @@ local function recount(base, touched)
   for room in pairs(touched) do
     local count = redis.call('HLEN', base .. 'room:' .. room)
     if count == 0 then redis.call('ZREM', KEYS[2], room)
-    elseif string.sub(room, 1, 8) ~= 'private-' then redis.call('ZADD', KEYS[2], count, room) end
+    elseif ${listedLua('room')} then redis.call('ZADD', KEYS[2], count, room) end
   end
 end`;
 

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { RoomAccess } from '../access.js';
 import type { UploadTokens } from '../attachments.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
@@ -17,6 +18,8 @@ export interface UploadTokenDeps {
   tokens: UploadTokens;
   rules: RoomRules;
   bans: Bans;
+  /** Who may see a room (access.ts): asked again here, though a joined room was asked at the join. */
+  access: RoomAccess;
   chat: Pick<Chat, 'observes'>;
   log: FastifyBaseLogger;
   metrics: Metrics;
@@ -39,6 +42,7 @@ export function registerUploadTokens(nsp: ChatNamespace, deps: UploadTokenDeps):
       handle('upload:token', async (payload) => {
         const { room } = parse(payload);
         if (!socket.rooms.has(room)) throw new AppError('forbidden', `Join ${room} before uploading to it.`);
+        await deps.access.must(identity, room);
         if (deps.chat.observes(socket.id, room)) throw new AppError('forbidden', `You observe ${room}: join it to upload.`);
         deps.bans.check(identity, address, room);
         if (!mayModerate(identity, room) && (await deps.rules.settings(room)).readOnly) {

@@ -60,6 +60,12 @@ export const Member = Type.Object({
   id: Type.String({ description: "The user id: a token's `sub`, `guest_<random>`, or `system`." }),
   name: Type.String({ description: 'The display name, cleaned, 1..40 characters.' }),
   kind: Type.Enum(['user', 'guest', 'system']),
+  staff: Type.Optional(
+    Type.Literal(true, {
+      description:
+        "A message's author in a support conversation (`conv-`/`note-` room) who is staff of its inbox or an admin (issue 14); set by the server only.",
+    }),
+  ),
 });
 
 /** An attachment's id: 128 random bits, base64url; unguessable, so a public room's file is served by it alone. */
@@ -132,6 +138,11 @@ export const SessionEvent = Type.Object({
   admin: Type.Optional(Type.Literal(true, { description: "The token's `admin: true`: moderates every room (protocol 6.4)." })),
   moderates: Type.Optional(
     Type.Array(Type.String(), { description: "The rooms the token's `moderates` claim lists (`*` for every room)." }),
+  ),
+  inboxes: Type.Optional(
+    Type.Array(Type.String(), {
+      description: "The inboxes the token's `inboxes` claim makes the user staff of (`*` for every inbox; issue 14).",
+    }),
   ),
 });
 

@@ -4,6 +4,17 @@ import { userInfo } from 'node:os';
 import pg from 'pg';
 import { parse, toClientConfig } from 'pg-connection-string';
 import { AppError } from '../errors.js';
+import type { Conversation } from '../protocol.js';
+import { listedSql } from '../room-listing.js';
+import {
+  type ConversationPatch,
+  type ConversationRow,
+  conversationMigration,
+  conversationSql,
+  newConversationValues,
+  patchSql,
+  toConversation,
+} from './conversations.js';
 import {
   type AppendResult,
   type AttachmentRow,
@@ -189,6 +200,36 @@ const migrations = [
    );
    CREATE INDEX attachments_unsent ON attachments (created_at) WHERE NOT sent;
    ALTER TABLE messages ADD COLUMN attachments text;`,
+  // Support conversations (protocol 6.5), and the staff mark of their messages' authors:
+  // roomcast_append gains it as an overload, as replyTo came (the older ones keep working).
+  `${conversationMigration({ text: 'text', int: 'bigint' })}
+   ALTER TABLE messages ADD COLUMN author_staff boolean NOT NULL DEFAULT false;
+   CREATE FUNCTION roomcast_append(p_room text, p_text text, p_author_id text, p_author_name text,
+                                   p_author_kind text, p_client_id text, p_ts bigint, p_reply_to bigint,
+                                   p_author_staff boolean)
+   RETURNS TABLE (created boolean, message messages)
+   LANGUAGE plpgsql AS $$
+   DECLARE
+     v_seq bigint;
+   BEGIN
+     IF p_client_id IS NOT NULL THEN
+       RETURN QUERY SELECT false, m FROM messages m
+         WHERE m.room = p_room AND m.author_id = p_author_id AND m.client_id = p_client_id;
+       IF FOUND THEN RETURN; END IF;
+     END IF;
+     BEGIN
+       INSERT INTO rooms AS r (name, last_seq) VALUES (p_room, 1)
+         ON CONFLICT (name) DO UPDATE SET last_seq = r.last_seq + 1
+         RETURNING r.last_seq INTO v_seq;
+       INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts, reply_to, author_staff)
+         VALUES (p_room, v_seq, p_text, p_author_id, p_author_name, p_author_kind, p_client_id, p_ts, p_reply_to, p_author_staff);
+     EXCEPTION WHEN unique_violation THEN
+       RETURN QUERY SELECT false, m FROM messages m
+         WHERE m.room = p_room AND m.author_id = p_author_id AND m.client_id = p_client_id;
+       RETURN;
+     END;
+     RETURN QUERY SELECT true, m FROM messages m WHERE m.room = p_room AND m.seq = v_seq;
+   END $$;`,
 ];
 
 /** SQLSTATE classes that mean "the database cannot answer now": connection, resources, shutdown. */
@@ -274,7 +315,7 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
 
   const files = attachmentSql((n) => `$${n}`);
 
-  const APPEND = 'SELECT created, to_jsonb(message) AS message FROM roomcast_append($1, $2, $3, $4, $5, $6, $7, $8)';
+  const APPEND = 'SELECT created, to_jsonb(message) AS message FROM roomcast_append($1, $2, $3, $4, $5, $6, $7, $8, $9)';
   const appendValues = (input: NewMessage) => [
     input.room,
     input.text,
@@ -284,6 +325,7 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
     input.clientId ?? null,
     input.ts ?? Date.now(),
     input.replyTo ?? null,
+    input.author.staff === true,
   ];
 
   /**
@@ -365,9 +407,21 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
         const [inserted] = (
           await client.query<MessageRow>(
             `WITH next AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE name = $1 RETURNING last_seq)
-             INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, ts, type, target, emoji, reaction_on)
-             SELECT $1, last_seq, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM next RETURNING *`,
-            [room, entry.text, author.id, author.name, author.kind, entry.ts, entry.type, entry.target, entry.emoji, entry.reaction_on],
+             INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, ts, type, target, emoji, reaction_on, author_staff)
+             SELECT $1, last_seq, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM next RETURNING *`,
+            [
+              room,
+              entry.text,
+              author.id,
+              author.name,
+              author.kind,
+              entry.ts,
+              entry.type,
+              entry.target,
+              entry.emoji,
+              entry.reaction_on,
+              author.staff === true,
+            ],
           )
         ).rows;
         result = inserted && { message: toMessage(inserted), created: true };
@@ -383,7 +437,60 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
     }
   }
 
+  const conversationQueries = conversationSql((n, type) => `$${n}::${type}`);
+
+  /** Conversations as the wire has them, each with its last message (one query for all). */
+  async function toWire(rows: ConversationRow[]): Promise<Conversation[]> {
+    const withLast = rows.filter((row) => row.last_seq !== null);
+    const { rows: lasts } = await pool.query<MessageRow>(
+      'SELECT m.* FROM messages m JOIN unnest($1::text[], $2::bigint[]) AS l(room, seq) ON m.room = l.room AND m.seq = l.seq',
+      [withLast.map((row) => `conv-${row.id}`), withLast.map((row) => row.last_seq)],
+    );
+    const byRoom = new Map(lasts.map((row) => [row.room, toMessage(row)]));
+    const now = Date.now();
+    return rows.map((row) => toConversation(row, byRoom.get(`conv-${row.id}`), now));
+  }
+
+  async function one(sql: string, values: unknown[]): Promise<Conversation | undefined> {
+    const { rows } = await pool.query<ConversationRow>(sql, values);
+    return (await toWire(rows))[0];
+  }
+
+  async function updateConversation(id: string, patch: ConversationPatch): Promise<boolean> {
+    const { sql, values } = patchSql(id, patch, (n) => `$${n}`);
+    try {
+      return ((await pool.query(sql, values)).rowCount ?? 0) > 0;
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') {
+        throw new AppError('conflict', 'The visitor has another open conversation in this inbox.');
+      }
+      throw err;
+    }
+  }
+
   return {
+    openConversation: (input) =>
+      call(async () => {
+        const created = ((await pool.query(conversationQueries.insert, newConversationValues(input))).rowCount ?? 0) > 0;
+        const conversation = await one(conversationQueries.current, [input.inbox, input.visitor.id]);
+        if (!conversation) throw new Error('no conversation after its insert');
+        return { conversation, created };
+      }),
+    currentConversation: (inbox, visitorId) => call(() => one(conversationQueries.current, [inbox, visitorId])),
+    conversation: (id) => call(() => one(conversationQueries.byId, [id])),
+    conversations: ({ inbox, status, userId, before, limit, now }) =>
+      call(async () => {
+        const { rows } = await pool.query<ConversationRow>(conversationQueries.list, [
+          inbox,
+          now,
+          userId,
+          before ?? Number.MAX_SAFE_INTEGER,
+          limit + 1,
+          status,
+        ]);
+        return { conversations: await toWire(rows.slice(0, limit)), hasMore: rows.length > limit };
+      }),
+    updateConversation: (id, patch) => call(() => updateConversation(id, patch)),
     append: (input: NewMessage) =>
       call(async () => {
         if (input.attachments) {
@@ -448,7 +555,7 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
       call(async () => {
         const { rows } = await pool.query<{ room: string; last_seq: string; ts: string }>(
           `SELECT r.name AS room, r.last_seq, m.ts FROM rooms r JOIN messages m ON m.room = r.name AND m.seq = r.last_seq
-           WHERE left(r.name, 8) <> 'private-' ORDER BY m.ts DESC, r.name LIMIT $1`,
+           WHERE ${listedSql('r.name')} ORDER BY m.ts DESC, r.name LIMIT $1`,
           [limit],
         );
         return rows.map((r) => ({ room: r.room, lastSeq: Number(r.last_seq), lastActivity: Number(r.ts) }));

@@ -6,7 +6,19 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../errors.js';
-import type { RecentRoom } from '../protocol.js';
+import type { Conversation, RecentRoom } from '../protocol.js';
+import { listedSql } from '../room-listing.js';
+import {
+  type ConversationPatch,
+  type ConversationQuery,
+  type ConversationRow,
+  conversationMigration,
+  conversationSql,
+  type NewConversation,
+  newConversationValues,
+  patchSql,
+  toConversation,
+} from './conversations.js';
 import {
   type AppendResult,
   type AttachmentRow,
@@ -129,6 +141,9 @@ export const migrations = [
    );
    CREATE INDEX attachments_unsent ON attachments (created_at) WHERE sent = 0;
    ALTER TABLE messages ADD COLUMN attachments TEXT;`,
+  // Support conversations (protocol 6.5), and the staff mark of their messages' authors.
+  `${conversationMigration({ text: 'TEXT', int: 'INTEGER' })}
+   ALTER TABLE messages ADD COLUMN author_staff INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** SQLite result codes that mean the database cannot answer now, not that the call was wrong. */
@@ -182,10 +197,10 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   // write transaction, which excludes every other writer, the next seq is gap-free and unique.
   const lastSeq = db.prepare<[string], number>('SELECT seq FROM messages WHERE room = ? ORDER BY seq DESC LIMIT 1').pluck();
   const insert = db.prepare(
-    `INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts, type, target, deleted,
-                           emoji, reaction_on, reply_to, edited_at, reactions, attachments)
-     VALUES (@room, @seq, @text, @author_id, @author_name, @author_kind, @client_id, @ts, @type, @target, @deleted,
-             @emoji, @reaction_on, @reply_to, @edited_at, @reactions, @attachments)`,
+    `INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, author_staff, client_id, ts, type, target,
+                           deleted, emoji, reaction_on, reply_to, edited_at, reactions, attachments)
+     VALUES (@room, @seq, @text, @author_id, @author_name, @author_kind, @author_staff, @client_id, @ts, @type, @target,
+             @deleted, @emoji, @reaction_on, @reply_to, @edited_at, @reactions, @attachments)`,
   );
   const bySeq = db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE room = ? AND seq = ?');
   // Walks the rooms by the primary key (a skip scan: one seek per room, not one row per message),
@@ -197,7 +212,7 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
      )
      SELECT m.room AS room, m.seq AS lastSeq, m.ts AS lastActivity
      FROM r JOIN messages m ON m.room = r.room AND m.seq = (SELECT MAX(seq) FROM messages WHERE room = r.room)
-     WHERE substr(r.room, 1, 8) <> 'private-'
+     WHERE ${listedSql('r.room')}
      ORDER BY m.ts DESC, m.room LIMIT ?`,
   );
   const deletionOf = db.prepare<[string, number], MessageRow>("SELECT * FROM messages WHERE room = ? AND target = ? AND type = 'delete'");
@@ -233,6 +248,48 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
   const markSent = db.prepare<[string]>('UPDATE attachments SET sent = 1 WHERE id = ?');
   const sweepUnsent = db.prepare<[number]>('DELETE FROM attachments WHERE sent = 0 AND created_at < ?');
   const configure = db.prepare<{ p1: string; p2: number | null; p3: number | null }, SettingsRow>(configureSql((n) => `@p${n}`));
+  const conversationQueries = conversationSql((n) => `@p${n}`);
+  const insertConversation = db.prepare<Record<string, unknown>>(conversationQueries.insert);
+  const conversationById = db.prepare<{ p1: string }, ConversationRow>(conversationQueries.byId);
+  const currentConversation = db.prepare<{ p1: string; p2: string }, ConversationRow>(conversationQueries.current);
+  const conversationPage = db.prepare<Record<string, unknown>, ConversationRow>(conversationQueries.list);
+
+  /** The UPDATE of each shape of patch, prepared once. */
+  const patches = new Map<string, Database.Statement<Record<string, unknown>>>();
+  /** Named parameters `p1`, `p2`, ... from values in order. */
+  const named = (values: unknown[]) => Object.fromEntries(values.map((v, i) => [`p${i + 1}`, v]));
+
+  function toWire(row: ConversationRow | undefined): Conversation | undefined {
+    if (!row) return undefined;
+    const last = row.last_seq === null ? undefined : bySeq.get(`conv-${row.id}`, Number(row.last_seq));
+    return toConversation(row, last && toMessage(last), Date.now());
+  }
+
+  function openConversation(input: NewConversation) {
+    const created = insertConversation.run(named(newConversationValues(input))).changes > 0;
+    const conversation = toWire(currentConversation.get({ p1: input.inbox, p2: input.visitor.id }));
+    if (!conversation) throw new Error('no conversation after its insert');
+    return { conversation, created };
+  }
+
+  function conversations({ inbox, status, userId, before, limit, now }: ConversationQuery) {
+    const rows = conversationPage.all(named([inbox, now, userId, before ?? Number.MAX_SAFE_INTEGER, limit + 1, status]));
+    return { conversations: rows.slice(0, limit).map((row) => toWire(row) as Conversation), hasMore: rows.length > limit };
+  }
+
+  function updateConversation(id: string, patch: ConversationPatch): boolean {
+    const { sql, values } = patchSql(id, patch, (n) => `@p${n}`);
+    const statement = patches.get(sql) ?? db.prepare<Record<string, unknown>>(sql);
+    patches.set(sql, statement);
+    try {
+      return statement.run(named(values)).changes > 0;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new AppError('conflict', 'The visitor has another open conversation in this inbox.');
+      }
+      throw err;
+    }
+  }
 
   /** Stores a row with the room's next seq: a message, or a change entry (`fields`). */
   function insertNext(input: NewMessage, fields: Partial<MessageRow> = {}): AppendResult {
@@ -243,6 +300,7 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
       author_id: input.author.id,
       author_name: input.author.name,
       author_kind: input.author.kind,
+      author_staff: input.author.staff ? 1 : 0,
       client_id: input.clientId ?? null,
       ts: input.ts ?? Date.now(),
       type: null,
@@ -380,6 +438,11 @@ export function openSqliteStore({ path, log }: { path: string; log: FastifyBaseL
         putSecret.run(name, randomBytes(32).toString('base64url'));
         return (getSecret.get(name) as { value: string }).value;
       }),
+    openConversation: (input) => call(() => openConversation(input)),
+    currentConversation: (inbox, visitorId) => call(() => toWire(currentConversation.get({ p1: inbox, p2: visitorId }))),
+    conversation: (id) => call(() => toWire(conversationById.get({ p1: id }))),
+    conversations: (query) => call(() => conversations(query)),
+    updateConversation: (id, patch) => call(() => updateConversation(id, patch)),
     check: () => call(() => void ping.get()),
     close: async () => {
       // What was sent before the close is committed, not dropped.

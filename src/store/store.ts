@@ -6,7 +6,8 @@ import {
   type RoomSettings,
   type SettingsPatch,
 } from '../moderation/schemas.js';
-import type { Attachment, Member, Message, RecentRoom } from '../protocol.js';
+import type { Attachment, Conversation, Member, Message, RecentRoom } from '../protocol.js';
+import type { ConversationPatch, ConversationQuery, NewConversation } from './conversations.js';
 
 export interface NewMessage {
   room: string;
@@ -111,7 +112,7 @@ export interface Store {
   sweepAttachments(before: number): Promise<number>;
   /** The newest seq of each room asked for (0 for a room with no message). */
   lastSeqs(rooms: readonly string[]): Promise<Map<string, number>>;
-  /** The public rooms (not `private-*`) with history, the most recently active first: newest seq and its time. */
+  /** The listed rooms (room-listing.ts: not private rooms nor conversations) with history, the most recently active first: newest seq and its time. */
   recentRooms(limit: number): Promise<RecentRoom[]>;
   /**
    * Moves a user's read position in a room forward to `seq` (protocol 6.3): `moved`, `kept` (the
@@ -126,6 +127,22 @@ export interface Store {
    * secrets, and the rooms' epoch (`room-epoch`), which is public.
    */
   secret(name: string): Promise<string>;
+  /**
+   * Protocol 6.5: creates the visitor's conversation in the inbox unless one not closed exists
+   * (one at most, on every node); returns the one not closed and whether it is the new one.
+   */
+  openConversation(input: NewConversation): Promise<{ conversation: Conversation; created: boolean }>;
+  /** The visitor's conversation in the inbox that is not closed. */
+  currentConversation(inbox: string, visitorId: string): Promise<Conversation | undefined>;
+  /** A conversation by its id (its room less `conv-`). */
+  conversation(id: string): Promise<Conversation | undefined>;
+  /** An inbox's conversations, most recently updated first. */
+  conversations(query: ConversationQuery): Promise<{ conversations: Conversation[]; hasMore: boolean }>;
+  /**
+   * Changes a conversation; false when there is none or its condition (`ifUnassigned`,
+   * `ifNotOpen`) does not hold. Reopening one whose visitor has another open: `conflict`.
+   */
+  updateConversation(id: string, patch: ConversationPatch): Promise<boolean>;
   /** Throws when the store cannot answer (readiness). */
   check(): Promise<void>;
   close(): Promise<void>;
@@ -139,6 +156,8 @@ export interface MessageRow {
   author_id: string;
   author_name: string;
   author_kind: Member['kind'];
+  /** The author is staff of the conversation's inbox (protocol 6.5): 0/1 in SQLite, a boolean in PostgreSQL. */
+  author_staff?: number | boolean;
   client_id: string | null;
   ts: number;
   /** A change entry's type (`edit`, `delete`, `reaction`); null for a message. */
@@ -165,7 +184,7 @@ export function toMessage(row: MessageRow): Message {
     seq: Number(row.seq),
     room: row.room,
     text: row.text,
-    author: { id: row.author_id, name: row.author_name, kind: row.author_kind },
+    author: { id: row.author_id, name: row.author_name, kind: row.author_kind, ...(row.author_staff ? { staff: true as const } : {}) },
     ts: Number(row.ts),
   };
   if (row.client_id !== null) message.clientId = row.client_id;
