@@ -1,8 +1,8 @@
 import type { ReactiveControllerHost } from 'lit';
-import type { Member } from '../../src/protocol.js';
 import { SocketController } from '../socket-controller.js';
 import type { SocketLink, SocketOptions } from '../socket-link.js';
-import type { Conversation, InboxListStatus, InboxSocket } from './inbox-wire.js';
+import type { Conversation, InboxListStatus, Member } from '../../src/protocol.js';
+import type { ChatSocket } from '../chat-connection.js';
 
 /** The inbox shown when neither the page nor the token names one (the demo's). */
 const DEFAULT_INBOX = 'support';
@@ -22,7 +22,7 @@ export interface InboxConnectionOptions extends SocketOptions {
  * those updates, and runs assign, close, reopen and snooze. After every reconnect it lists again,
  * which subscribes the new socket and catches up on what changed meanwhile.
  */
-export class InboxConnection extends SocketController<InboxSocket> {
+export class InboxConnection extends SocketController<ChatSocket> {
   inbox: string;
   /** The tab listed: which conversations `list` holds. */
   tab: InboxListStatus = 'open';
@@ -80,9 +80,8 @@ export class InboxConnection extends SocketController<InboxSocket> {
     return this.act(this.ask((s) => s.emitWithAck('conversation:snooze', until === undefined ? { room } : { room, until })));
   }
 
-  protected listen(socket: InboxSocket): void {
-    socket.on('session', (event) => {
-      const { admin, inboxes } = event as typeof event & { inboxes?: string[] };
+  protected listen(socket: ChatSocket): void {
+    socket.on('session', ({ admin, inboxes }) => {
       this.admin = admin === true;
       this.staffOf = inboxes ?? [];
       const named = this.staffOf.find((name) => name !== '*');
@@ -103,7 +102,7 @@ export class InboxConnection extends SocketController<InboxSocket> {
     });
   }
 
-  protected resume(_link: SocketLink<InboxSocket>): void {
+  protected resume(_link: SocketLink<ChatSocket>): void {
     this.listed = false;
     void this.load(true);
   }

@@ -3,7 +3,7 @@ import { css, html, LitElement, nothing } from 'lit';
 import { dateFormats } from '../locale.js';
 import '../roomcast-room.js';
 import { theme } from '../theme.js';
-import type { Conversation } from './inbox-wire.js';
+import type { Conversation } from '../../src/protocol.js';
 
 /** What a staff member does to a conversation: `inbox-action`'s detail. */
 export type InboxAction =
@@ -207,8 +207,20 @@ export class InboxConversation extends LitElement {
         font-weight: 600;
         color: var(--_muted);
       }
-      .status[data-status='open'] {
-        color: var(--_success);
+      .status::before {
+        content: '';
+        display: inline-block;
+        inline-size: 8px;
+        block-size: 8px;
+        border-radius: 50%;
+        margin-inline-end: 6px;
+        background: var(--_muted);
+      }
+      .status[data-status='open']::before {
+        background: var(--_success);
+      }
+      .status[data-status='snoozed']::before {
+        background: var(--_warning);
       }
       .actions {
         display: flex;
@@ -335,10 +347,17 @@ export class InboxConversation extends LitElement {
         }
       }
       @media (max-width: 760px) {
+        header {
+          padding: 8px 10px;
+        }
+        .who {
+          flex-basis: 100px;
+        }
         .back {
           display: inline-flex;
           align-items: center;
           gap: 6px;
+          padding-inline: 8px;
         }
         :host(:dir(rtl)) .arrow {
           display: inline-block;

@@ -1,6 +1,6 @@
 import { msg, str } from '@lit/localize';
 import { activeLocale } from '../locale.js';
-import type { Conversation } from './inbox-wire.js';
+import type { Conversation } from '../../src/protocol.js';
 
 const units = new Map<string, Intl.NumberFormat>();
 

@@ -2,7 +2,7 @@ import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { css, html, LitElement, nothing } from 'lit';
 import { theme } from '../theme.js';
 import { preview, span } from './inbox-format.js';
-import type { Conversation, InboxListStatus } from './inbox-wire.js';
+import type { Conversation, InboxListStatus } from '../../src/protocol.js';
 
 const TABS: readonly InboxListStatus[] = ['open', 'mine', 'unassigned', 'snoozed', 'closed'];
 
@@ -153,8 +153,8 @@ export class InboxList extends LitElement {
       }
       .tabs {
         display: flex;
-        gap: 2px;
-        overflow-x: auto;
+        flex-wrap: wrap;
+        gap: 0 2px;
         border-block-end: 1px solid var(--_border);
         padding-inline: 8px;
         flex: none;
@@ -167,7 +167,7 @@ export class InboxList extends LitElement {
         font: inherit;
         font-size: 14px;
         font-weight: 600;
-        padding: 10px 10px 8px;
+        padding: 10px 7px 8px;
         cursor: pointer;
         white-space: nowrap;
       }

@@ -1,7 +1,7 @@
 import { msg } from '@lit/localize';
 import { chime } from '../chime.js';
 import { TabSync } from '../tab-sync.js';
-import type { Conversation } from './inbox-wire.js';
+import type { Conversation } from '../../src/protocol.js';
 
 /** `inbox-notify` detail: what a notification is about. */
 export interface InboxNotifyDetail {

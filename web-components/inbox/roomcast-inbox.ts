@@ -10,7 +10,7 @@ import './inbox-conversation.js';
 import { InboxConnection } from './inbox-connection.js';
 import './inbox-list.js';
 import { type InboxNotifyDetail, InboxNotifier } from './inbox-notifier.js';
-import type { InboxListStatus } from './inbox-wire.js';
+import type { InboxListStatus } from '../../src/protocol.js';
 
 /** Where the token is kept: this tab only, gone when it closes. */
 const TOKEN_KEY = 'roomcast-inbox-token';
@@ -149,7 +149,7 @@ export class RoomcastInbox extends LitElement {
   override render() {
     const chat = this.connection;
     if (!chat) {
-      return html`<header><h1>${msg('Inbox', { id: 'inbox-title' })}</h1></header>
+      return html`<header><h1>${msg('Inbox', { id: 'inbox-page-title' })}</h1></header>
         <main class="signin">
           <admin-sign-in
             .error=${this.signInError}
@@ -172,7 +172,7 @@ export class RoomcastInbox extends LitElement {
           </button>
           ${
             typeof Notification === 'function' && Notification.permission === 'default'
-              ? html`<button type="button" @click=${this.askNotifications}>${msg('Desktop notifications', { id: 'inbox-desktop-notifications' })}</button>`
+              ? html`<button type="button" @click=${this.askNotifications}>${msg('Notifications', { id: 'inbox-notifications' })}</button>`
               : nothing
           }
           <button type="button" @click=${this.signOut}>${msg('Sign out', { id: 'inbox-sign-out' })}</button>
@@ -319,7 +319,16 @@ export class RoomcastInbox extends LitElement {
       /* A phone: the list, or the conversation opened from it (its back button returns). */
       @media (max-width: 760px) {
         header {
-          padding: 8px 10px;
+          padding: 6px 10px;
+          gap: 4px 8px;
+        }
+        h1 {
+          font-size: 17px;
+        }
+        .tools button {
+          min-height: 30px;
+          padding: 2px 8px;
+          font-size: 13px;
         }
         .panes {
           grid-template-columns: minmax(0, 1fr);
