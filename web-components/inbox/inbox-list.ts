@@ -165,9 +165,9 @@ export class InboxList extends LitElement {
         background: none;
         color: var(--_muted);
         font: inherit;
-        font-size: 14px;
+        font-size: 13px;
         font-weight: 600;
-        padding: 10px 7px 8px;
+        padding: 10px 6px 8px;
         cursor: pointer;
         white-space: nowrap;
       }

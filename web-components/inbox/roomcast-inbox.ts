@@ -306,7 +306,7 @@ export class RoomcastInbox extends LitElement {
         flex: 1;
         min-height: 0;
         display: grid;
-        grid-template-columns: minmax(280px, 360px) minmax(0, 1fr);
+        grid-template-columns: minmax(300px, 380px) minmax(0, 1fr);
       }
       inbox-list {
         background: var(--_bg);
