@@ -193,6 +193,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   registerInbox(chatNsp, {
     store,
     conversations: createConversations({ store, nsp: chatNsp, bus, access, log: app.log }),
+    limits,
     log: app.log,
     metrics,
   });

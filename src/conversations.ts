@@ -40,12 +40,20 @@ export function createConversations({ store, nsp, bus, access, log }: Conversati
     return conversation;
   }
 
-  /** `conversation:open`: the caller's conversation in the inbox that is not closed, made when there is none and `create` allows. */
-  async function open(identity: Identity, { inbox, create, email }: OpenConversationRequest): Promise<Conversation | undefined> {
+  /**
+   * `conversation:open`: the caller's conversation in the inbox that is not closed, made when there
+   * is none and `create` allows; `admit` is asked first (it throws when the caller may make no more).
+   */
+  async function open(
+    identity: Identity,
+    { inbox, create, email }: OpenConversationRequest,
+    admit: () => Promise<void>,
+  ): Promise<Conversation | undefined> {
     const { user } = identity;
     const current = await store.currentConversation(inbox, user.id);
     if (!current) {
       if (create === false) return undefined;
+      await admit();
       const id = randomBytes(16).toString('base64url');
       const made = await store.openConversation({ id, inbox, visitor: person(user), email, now: Date.now() });
       const { conversation } = made;

@@ -1,6 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Static, TSchema } from 'typebox';
 import { AppError } from './errors.js';
+import { roomPattern } from './schemas/common.js';
 import * as chat from './schemas/chat.js';
 import * as inbox from './schemas/inbox.js';
 import * as push from './schemas/push.js';
@@ -43,6 +44,16 @@ export function schemaParser<T>(schema: TSchema): (payload: unknown) => T {
 }
 
 export { roomPattern } from './schemas/common.js';
+
+const roomName = new RegExp(roomPattern);
+
+/**
+ * A name that may be a chat room's (or an inbox's). Of the adapter's rooms, the inboxes' staff
+ * rooms (`inbox:<name>`, with a colon) never are; a socket's own id may look like one.
+ */
+export function isRoomName(name: string): boolean {
+  return roomName.test(name);
+}
 
 /** `/chat` payload parsers. */
 export const chatParsers = {

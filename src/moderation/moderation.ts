@@ -11,7 +11,7 @@ import type { ChatNamespace, SocketData } from '../realtime/chat.js';
 import type { Presence } from '../realtime/presence.js';
 import type { PushNamespace } from '../realtime/push.js';
 import type { Store } from '../store/store.js';
-import { plainText } from '../validation.js';
+import { isRoomName, plainText } from '../validation.js';
 import type { Bans } from './bans.js';
 import type { RoomRules } from './room-rules.js';
 import type {
@@ -110,7 +110,8 @@ export function createModeration(deps: ModerationDeps) {
     for (const socket of nsp.sockets.values()) {
       if (!covers(socket.data)) continue;
       for (const room of order.room === undefined ? [...socket.rooms] : [order.room]) {
-        if (room === socket.id || !socket.rooms.has(room)) continue;
+        // Rooms only: not the socket's own, nor an inbox's staff rooms (protocol 6.5).
+        if (room === socket.id || !isRoomName(room) || !socket.rooms.has(room)) continue;
         deps.leave(socket.id, room);
         socket.emit('room:removed', { room, ...order.event });
       }

@@ -5,7 +5,7 @@ import type { Bus } from '../bus.js';
 import type { Config } from '../config.js';
 import { resolveAttachments } from '../attachments.js';
 import { AppError } from '../errors.js';
-import { type Identity, type IdentityService, mayModerate } from '../identity.js';
+import { type Identity, type IdentityService, isConversationRoom, mayModerate } from '../identity.js';
 import type { Limits } from '../limits.js';
 import type { Metrics } from '../metrics.js';
 import type { Bans } from '../moderation/bans.js';
@@ -279,7 +279,8 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         }
         if (req.replyTo !== undefined) await conversation.mustBeMessage(req.room, req.replyTo);
         // Someone else may have written first since the join: the point comes back when seq is not 1.
-        const creates = emptyAtJoin.has(req.room);
+        // A conversation's rooms were paid for when it was opened (realtime/inbox.ts).
+        const creates = emptyAtJoin.has(req.room) && !isConversationRoom(req.room);
         if (creates) await limits.newRooms.consume(address, 'Too many new rooms from your address; write in an existing one.');
         const attachments = req.attachments && (await resolveAttachments(store, user.id, req.room, req.attachments));
         if (typingTimers.has(req.room)) setTyping(req.room, false);

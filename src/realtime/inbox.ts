@@ -2,11 +2,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import { type Conversations, updatesRoom } from '../conversations.js';
 import { AppError } from '../errors.js';
 import { type Identity, isStaff } from '../identity.js';
+import type { Limits } from '../limits.js';
 import type { Metrics } from '../metrics.js';
 import type { Member } from '../protocol.js';
-import { roomPattern } from '../schemas/common.js';
 import type { Store } from '../store/store.js';
-import { inboxParsers as parse } from '../validation.js';
+import { isRoomName, inboxParsers as parse } from '../validation.js';
 import type { ChatNamespace } from './chat.js';
 import { handler } from './handler.js';
 import { socketLog } from './io.js';
@@ -14,11 +14,10 @@ import { socketLog } from './io.js';
 export interface InboxDeps {
   store: Store;
   conversations: Conversations;
+  limits: Limits;
   log: FastifyBaseLogger;
   metrics: Metrics;
 }
-
-const inboxName = new RegExp(roomPattern);
 
 /**
  * Adapter rooms (a colon in each, so never a chat room) that every socket of a staff member is in
@@ -52,7 +51,7 @@ export function registerInbox(nsp: ChatNamespace, deps: InboxDeps): void {
 
   nsp.on('connection', (socket) => {
     const { identity } = socket.data;
-    const rooms = identity.inboxes.filter((inbox) => inbox === '*' || inboxName.test(inbox)).map(claimRoom);
+    const rooms = identity.inboxes.filter((inbox) => inbox === '*' || isRoomName(inbox)).map(claimRoom);
     if (identity.admin) rooms.push(adminsRoom);
     if (rooms.length > 0) void socket.join(rooms);
     const handle = handler(socket, socketLog(deps.log, socket), deps.metrics);
@@ -61,7 +60,9 @@ export function registerInbox(nsp: ChatNamespace, deps: InboxDeps): void {
       'conversation:open',
       handle('conversation:open', async (payload) => {
         const req = parse.open(payload);
-        const [conversation, online] = await Promise.all([conversations.open(identity, req), staffOnline(req.inbox)]);
+        // A conversation is a new room (two): it counts against NEW_ROOMS_PER_ADDRESS as a room's first message does.
+        const admit = () => deps.limits.newRooms.consume(socket.data.address, 'Too many new conversations from your address; try later.');
+        const [conversation, online] = await Promise.all([conversations.open(identity, req, admit), staffOnline(req.inbox)]);
         return conversation ? { conversation, staffOnline: online } : { staffOnline: online };
       }),
     );

@@ -4,10 +4,8 @@ import type { Presence } from './presence.js';
 import type { ChatNamespace } from './chat.js';
 import type { MessageRate } from './message-rate.js';
 import type { PushNamespace } from './push.js';
-import { roomPattern } from '../schemas/common.js';
 import type { Store } from '../store/store.js';
-
-const roomName = new RegExp(roomPattern);
+import { isRoomName } from '../validation.js';
 
 /** What one node says of itself to the admin overview. */
 export interface NodeReport {
@@ -60,7 +58,7 @@ export function createOverview(deps: OverviewDeps) {
 
   function report(): NodeReport {
     // Adapter rooms that are no chat room (a socket's own, an inbox's staff: `inbox:<name>`) are left out.
-    const roomNames = [...chat.adapter.rooms.keys()].filter((room) => !chat.sockets.has(room) && roomName.test(room));
+    const roomNames = [...chat.adapter.rooms.keys()].filter((room) => !chat.sockets.has(room) && isRoomName(room));
     return {
       name: deps.nodeName,
       connections: { chat: chat.sockets.size, push: push.sockets.size },

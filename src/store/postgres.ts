@@ -201,7 +201,8 @@ const migrations = [
    CREATE INDEX attachments_unsent ON attachments (created_at) WHERE NOT sent;
    ALTER TABLE messages ADD COLUMN attachments text;`,
   // Support conversations (protocol 6.5), and the staff mark of their messages' authors:
-  // roomcast_append gains it as an overload, as replyTo came (the older ones keep working).
+  // roomcast_append gains it as an overload, as replyTo came (the older ones keep working), which
+  // calls the previous one and marks the row it made, in the same statement.
   `${conversationMigration({ text: 'text', int: 'bigint' })}
    ALTER TABLE messages ADD COLUMN author_staff boolean NOT NULL DEFAULT false;
    CREATE FUNCTION roomcast_append(p_room text, p_text text, p_author_id text, p_author_name text,
@@ -210,25 +211,16 @@ const migrations = [
    RETURNS TABLE (created boolean, message messages)
    LANGUAGE plpgsql AS $$
    DECLARE
-     v_seq bigint;
+     v_result record;
+     v_message messages;
    BEGIN
-     IF p_client_id IS NOT NULL THEN
-       RETURN QUERY SELECT false, m FROM messages m
-         WHERE m.room = p_room AND m.author_id = p_author_id AND m.client_id = p_client_id;
-       IF FOUND THEN RETURN; END IF;
+     SELECT * INTO v_result
+       FROM roomcast_append(p_room, p_text, p_author_id, p_author_name, p_author_kind, p_client_id, p_ts, p_reply_to);
+     v_message := v_result.message;
+     IF v_result.created AND p_author_staff THEN
+       UPDATE messages m SET author_staff = true WHERE m.room = p_room AND m.seq = v_message.seq RETURNING * INTO v_message;
      END IF;
-     BEGIN
-       INSERT INTO rooms AS r (name, last_seq) VALUES (p_room, 1)
-         ON CONFLICT (name) DO UPDATE SET last_seq = r.last_seq + 1
-         RETURNING r.last_seq INTO v_seq;
-       INSERT INTO messages (room, seq, text, author_id, author_name, author_kind, client_id, ts, reply_to, author_staff)
-         VALUES (p_room, v_seq, p_text, p_author_id, p_author_name, p_author_kind, p_client_id, p_ts, p_reply_to, p_author_staff);
-     EXCEPTION WHEN unique_violation THEN
-       RETURN QUERY SELECT false, m FROM messages m
-         WHERE m.room = p_room AND m.author_id = p_author_id AND m.client_id = p_client_id;
-       RETURN;
-     END;
-     RETURN QUERY SELECT true, m FROM messages m WHERE m.room = p_room AND m.seq = v_seq;
+     RETURN QUERY SELECT v_result.created, v_message;
    END $$;`,
 ];
 
@@ -284,6 +276,8 @@ export async function openPostgresStore({ url, log, timeoutMs = 2000 }: Postgres
 
   function call<T>(run: () => Promise<T>): Promise<T> {
     const done = run().catch((err: unknown) => {
+      // A refusal the store made itself (`conflict`) is the answer as it is.
+      if (err instanceof AppError) throw err;
       if (isUnavailable(err)) {
         log.warn({ err }, 'PostgreSQL unavailable');
         throw new AppError('unavailable', 'The message store is unavailable.');
