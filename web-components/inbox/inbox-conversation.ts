@@ -3,12 +3,9 @@ import { css, html, LitElement, nothing } from 'lit';
 import { dateFormats } from '../locale.js';
 import '../roomcast-room.js';
 import { theme } from '../theme.js';
+import { fire, type InboxAction } from './inbox-events.js';
+import { buttonStyles, guestMark } from './inbox-styles.js';
 import type { Conversation } from '../../src/protocol.js';
-
-/** What a staff member does to a conversation: `inbox-action`'s detail. */
-export type InboxAction =
-  | { action: 'assign' | 'unassign' | 'close' | 'reopen'; room: string }
-  | { action: 'snooze'; room: string; until?: number };
 
 /** Tomorrow at 9 in the morning, local time: when "Snooze until tomorrow" wakes a conversation. */
 export function tomorrowMorning(now = new Date()): number {
@@ -75,7 +72,7 @@ export class InboxConversation extends LitElement {
     if (!c) return html`<p class="placeholder">${msg('Choose a conversation.', { id: 'inbox-choose' })}</p>`;
     const mine = c.assignee?.id === this.me;
     return html`<header>
-        <button part="back" class="back" type="button" @click=${() => this.emit('inbox-back', undefined)}>
+        <button part="back" class="back" type="button" @click=${() => fire(this, 'inbox-back', undefined)}>
           <span aria-hidden="true" class="arrow">←</span> ${msg('Conversations', { id: 'inbox-conversations' })}
         </button>
         <div class="who">
@@ -146,15 +143,13 @@ export class InboxConversation extends LitElement {
   }
 
   private act(detail: InboxAction): void {
-    this.emit('inbox-action', detail);
-  }
-
-  private emit<T>(type: string, detail: T): void {
-    this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
+    fire(this, 'inbox-action', detail);
   }
 
   static override styles = [
     theme,
+    buttonStyles,
+    guestMark,
     css`
       :host {
         display: flex;
@@ -189,13 +184,6 @@ export class InboxConversation extends LitElement {
         font-size: 18px;
         overflow-wrap: anywhere;
       }
-      .guest {
-        font-size: 11px;
-        color: var(--_muted);
-        border: 1px solid var(--_border);
-        border-radius: 6px;
-        padding: 0 5px;
-      }
       .email {
         color: var(--_accent);
         font-size: 14px;
@@ -227,31 +215,6 @@ export class InboxConversation extends LitElement {
         flex-wrap: wrap;
         gap: 6px;
         align-items: flex-start;
-      }
-      button,
-      summary {
-        min-height: 34px;
-        padding: 4px 12px;
-        border: 1px solid var(--_border);
-        border-radius: 8px;
-        background: var(--_surface);
-        color: var(--_fg);
-        font: inherit;
-        font-size: 14px;
-        cursor: pointer;
-      }
-      button:hover,
-      summary:hover {
-        border-color: var(--_accent);
-      }
-      button:disabled {
-        opacity: 0.5;
-        cursor: default;
-      }
-      button[aria-pressed='true'] {
-        background: var(--_accent);
-        border-color: var(--_accent);
-        color: var(--_accent-fg);
       }
       summary {
         display: flex;

@@ -1,6 +1,8 @@
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { css, html, LitElement, nothing } from 'lit';
 import { theme } from '../theme.js';
+import { fire } from './inbox-events.js';
+import { guestMark } from './inbox-styles.js';
 import { preview, span } from './inbox-format.js';
 import type { Conversation, InboxListStatus } from '../../src/protocol.js';
 
@@ -99,7 +101,7 @@ export class InboxList extends LitElement {
         type="button"
         data-room=${c.room}
         aria-current=${c.room === this.selected ? 'true' : nothing}
-        @click=${() => this.emit('inbox-select', c.room)}
+        @click=${() => fire(this, 'inbox-select', c.room)}
       >
         <span class="top">
           <span class="visitor" dir="auto">${c.visitor.name}</span>
@@ -126,7 +128,7 @@ export class InboxList extends LitElement {
   }
 
   private choose(tab: InboxListStatus): void {
-    if (tab !== this.status) this.emit('inbox-tab', tab);
+    if (tab !== this.status) fire(this, 'inbox-tab', tab);
   }
 
   /** Arrow keys move between the tabs (the tablist pattern). */
@@ -139,12 +141,9 @@ export class InboxList extends LitElement {
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`[data-tab="${next}"]`)?.focus());
   }
 
-  private emit(type: string, detail: string): void {
-    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
-  }
-
   static override styles = [
     theme,
+    guestMark,
     css`
       :host {
         display: flex;
@@ -219,13 +218,6 @@ export class InboxList extends LitElement {
         overflow: hidden;
         text-overflow: ellipsis;
         white-space: nowrap;
-      }
-      .guest {
-        font-size: 11px;
-        color: var(--_muted);
-        border: 1px solid var(--_border);
-        border-radius: 6px;
-        padding: 0 5px;
       }
       .unread {
         margin-inline-start: auto;

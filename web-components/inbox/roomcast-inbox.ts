@@ -5,7 +5,8 @@ import { renderStatus, statusStyles } from '../connection-status.js';
 import { errorText } from '../error-text.js';
 import { ChatError, toChatError } from '../socket-link.js';
 import { theme } from '../theme.js';
-import type { InboxAction } from './inbox-conversation.js';
+import { buttonStyles } from './inbox-styles.js';
+import type { InboxAction } from './inbox-events.js';
 import './inbox-conversation.js';
 import { InboxConnection } from './inbox-connection.js';
 import './inbox-list.js';
@@ -246,6 +247,7 @@ export class RoomcastInbox extends LitElement {
   static override styles = [
     theme,
     statusStyles,
+    buttonStyles,
     css`
       :host {
         display: flex;
@@ -275,22 +277,6 @@ export class RoomcastInbox extends LitElement {
         flex-wrap: wrap;
         gap: 6px;
         margin-inline-start: auto;
-      }
-      button {
-        min-height: 34px;
-        padding: 4px 12px;
-        border: 1px solid var(--_border);
-        border-radius: 8px;
-        background: var(--_surface);
-        color: var(--_fg);
-        font: inherit;
-        font-size: 14px;
-        cursor: pointer;
-      }
-      button[aria-pressed='true'] {
-        background: var(--_accent);
-        border-color: var(--_accent);
-        color: var(--_accent-fg);
       }
       .problem {
         margin: 0;
