@@ -85,7 +85,7 @@ export class RoomcastInbox extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearInterval(this.ticker);
-    this.signOut();
+    this.stop();
   }
 
   private readonly unlock = (): void => this.notifier?.unlock();
@@ -104,7 +104,7 @@ export class RoomcastInbox extends LitElement {
 
   /** Connects with the token; the connection says whether the server takes it, and whether it is staff. */
   private signIn(token: string): void {
-    this.signOut();
+    this.stop();
     this.token = token;
     this.signInError = '';
     this.notifier = new InboxNotifier(this.server, (detail) =>
@@ -124,13 +124,18 @@ export class RoomcastInbox extends LitElement {
     this.connection.addEventListener('statechange', this.checkSignIn);
   }
 
-  private signOut(): void {
+  /** Closes the connection; the token stays kept (the element moved, or another token comes). */
+  private stop(): void {
     this.connection?.removeEventListener('statechange', this.checkSignIn);
     if (this.connection) this.removeController(this.connection);
     this.connection?.close();
     this.connection = undefined;
     this.notifier?.close();
     this.notifier = undefined;
+  }
+
+  private signOut(): void {
+    this.stop();
     this.token = '';
     sessionStorage.removeItem(TOKEN_KEY);
   }
@@ -161,8 +166,6 @@ export class RoomcastInbox extends LitElement {
         </main>`;
     }
     const conversation = chat.conversations.get(this.selected);
-    const unread = chat.list.reduce((sum, c) => sum + c.unread, 0);
-    document.title = `${unread > 0 ? `(${unread}) ` : ''}${msg(str`Inbox ${chat.inbox}`, { id: 'inbox-heading' })} · roomcast`;
     return html`<header>
         <h1>${msg(str`Inbox ${chat.inbox}`, { id: 'inbox-heading' })}</h1>
         <span class="me" dir="auto">${chat.user?.name ?? ''}</span>
@@ -207,6 +210,14 @@ export class RoomcastInbox extends LitElement {
           @inbox-back=${() => this.open('')}
         ></inbox-conversation>
       </main>`;
+  }
+
+  /** The tab's title leads with the unread count of the conversations listed. */
+  protected override updated(): void {
+    const chat = this.connection;
+    const unread = chat?.list.reduce((sum, c) => sum + c.unread, 0) ?? 0;
+    const name = chat ? msg(str`Inbox ${chat.inbox}`, { id: 'inbox-heading' }) : msg('Inbox', { id: 'inbox-page-title' });
+    document.title = `${unread > 0 ? `(${unread}) ` : ''}${name} · roomcast`;
   }
 
   private open(room: string): void {
