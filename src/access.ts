@@ -60,12 +60,17 @@ export function createRoomAccess(store: Store) {
     return owner !== undefined && isStaff(identity, owner.inbox);
   }
 
+  /** The visitor of the conversation that owns a `conv-`/`note-` room; undefined for any other room. */
+  async function visitorOf(room: string): Promise<string | undefined> {
+    return isConversationRoom(room) ? (await ownerOf(room))?.visitorId : undefined;
+  }
+
   /** A conversation just made: its owner is known without asking the store. */
   function remember(id: string, owner: Owner): void {
     owners.set(id, owner);
   }
 
-  return { may, must, isStaffIn, remember };
+  return { may, must, isStaffIn, visitorOf, remember };
 }
 
 export type RoomAccess = ReturnType<typeof createRoomAccess>;

@@ -48,6 +48,14 @@ for (const [storeName, storeEnv] of stores)
       const peekAgain = await acked(visitor.socket).emitWithAck('conversation:open', { inbox: 'support', create: false });
       assert.ok(peekAgain.ok);
       assert.equal(peekAgain.conversation?.room, c.room);
+      // Two tabs of a new visitor opening at once make one conversation.
+      const tia = await connectChat(url, { name: 'Tia' });
+      const tia2 = await connectChat(url, { name: 'Tia', session: tia.session });
+      const [tab1, tab2] = await Promise.all(
+        [tia.socket, tia2.socket].map((socket) => acked(socket).emitWithAck('conversation:open', { inbox: 'support' })),
+      );
+      assert.ok(tab1?.ok && tab2?.ok && tab1.conversation);
+      assert.equal(tab2.conversation?.room, tab1.conversation.room);
 
       // Another inbox is another conversation; another visitor another one.
       const sales = await acked(visitor.socket).emitWithAck('conversation:open', { inbox: 'sales' });
@@ -212,7 +220,23 @@ for (const [storeName, storeEnv] of stores)
       const posted = await post(room);
       assert.equal(posted.status, 201);
       assert.equal(((await posted.json()) as { message: Message }).message.author.staff, true);
+      const asVisitor = await fetch(`${url}/api/rooms/${room}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'replied by e-mail', author: { id: vera.user.id, name: 'Vera' } }),
+      });
+      assert.equal(asVisitor.status, 201);
+      assert.equal(((await asVisitor.json()) as { message: Message }).message.author.staff, undefined, 'as the visitor: no mark');
       assert.equal((await post(unknown)).status, 403);
+    });
+
+    test("an inbox's staff rooms do not count against ROOMS_PER_SOCKET", async () => {
+      const { url } = await startApp({ ...moderationEnv, ROOMS_PER_SOCKET: '2' });
+      const sam = await connectAs(url, { sub: 'sam', name: 'Sam', inboxes: ['support', 'sales'] });
+      assert.ok((await acked(sam.socket).emitWithAck('inbox:list', { inbox: 'support' })).ok);
+      await join(sam.socket, 'one');
+      await join(sam.socket, 'two');
+      assert.equal(code(await acked(sam.socket).emitWithAck('room:join', { room: 'three' })), 'rate_limited');
     });
 
     test('conversations are never listed: not live, not recent', async (t) => {

@@ -384,6 +384,59 @@ describe('the published documents (protocol 6.1)', () => {
     doc.received('push', 'server:draining', await drainingPush);
   });
 
+  test('real support conversation events and acks match the AsyncAPI document (protocol 6.5)', async () => {
+    const { url } = await startApp(moderationEnv);
+    const doc = asyncApiChecker((await documents(url)).asyncapi);
+    const staff = chatClient(url, { token: await token({ sub: 'sam', name: 'Sam', inboxes: ['support'] }) });
+    const session = waitFor<SessionEvent>(staff, 'session');
+    staff.connect();
+    const staffSession = await session;
+    assert.deepEqual(staffSession.inboxes, ['support']);
+    doc.received('chat', 'session', staffSession);
+    const list = { inbox: 'support', status: 'open', limit: 10 };
+    doc.sent('chat', 'inbox:list', list);
+    doc.ack('chat', 'inbox:list', await acked(staff).emitWithAck('inbox:list', { inbox: 'support' }));
+
+    const vera = await connectChat(url, { name: 'Vera' });
+    const peek = { inbox: 'support', create: false };
+    doc.sent('chat', 'conversation:open', peek);
+    doc.ack('chat', 'conversation:open', await acked(vera.socket).emitWithAck('conversation:open', peek));
+    const open = { inbox: 'support', email: 'vera@example.com' };
+    doc.sent('chat', 'conversation:open', open);
+    const created = waitFor(staff, 'inbox:update');
+    const opened = await acked(vera.socket).emitWithAck('conversation:open', open);
+    doc.ack('chat', 'conversation:open', opened);
+    doc.received('chat', 'inbox:update', await created);
+    assert.ok(opened.ok && opened.conversation);
+    const { room } = opened.conversation;
+    assert.ok((await acked(vera.socket).emitWithAck('room:join', { room })).ok);
+    assert.ok((await acked(staff).emitWithAck('room:join', { room })).ok);
+    assert.ok((await acked(vera.socket).emitWithAck('message:send', { room, text: 'help', clientId: randomUUID() })).ok);
+    const reply = waitFor<Message>(vera.socket, 'message:new');
+    const sent = await acked(staff).emitWithAck('message:send', { room, text: 'here', clientId: randomUUID() });
+    doc.ack('chat', 'message:send', sent);
+    const staffMessage = await reply;
+    assert.equal(staffMessage.author.staff, true);
+    doc.received('chat', 'message:new', staffMessage);
+    // A listed conversation with a last message, an assignee and a snooze.
+    const snooze = { room, until: Date.now() + 60_000 };
+    doc.sent('chat', 'conversation:snooze', snooze);
+    doc.ack('chat', 'conversation:snooze', await acked(staff).emitWithAck('conversation:snooze', snooze));
+    doc.ack('chat', 'inbox:list', await acked(staff).emitWithAck('inbox:list', { inbox: 'support', status: 'snoozed' }));
+    for (const [event, payload] of [
+      ['conversation:assign', { room, user: null }],
+      ['conversation:assign', { room }],
+      ['conversation:close', { room }],
+      ['conversation:reopen', { room }],
+    ] as const) {
+      doc.sent('chat', event, payload);
+      doc.ack('chat', event, await acked(staff).emitWithAck(event, payload as { room: string }));
+    }
+    const refused = await acked(vera.socket).emitWithAck('conversation:close', { room });
+    assert.equal(refused.ok, false);
+    doc.ack('chat', 'conversation:close', refused);
+  });
+
   test('real moderation answers and events match both documents', async () => {
     const { url } = await startApp(moderationEnv);
     const { openapi, asyncapi } = await documents(url);

@@ -121,9 +121,11 @@ export function registerRoutes(fastify: FastifyInstance, deps: RouteDeps) {
     async (req, reply) => {
       const { author, clientId } = req.body;
       const { room } = req.params;
-      // The API key may write in any room but a `conv-`/`note-` room no conversation owns; there it writes as staff.
+      // The API key may write in any room but a `conv-`/`note-` room no conversation owns. In a
+      // conversation it writes as staff, unless it writes as the visitor (a reply that came by e-mail).
       await deps.access.must(apiKeyIdentity, room);
-      const staff = (await deps.access.isStaffIn(apiKeyIdentity, room)) ? { staff: true as const } : {};
+      const visitor = await deps.access.visitorOf(room);
+      const staff = visitor !== undefined && author?.id !== visitor ? { staff: true as const } : {};
       const message = await deps.chat.post({
         room,
         text: messageText(req.body.text, config.maxMessageLength),

@@ -53,6 +53,13 @@ export interface ChatDeps {
   isClosing: () => boolean;
 }
 
+/** The chat rooms a socket is in: not its own id, nor an inbox's staff rooms (protocol 6.5; a colon in their names). */
+function roomsOf(socket: ChatSocket): number {
+  let count = 0;
+  for (const room of socket.rooms) if (room !== socket.id && !room.includes(':')) count++;
+  return count;
+}
+
 /** A typing flag with no follow-up is cleared after this long. */
 const typingTtlMs = 5000;
 /** `retryAfterMs` of a join refused for too many rooms: a hint, as only leaving one makes room. */
@@ -215,7 +222,7 @@ export function registerChat(nsp: ChatNamespace, deps: ChatDeps) {
         if (req.observe && !mayModerate(identity, req.room)) throw new AppError('forbidden', `You do not moderate ${req.room}.`);
         await limits.history.consume(user.id, 'You are reading history too fast.');
         // Counted and joined in one go (no await between), so joins at once cannot pass the limit together.
-        if (!socket.rooms.has(req.room) && socket.rooms.size - 1 >= config.roomsPerSocket) {
+        if (!socket.rooms.has(req.room) && roomsOf(socket) >= config.roomsPerSocket) {
           throw new AppError(
             'rate_limited',
             `A connection may be in ${config.roomsPerSocket} rooms at once; leave one first.`,

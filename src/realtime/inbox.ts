@@ -35,9 +35,18 @@ function mustBeStaff(identity: Identity, inbox: string): void {
 export function registerInbox(nsp: ChatNamespace, deps: InboxDeps): void {
   const { store, conversations } = deps;
 
-  /** A staff member of the inbox by its claim (admins-only do not count) is connected, on any node. */
+  /**
+   * A staff member of the inbox by its claim (admins-only do not count) is connected, on any node.
+   * Best effort: when the nodes cannot all be asked (one is gone, Redis is down), "no", which
+   * only offers the visitor the e-mail field.
+   */
   async function staffOnline(inbox: string): Promise<boolean> {
-    return (await nsp.in([claimRoom(inbox), claimRoom('*')]).fetchSockets()).length > 0;
+    try {
+      return (await nsp.in([claimRoom(inbox), claimRoom('*')]).fetchSockets()).length > 0;
+    } catch (err) {
+      deps.log.warn({ err, inbox }, 'could not ask the nodes whether staff are online');
+      return false;
+    }
   }
 
   /** A staff member of the inbox connected now, on any node (admins are staff of every inbox). */
