@@ -1,7 +1,7 @@
 /**
  * Builds the web client into dist/web with esbuild's JS API (run by `npm run build:web`, then
  * bench/widget-size.ts checks the widget's budget). Outputs: the pages (index-page.js,
- * room-page.js, admin-page.js, problem-page.js), linkify.js, the embeddable widget.js (+ chunks/ for what it imports lazily),
+ * room-page.js, admin-page.js, problem-page.js, inbox-page.js), linkify.js, the embeddable widget.js (+ chunks/ for what it imports lazily),
  * the language catalogues (locales/*.js), with source maps for the pages and the widget.
  *
  * The bundles swap engine.io-client's transport list for one without WebTransport: roomcast
@@ -71,6 +71,7 @@ await build({
     'web-components/pages/room-page.ts',
     'web-components/pages/admin-page.ts',
     'web-components/pages/problem-page.ts',
+    'web-components/pages/inbox-page.ts',
     // The linkifier the widget and the pages fetch by URL the first time a message may hold a link.
     'web-components/linkify.ts',
   ],

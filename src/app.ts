@@ -13,6 +13,7 @@ import { registerAdmin } from './http/admin.js';
 import { registerAttachmentRoutes } from './http/attachments.js';
 import { useBoundedJsonParser } from './http/body.js';
 import { registerDocs } from './http/docs.js';
+import { registerInboxPage } from './http/inbox-page.js';
 import { registerMetricsRoute } from './http/metrics.js';
 import { loadProblemPage } from './http/problem-page.js';
 import { registerPushRoutes } from './http/push.js';
@@ -131,8 +132,11 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   const store = metrics.timeStore(state.store);
   // Kept with the database, so it changes exactly when the rooms' numbering starts again.
   const roomEpoch = await store.secret('room-epoch');
+  // Demo mode without JWT_SECRET: the demo staff tokens are signed with a random secret only the
+  // servers know (kept in the database, so every node accepts them), never with a guessable one.
+  const jwtSecret = config.jwtSecret ?? (config.demo ? await store.secret('demo-jwt') : undefined);
   const identity = createIdentity({
-    jwtSecret: config.jwtSecret,
+    jwtSecret,
     jwtMaxAgeSeconds: config.jwtMaxAgeSeconds,
     allowGuests: config.allowGuests,
     sessionSecret: config.sessionSecret ?? (await store.secret('session')),
@@ -144,7 +148,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     }),
   });
   const limits = createLimits(config, redis?.client, app.log, metrics);
-  if (!config.jwtSecret) app.log.info('JWT_SECRET is not set: user tokens are refused, only guests can chat');
+  if (!jwtSecret) app.log.info('JWT_SECRET is not set: user tokens are refused, only guests can chat');
+  if (config.demo) app.log.warn('DEMO is on: GET /api/demo/staff-token makes anyone staff of the support inbox');
   if (!config.apiKey) app.log.info('API_KEY is not set: the backend HTTP API (POST routes) is off');
   if (!config.allowGuests && !config.jwtSecret) app.log.warn('ALLOW_GUESTS is off and JWT_SECRET is not set: nobody can connect');
 
@@ -357,6 +362,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     log: app.log,
   });
   registerAdmin(app, { config, identity, overview });
+  registerInboxPage(app, { config, jwtSecret });
   registerModerationRoutes(app, { config, identity, moderation, rules });
   await registerPushRoutes(app, {
     config,

@@ -127,6 +127,12 @@ export interface Config {
   logLevel: LogLevel;
   /** NODE_NAME: this node's name in logs and live data. Default the host name. */
   nodeName: string;
+  /**
+   * DEMO: demo mode. `GET /api/demo/staff-token` hands anyone a short-lived staff token of the
+   * `support` inbox (the `/inbox?demo` link on `/demo`); without JWT_SECRET the server signs it with
+   * a random secret of its own, kept in the database. Never on a site with real visitors. Default false.
+   */
+  demo: boolean;
 }
 
 /** Fastify's `trustProxy`: off, the number of proxies in front, or their addresses. */
@@ -661,6 +667,13 @@ const variables: Variables[] = [
   },
   { name: 'LOG_LEVEL', key: 'logLevel', default: 'info', help: logLevels.join(', '), parse: logLevel },
   { name: 'NODE_NAME', key: 'nodeName', default: hostname(), help: "this node's name in logs and live data", parse: text },
+  {
+    name: 'DEMO',
+    key: 'demo',
+    default: 'false',
+    help: 'demo mode: GET /api/demo/staff-token gives anyone a 1-hour staff token of the support inbox (/inbox?demo); without JWT_SECRET it is signed with a random secret kept in the database. Never with real visitors',
+    parse: boolean,
+  },
 ];
 
 /** Parses the environment; throws one ConfigError naming the first bad variable. */

@@ -126,6 +126,7 @@ describe('the published documents (protocol 6.1)', () => {
       'GET /api/asyncapi.json',
       'GET /api/audit',
       'GET /api/bans',
+      'GET /api/demo/staff-token',
       'GET /api/openapi.json',
       'GET /api/origin',
       'GET /api/rooms',

@@ -44,6 +44,8 @@ export interface ChatConnectionOptions extends SocketOptions {
 /** What the log shows: a stored message, or one of the user's still in the outbox. */
 export type LogItem = { message: Message; pending?: undefined } | { message?: undefined; pending: OutboxEntry };
 
+/** A support conversation's room or its staff notes (protocol 6.5): everything in it is news on a first visit. */
+export const isSupportRoom = (room: string): boolean => /^(conv|note)-/.test(room);
 const HISTORY_PAGE = 50;
 const CATCH_UP_PAGE = 200;
 
@@ -115,6 +117,7 @@ export class ChatConnection extends SocketController<ChatSocket> {
     this.reads = new ReadState(
       (seq) => this.ask((s) => s.emitWithAck('room:read', { room: this.room, seq })),
       () => this.changed(),
+      () => isSupportRoom(this.room),
     );
     this.stream = new SeqStream<Message>({
       fetch: (after) => this.fetch(after),

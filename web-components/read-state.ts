@@ -34,9 +34,15 @@ export class ReadState {
   /** The numbering the positions count in (protocol 6.2): another one makes them meaningless. */
   private epoch?: string;
 
+  /**
+   * `news()` says whether what the room held before the user's first visit is news to them: in a
+   * support conversation a staff member opening it has not read the visitor's messages, and
+   * reading them must clear the inbox's unread count (protocol 6.5). Elsewhere it is not.
+   */
   constructor(
     private readonly send: (seq: number) => Promise<unknown>,
     private readonly changed: () => void,
+    private readonly news: () => boolean = () => false,
   ) {}
 
   /** Every join's answer; the first sets the divider. */
@@ -55,7 +61,7 @@ export class ReadState {
       this.entered = true;
       this.divider = lastRead > 0 ? messages.find((m) => m.seq > lastRead && counts(m, me))?.seq : undefined;
       // Never read here: what was there before this first visit is not news (and not sent as read).
-      if (lastRead === 0) this.floor = lastSeq;
+      if (lastRead === 0 && !this.news()) this.floor = lastSeq;
     }
     this.sent = Math.max(lastRead, this.floor);
     this.lastRead = Math.max(this.lastRead, this.sent);

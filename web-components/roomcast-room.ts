@@ -11,7 +11,7 @@ import {
   renderTray,
   showPrivateFiles,
 } from './attachments.js';
-import { ChatConnection } from './chat-connection.js';
+import { ChatConnection, isSupportRoom } from './chat-connection.js';
 import { renderBanner, renderStatus, statusStyles } from './connection-status.js';
 import { errorText } from './error-text.js';
 import { pluralOf } from './locale.js';
@@ -429,7 +429,7 @@ export class RoomcastRoom extends RoomcastElement {
           placeholder=${
             readOnly
               ? msg('Read-only room', { id: 'read-only-placeholder' })
-              : this.inbox
+              : this.inbox || isSupportRoom(this.room)
                 ? msg('Write a message…', { id: 'inbox-placeholder' })
                 : msg(str`Message #${this.room}`, { id: 'message-placeholder' })
           }

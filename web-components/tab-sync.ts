@@ -1,5 +1,5 @@
-/** What the tabs showing one room tell each other. */
-type TabMessage = { type: 'claim'; seq: number; tab: string } | { type: 'notified'; seq: number };
+/** What the tabs showing one room tell each other; `seq` is the key of what to notify of. */
+type TabMessage<K> = { type: 'claim'; seq: K; tab: string } | { type: 'notified'; seq: K };
 
 /** Without the Web Locks API: how long a tab waits for the other tabs' claims on a message. */
 const CLAIM_MS = 250;
@@ -10,8 +10,9 @@ const REMEMBERED = 200;
 type Locks = Pick<LockManager, 'request' | 'query'>;
 
 /**
- * What the page's tabs showing one room agree on: the single tab that notifies of a message, so
- * that there is one sound and one notification however many tabs are open. (What is read is the
+ * What the page's tabs showing one room (or one inbox) agree on: the single tab that notifies of a
+ * message, so that there is one sound and one notification however many tabs are open. Messages
+ * are keyed by `K`: a room's seq, or for an inbox a string naming the conversation and the seq. (What is read is the
  * server's to say, for every tab and device of the user: read-state.ts.)
  *
  * The notifying tab is the one holding an exclusive Web Lock (`navigator.locks`): the browser
@@ -21,12 +22,12 @@ type Locks = Pick<LockManager, 'request' | 'query'>;
  * over the channel and the lowest id among the claims within 250 ms wins; without
  * BroadcastChannel each tab is on its own.
  */
-export class TabSync {
+export class TabSync<K extends number | string = number> {
   private readonly id = Math.random().toString(36).slice(2);
   private readonly channel?: BroadcastChannel;
   private readonly locks?: Locks;
-  private readonly claims = new Map<number, Set<string>>();
-  private readonly notified = new Set<number>();
+  private readonly claims = new Map<K, Set<string>>();
+  private readonly notified = new Set<K>();
   /** This tab holds the notifying lock. */
   private leader = false;
   private reading = false;
@@ -37,7 +38,7 @@ export class TabSync {
   /** `unread(seq)` says whether the message `seq` is still unread. */
   constructor(
     private readonly name: string,
-    private readonly unread: (seq: number) => boolean,
+    private readonly unread: (seq: K) => boolean,
   ) {
     const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
     if (locks && typeof locks.request === 'function' && typeof locks.query === 'function') {
@@ -51,7 +52,7 @@ export class TabSync {
     }
     if (typeof BroadcastChannel !== 'function') return;
     this.channel = new BroadcastChannel(name);
-    this.channel.onmessage = (event: MessageEvent<TabMessage>) => this.receive(event.data);
+    this.channel.onmessage = (event: MessageEvent<TabMessage<K>>) => this.receive(event.data);
   }
 
   /** Whether the visitor is looking at the messages in this tab now (no tab notifies meanwhile). */
@@ -75,7 +76,7 @@ export class TabSync {
    * Resolves true in exactly one tab for a message that arrived unread (the notifying one), false
    * in the others, and in every tab when the message was read meanwhile or someone is reading.
    */
-  async claim(seq: number): Promise<boolean> {
+  async claim(seq: K): Promise<boolean> {
     if (this.notified.has(seq)) return false;
     if (this.locks) {
       if (!this.leader || !this.unread(seq)) return false;
@@ -111,27 +112,27 @@ export class TabSync {
     });
   }
 
-  private receive(message: TabMessage): void {
+  private receive(message: TabMessage<K>): void {
     if (message.type === 'claim') this.claimants(message.seq).add(message.tab);
     else remember(this.notified, message.seq);
   }
 
-  private claimants(seq: number): Set<string> {
+  private claimants(seq: K): Set<string> {
     let claimants = this.claims.get(seq);
     if (!claimants) {
       claimants = new Set();
       this.claims.set(seq, claimants);
-      if (this.claims.size > REMEMBERED) this.claims.delete(this.claims.keys().next().value as number);
+      if (this.claims.size > REMEMBERED) this.claims.delete(this.claims.keys().next().value as K);
     }
     return claimants;
   }
 
-  private post(message: TabMessage): void {
+  private post(message: TabMessage<K>): void {
     this.channel?.postMessage(message);
   }
 }
 
-function remember(seen: Set<number>, seq: number): void {
+function remember<K>(seen: Set<K>, seq: K): void {
   seen.add(seq);
-  if (seen.size > REMEMBERED) seen.delete(seen.values().next().value as number);
+  if (seen.size > REMEMBERED) seen.delete(seen.values().next().value as K);
 }

@@ -1,15 +1,16 @@
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
-import { css, html, LitElement } from 'lit';
+import { css, html, LitElement, type TemplateResult } from 'lit';
 import { theme } from '../theme.js';
 import { adminStyles } from './admin-styles.js';
 
 /**
- * The sign-in form: an admin token pasted once. Says why a token was refused (`error`).
+ * The sign-in form: a token pasted once (an admin's for `/admin`, a staff member's for `/inbox`:
+ * `label` and `hint` say which). Says why a token was refused (`error`).
  *
  * @fires admin-sign-in - `CustomEvent<string>`, the token given; bubbles and is composed.
  */
 export class AdminSignIn extends LitElement {
-  static override properties = { error: { type: String } };
+  static override properties = { error: { type: String }, label: { type: String }, hint: { attribute: false } };
   static override styles = [
     theme,
     adminStyles,
@@ -36,6 +37,10 @@ export class AdminSignIn extends LitElement {
 
   /** Why the last token was refused. */
   declare error: string;
+  /** The input's label. */
+  declare label: string | undefined;
+  /** What token to paste, and where it is kept. */
+  declare hint: string | TemplateResult | undefined;
 
   constructor() {
     super();
@@ -46,9 +51,9 @@ export class AdminSignIn extends LitElement {
   override render() {
     return html`<section>
       <h2>${msg('Sign in', { id: 'admin-sign-in' })}</h2>
-      <p class="hint">${msg(str`Paste an admin token (a JWT with ${'admin: true'} from your backend). It is kept in this tab only.`, { id: 'admin-sign-in-hint' })}</p>
+      <p class="hint">${this.hint ?? msg(str`Paste an admin token (a JWT with ${'admin: true'} from your backend). It is kept in this tab only.`, { id: 'admin-sign-in-hint' })}</p>
       <form @submit=${this.submit}>
-        <label for="token">${msg('Admin token', { id: 'admin-token' })}</label>
+        <label for="token">${this.label ?? msg('Admin token', { id: 'admin-token' })}</label>
         <div class="row">
           <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required aria-describedby="error" />
           <button class="primary" type="submit">${msg('Sign in', { id: 'admin-sign-in' })}</button>
