@@ -10,10 +10,11 @@
  *
  * Lit's css`` and html`` templates are minified as they are loaded (bench/minify-templates.ts).
  *
- * Usage: node --import tsx bench/build-web.ts
+ * Usage: node --import tsx bench/build-web.ts [--analyze]
+ *   --analyze  also prints what weighs what in widget.js and its chunks (esbuild's analyzeMetafile)
  */
 import { readFile } from 'node:fs/promises';
-import { build, type Plugin } from 'esbuild';
+import { analyzeMetafile, build, type Plugin } from 'esbuild';
 import { minifyLitTemplates } from './minify-templates.js';
 
 // Licence comments of bundled packages (Lit's) go to <name>.js.LEGAL.txt next to each file, which
@@ -78,8 +79,9 @@ await build({
   outdir: 'dist/web',
   plugins: [explicitMsgIds, noWebTransport, minifyLitTemplates],
 });
-await build({
+const widget = await build({
   ...common,
+  metafile: process.argv.includes('--analyze'),
   entryPoints: ['web-components/widget.ts'],
   splitting: true,
   sourcemap: true,
@@ -88,6 +90,7 @@ await build({
   outdir: 'dist/web',
   plugins: [explicitMsgIds, noWebTransport, minifyLitTemplates],
 });
+if (widget.metafile) console.log(await analyzeMetafile(widget.metafile));
 await build({
   ...common,
   entryPoints: ['web-components/locales/*.ts'],
