@@ -8,6 +8,9 @@
  * connects with ['websocket', 'polling'] only (web-components/socket-link.ts) and the server does
  * not offer WebTransport, so that transport is dead weight (about 0.9 KB gzipped).
  *
+ * socket.io-parser is replaced by web-components/socket-parser.ts, the same text packets without
+ * binary ones, which roomcast never sends (1.2 KB gzipped).
+ *
  * Lit's css`` and html`` templates are minified as they are loaded (bench/minify-templates.ts).
  *
  * Usage: node --import tsx bench/build-web.ts [--analyze]
@@ -26,6 +29,8 @@ const common = {
   target: 'es2021',
   legalComments: 'linked',
   logLevel: 'warning',
+  // socket.io-client's packet parser without binary packets (web-components/socket-parser.ts).
+  alias: { 'socket.io-parser': './web-components/socket-parser.ts' },
 } as const;
 
 /** engine.io-client's transports/index.js without WebTransport (same names, same order). */
