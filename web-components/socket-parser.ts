@@ -26,7 +26,7 @@ export interface Packet {
 const RESERVED = ['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'];
 
 /** type, then `/nsp,` unless the main namespace, then the ack id, then the JSON data. */
-const PACKET = /^([0-4])(?:(\/[^,]*),?)?(\d*)([^]*)$/;
+const PACKET = /^([0-4])(?:(\/[^,]*),?)?(\d*)(.*)$/s;
 
 export class Encoder {
   encode(packet: Packet): string[] {
