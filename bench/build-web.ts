@@ -16,7 +16,7 @@
  * Usage: node --import tsx bench/build-web.ts [--analyze]
  *   --analyze  also prints what weighs what in widget.js and its chunks (esbuild's analyzeMetafile)
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { analyzeMetafile, build, type Plugin } from 'esbuild';
 import { minifyLitTemplates } from './minify-templates.js';
 
@@ -84,6 +84,8 @@ await build({
   outdir: 'dist/web',
   plugins: [explicitMsgIds, noWebTransport, minifyLitTemplates],
 });
+// Chunk names carry a content hash: drop the last build's, or widget-size would list them.
+await rm('dist/web/chunks', { recursive: true, force: true });
 const widget = await build({
   ...common,
   metafile: process.argv.includes('--analyze'),
