@@ -1,6 +1,5 @@
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { live } from 'lit/directives/live.js';
 import type { Member, Message } from '../src/protocol.js';
 import type { AttachmentTray } from './attachment-tray.js';
 import { acceptDrops, attachmentStyles, formatSize, pastedFiles, renderFileButton, showPrivateFiles } from './attachments.js';
@@ -210,6 +209,11 @@ export class RoomcastRoom extends RoomcastElement {
 
   protected override updated(): void {
     this.keepTicking();
+    // The draft into the input where they differ (Send cleared it, it was restored), as Lit's live()
+    // would: never while they agree, which would move the caret of someone typing.
+    const input = this.renderRoot.querySelector<HTMLTextAreaElement>('#input');
+    const draft = this.chat?.outbox.draft ?? '';
+    if (input && input.value !== draft) input.value = draft;
     const list = this.list;
     if (list) showPrivateFiles(list, this.chat?.files.token);
     if (list && this.menu.updated(this.renderRoot)) this.atBottom = false;
@@ -406,7 +410,6 @@ export class RoomcastRoom extends RoomcastElement {
           aria-invalid=${tooLong ? 'true' : nothing}
           enterkeyhint="send"
           autocomplete="off"
-          .value=${live(draft)}
           @input=${this.onInput}
           @keydown=${this.onKeydown}
           @blur=${this.onBlur}

@@ -1,6 +1,6 @@
 import { Emitter } from '@socket.io/component-emitter';
 import { Socket as Engine, type SocketOptions as EngineOptions } from 'engine.io-client';
-import { Decoder, Encoder, type Packet, PacketType } from './socket-parser.js';
+import { decode, encode, type Packet, PacketType } from './socket-parser.js';
 
 /*
  * socket.io-client for the widget, the part roomcast uses: what the widget's build puts in place of
@@ -49,7 +49,6 @@ export class Socket extends Emitter<Record<string, Listener>, Record<string, Lis
   private engine?: Engine;
   private readonly nsp: string;
   private readonly engineUrl: string;
-  private readonly encoder = new Encoder();
   private nextId = 0;
   private readonly acks = new Map<number, (err: Error | null, ...res: unknown[]) => void>();
   private flags: { timeout?: number; volatile?: boolean } = {};
@@ -73,7 +72,6 @@ export class Socket extends Emitter<Record<string, Listener>, Record<string, Lis
     if (this.opts.tryAllTransports) options.tryAllTransports = true;
     const engine = new Engine(this.engineUrl, options);
     this.engine = engine;
-    const decoder = new Decoder();
     const timer = setTimeout(() => failed(new Error('timeout')), OPEN_TIMEOUT_MS);
     const failed = (err: Error) => {
       clearTimeout(timer);
@@ -92,13 +90,14 @@ export class Socket extends Emitter<Record<string, Listener>, Record<string, Lis
       else send(auth ?? {});
     });
     engine.on('data', (data) => {
+      let packet: Packet;
       try {
-        decoder.add(data);
+        packet = decode(data);
       } catch {
-        engine.close(); // a malformed packet: the connection closes, as socket.io-client's does
+        return engine.close(); // a malformed packet: the connection closes, as socket.io-client's does
       }
+      this.receive(packet);
     });
-    decoder.on('decoded', (packet) => this.receive(packet));
     engine.on('close', (reason) => {
       clearTimeout(timer);
       if (this.engine !== engine) return;
@@ -222,7 +221,7 @@ export class Socket extends Emitter<Record<string, Listener>, Record<string, Lis
   }
 
   private send(packet: Packet): void {
-    for (const chunk of this.encoder.encode(packet)) this.engine?.write(chunk);
+    this.engine?.write(encode(packet));
   }
 
   /** Forgets `engine`: its later events say nothing about this socket. */

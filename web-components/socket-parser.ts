@@ -28,31 +28,42 @@ const RESERVED = ['connect', 'connect_error', 'disconnect', 'disconnecting', 'ne
 /** type, then `/nsp,` unless the main namespace, then the ack id, then the JSON data. */
 const PACKET = /^([0-4])(?:(\/[^,]*),?)?(\d*)(.*)$/s;
 
+/** A packet as it goes on the wire. */
+export function encode(packet: Packet): string {
+  const nsp = packet.nsp && packet.nsp !== '/' ? `${packet.nsp},` : '';
+  return `${packet.type}${nsp}${packet.id ?? ''}${packet.data != null ? JSON.stringify(packet.data) : ''}`;
+}
+
+/** The packet a chunk from the wire holds; throws on a malformed or binary one. */
+export function decode(chunk: unknown): Packet {
+  const m = typeof chunk === 'string' ? PACKET.exec(chunk) : null;
+  if (!m) throw new Error(`unsupported packet: ${String(chunk).slice(0, 20)}`);
+  const packet: Packet = { type: Number(m[1]) as PacketType, nsp: m[2] ?? '/' };
+  if (m[3]) packet.id = Number(m[3]);
+  if (m[4]) {
+    let data: unknown;
+    try {
+      data = JSON.parse(m[4]);
+    } catch {
+      data = false;
+    }
+    if (!valid(packet.type, data)) throw new Error('invalid payload');
+    packet.data = data;
+  }
+  return packet;
+}
+
+/** socket.io-client's encoder interface (the pages' bundle). */
 export class Encoder {
   encode(packet: Packet): string[] {
-    const nsp = packet.nsp && packet.nsp !== '/' ? `${packet.nsp},` : '';
-    return [`${packet.type}${nsp}${packet.id ?? ''}${packet.data != null ? JSON.stringify(packet.data) : ''}`];
+    return [encode(packet)];
   }
 }
 
-/** Emits `decoded` with each packet added; throws on a malformed or binary one. */
+/** socket.io-client's decoder interface (the pages' bundle): emits `decoded` with each packet added. */
 export class Decoder extends Emitter<Record<never, never>, Record<never, never>, { decoded: (packet: Packet) => void }> {
   add(chunk: unknown): void {
-    const m = typeof chunk === 'string' ? PACKET.exec(chunk) : null;
-    if (!m) throw new Error(`unsupported packet: ${String(chunk).slice(0, 20)}`);
-    const packet: Packet = { type: Number(m[1]) as PacketType, nsp: m[2] ?? '/' };
-    if (m[3]) packet.id = Number(m[3]);
-    if (m[4]) {
-      let data: unknown;
-      try {
-        data = JSON.parse(m[4]);
-      } catch {
-        data = false;
-      }
-      if (!valid(packet.type, data)) throw new Error('invalid payload');
-      packet.data = data;
-    }
-    this.emitReserved('decoded', packet);
+    this.emitReserved('decoded', decode(chunk));
   }
 
   destroy(): void {}
