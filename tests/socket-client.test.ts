@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { after, test } from 'node:test';
+import * as engineParser from 'engine.io-parser';
 import { Server } from 'socket.io';
+import * as textEngine from '../web-components/engine-parser.js';
 import type { AckResult, JoinResult, Message, SessionEvent } from '../src/protocol.js';
 import { io, type Socket } from '../web-components/socket-client.js';
 import { acked, connectChat, startApp, waitFor } from './helpers.js';
@@ -120,4 +122,36 @@ test('socket-client: an unanswered request times out; one pending when the serve
   assert.equal(await reason, 'io server disconnect');
   await assert.rejects(pending, /disconnected/);
   assert.equal(socket.active, false);
+});
+
+test('engine-parser: text packets and payloads as engine.io-parser writes and reads them; binary is a parser error', () => {
+  const packets = [
+    { type: 'open', data: '{"sid":"abc","upgrades":["websocket"],"pingInterval":25000}' },
+    { type: 'close' },
+    { type: 'ping' },
+    { type: 'pong', data: 'probe' },
+    { type: 'message', data: '2/chat,["message:new",{"text":"a\\u001eb é"}]' },
+    { type: 'upgrade' },
+    { type: 'noop' },
+  ] as const;
+  for (const packet of packets) {
+    let ours = '';
+    let theirs = '';
+    textEngine.encodePacket(packet, true, (e) => (ours = e));
+    engineParser.encodePacket(packet, true, (e) => (theirs = e as string));
+    assert.equal(ours, theirs);
+    assert.deepEqual(textEngine.decodePacket(theirs), engineParser.decodePacket(theirs));
+  }
+  let ours = '';
+  let theirs = '';
+  textEngine.encodePayload([...packets], (e) => (ours = e));
+  engineParser.encodePayload([...packets], (e) => (theirs = e));
+  assert.equal(ours, theirs);
+  assert.deepEqual(textEngine.decodePayload(theirs), engineParser.decodePayload(theirs));
+  assert.equal(textEngine.protocol, engineParser.protocol);
+  for (const bad of ['bAQID', '', '9', new ArrayBuffer(3)]) assert.equal(textEngine.decodePacket(bad).type, 'error');
+  assert.deepEqual(
+    textEngine.decodePayload('4hello\x1ebAQID\x1e4after').map((p) => p.type),
+    ['message', 'error'],
+  );
 });
