@@ -15,7 +15,7 @@ import { decode, encode, type Packet, PacketType } from './socket-parser.js';
  * - A refusal by the server's middleware (CONNECT_ERROR) is `connect_error` with `err.data`, and
  *   `active` turns false: trying again would not help. An unreachable server, or no Engine.IO
  *   handshake within 20 s, is `connect_error` with `active` still true.
- * - A connection lost after it opened is `disconnect` with Engine.IO's reason (`transport close`,
+ * - A connection lost once Engine.IO had opened is `disconnect` with Engine.IO's reason (`transport close`,
  *   `ping timeout`, ...), a DISCONNECT from the server is `io server disconnect`, `disconnect()`
  *   is `io client disconnect` (if it was connected); pending acks fail then.
  * - `timeout(ms).emitWithAck(...)` rejects after `ms`; `volatile.emit(...)` drops what cannot go now.
@@ -72,24 +72,30 @@ export class Socket extends Emitter<Record<string, Listener>, Record<string, Lis
     if (this.opts.tryAllTransports) options.tryAllTransports = true;
     const engine = new Engine(this.engineUrl, options);
     this.engine = engine;
+    let opened = false;
     const timer = setTimeout(() => failed(new Error('timeout')), OPEN_TIMEOUT_MS);
+    /** The Engine.IO handshake failed: `connect_error`, `active` still true (the link tries again). */
     const failed = (err: Error) => {
       clearTimeout(timer);
+      if (this.engine !== engine) return;
       this.drop(engine);
       engine.close();
       this.emitReserved('connect_error', err);
     };
     engine.on('error', (err) => {
-      if (engine.readyState !== 'open') failed(err instanceof Error ? err : new Error(String(err)));
+      if (!opened) failed(err instanceof Error ? err : new Error(String(err)));
     });
     engine.on('open', () => {
+      opened = true;
       clearTimeout(timer);
-      const send = (data: object) => this.send({ type: PacketType.CONNECT, nsp: this.nsp, data });
+      // Only on this engine: the auth callback may come late, after another attempt began.
+      const send = (data: object) => this.engine === engine && this.send({ type: PacketType.CONNECT, nsp: this.nsp, data });
       const { auth } = this.opts;
       if (typeof auth === 'function') auth(send);
       else send(auth ?? {});
     });
     engine.on('data', (data) => {
+      if (this.engine !== engine) return;
       let packet: Packet;
       try {
         packet = decode(data);
@@ -99,10 +105,11 @@ export class Socket extends Emitter<Record<string, Listener>, Record<string, Lis
       this.receive(packet);
     });
     engine.on('close', (reason) => {
-      clearTimeout(timer);
+      if (!opened) return failed(new Error(String(reason)));
       if (this.engine !== engine) return;
       this.drop(engine);
-      if (this.connected) this.closed(reason);
+      // Also before the namespace's CONNECT was answered, as socket.io-client: the link tries again.
+      this.closed(reason);
     });
     return this;
   }
