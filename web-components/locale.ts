@@ -19,7 +19,9 @@ type Localization = ReturnType<typeof configureLocalization>;
  * same shared chunk (chunks/*.js, Lit and the runtime), so the second uses the first's. Keyed by the
  * runtime's function: another version, with a runtime of its own, configures its own.
  */
-const runtimes = ((globalThis as { roomcastLocalization?: WeakMap<object, Localization> }).roomcastLocalization ??= new WeakMap());
+const shared = globalThis as { roomcastLocalization?: WeakMap<object, Localization> };
+shared.roomcastLocalization ??= new WeakMap();
+const runtimes = shared.roomcastLocalization;
 const localization =
   runtimes.get(configureLocalization) ??
   configureLocalization({
