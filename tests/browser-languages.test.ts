@@ -17,7 +17,10 @@ function page(app: Running, path: string, body: string, html = '<html lang="en">
   return host.page(path, hostPage(app.url, body).replace('<html lang="en">', html));
 }
 
-/** Opens `url` in a new context, recording every request for a script of roomcast's. */
+/** The chunk with Lit that widget.js imports up front: part of loading widget.js, whatever the language. */
+const SHARED_CHUNK = /^\/chunks\/chunk-[\w-]+\.js$/;
+
+/** Opens `url` in a new context, recording every request for a script of roomcast's (but the shared chunk). */
 async function open(url: string, options: BrowserContextOptions = {}) {
   const context = await browser().newContext(options);
   const tab = await context.newPage();
@@ -25,7 +28,7 @@ async function open(url: string, options: BrowserContextOptions = {}) {
   const scripts: string[] = [];
   tab.on('request', (req) => {
     const { pathname } = new URL(req.url());
-    if (pathname.endsWith('.js')) scripts.push(pathname);
+    if (pathname.endsWith('.js') && !SHARED_CHUNK.test(pathname)) scripts.push(pathname);
   });
   await tab.goto(url);
   return { page: tab, context, scripts, ...watched };

@@ -94,6 +94,18 @@ describe('<roomcast-chat> on a page of another origin', () => {
     assert.equal(js.headers.get('cross-origin-resource-policy'), 'cross-origin');
     assert.equal(js.headers.get('cache-control'), 'public, max-age=300');
     assert.equal(js.headers.get('set-cookie'), null);
+    // The chunks widget.js imports (up front or on first use): the same headers, else a page on
+    // another origin could not load them.
+    const chunks = [...(await js.text()).matchAll(/"\.\/(chunks\/[\w-]+\.js)"/g)].map((m) => m[1]);
+    assert.ok(chunks.length >= 3, `chunks named in widget.js: ${chunks.join(', ')}`);
+    for (const chunk of chunks) {
+      const res = await fetch(`${app.url}/${chunk}`, { headers: { origin: host.origin } });
+      assert.equal(res.status, 200, chunk);
+      assert.match(res.headers.get('content-type') ?? '', /javascript/);
+      assert.equal(res.headers.get('access-control-allow-origin'), '*');
+      assert.equal(res.headers.get('cross-origin-resource-policy'), 'cross-origin');
+      assert.equal(res.headers.get('cache-control'), 'public, max-age=300');
+    }
 
     const allowed = await fetch(`${app.url}/api/origin`, { headers: { origin: host.origin } });
     assert.equal(allowed.status, 200);

@@ -1,19 +1,12 @@
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { live } from 'lit/directives/live.js';
 import type { Member, Message } from '../src/protocol.js';
-import {
-  AttachmentTray,
-  acceptDrops,
-  attachmentStyles,
-  pastedFiles,
-  renderFileButton,
-  renderTray,
-  showPrivateFiles,
-} from './attachments.js';
+import type { AttachmentTray } from './attachment-tray.js';
+import { acceptDrops, attachmentStyles, formatSize, pastedFiles, renderFileButton, showPrivateFiles } from './attachments.js';
 import { ChatConnection } from './chat-connection.js';
 import { renderBanner, renderStatus, statusStyles } from './connection-status.js';
 import { errorText } from './error-text.js';
+import { Lazy } from './lazy.js';
 import { pluralOf } from './locale.js';
 import { MessageMenu, menuStyles } from './message-menu.js';
 import { reactionStyles } from './reactions.js';
@@ -27,6 +20,9 @@ import { RoomcastElement } from './roomcast-element.js';
 import { roomStyles } from './room-styles.js';
 import { ChatError } from './socket-link.js';
 import { theme } from './theme.js';
+
+/** The composer's tray of files: loaded the first time a file is picked, dropped or pasted. */
+const trayModule = new Lazy(() => import('./attachment-tray.js'));
 
 /** How close to the bottom (px) still counts as "reading the newest". */
 const BOTTOM_SLACK_PX = 48;
@@ -130,7 +126,7 @@ export class RoomcastRoom extends RoomcastElement {
     (text) => (this.notice = text),
     () => new URL(this.server || location.origin).origin,
   );
-  /** Files picked, dropped or pasted, uploading or uploaded, until Send. */
+  /** Files picked, dropped or pasted, uploading or uploaded, until Send (made with the first file). */
   private tray?: AttachmentTray;
   private atBottom = true;
   private renderedNewest = 0;
@@ -155,7 +151,7 @@ export class RoomcastRoom extends RoomcastElement {
     this.people = false;
     this.now = Date.now();
     updateWhenLocaleChanges(this);
-    acceptDrops(this, () => this.tray);
+    acceptDrops(this, (files) => void this.addFiles(files));
   }
 
   /** The live connection (undefined until a room is set). */
@@ -241,6 +237,11 @@ export class RoomcastRoom extends RoomcastElement {
 
   protected override updated(): void {
     this.keepTicking();
+    // The draft into the input where they differ (Send cleared it, it was restored), as Lit's live()
+    // would: never while they agree, which would move the caret of someone typing.
+    const input = this.renderRoot.querySelector<HTMLTextAreaElement>('#input');
+    const draft = this.chat?.outbox.draft ?? '';
+    if (input && input.value !== draft) input.value = draft;
     const list = this.list;
     if (list) showPrivateFiles(list, this.chat?.files.token);
     if (list && this.menu.updated(this.renderRoot)) this.atBottom = false;
@@ -303,11 +304,25 @@ export class RoomcastRoom extends RoomcastElement {
       },
     });
     this.chat.addEventListener('statechange', this.stateChanged);
+    this.tray = undefined;
+  }
+
+  /** Puts files in the tray, uploading; the tray's code comes first, the first time. */
+  private async addFiles(files: FileList | File[]): Promise<void> {
     const chat = this.chat;
-    this.tray = new AttachmentTray(
+    if (files.length === 0 || !chat) return;
+    const module = await trayModule.load();
+    if (!module) {
+      this.notice = msg('Something went wrong.', { id: 'something-went-wrong' });
+      return;
+    }
+    if (chat !== this.chat) return;
+    this.tray ??= new module.AttachmentTray(
       () => chat,
       () => this.requestUpdate(),
+      formatSize,
     );
+    this.tray.add(files);
   }
 
   /** A new connection clears old errors. */
@@ -417,9 +432,9 @@ export class RoomcastRoom extends RoomcastElement {
       ${this.announcer.render()}
       <p part="typing" class="typing" aria-live="polite">${typingLine(chat?.typing.members ?? [])}</p>
       ${this.menu.replyBar()}
-      ${renderTray(this.tray)}
+      ${this.tray?.render() ?? nothing}
       <form part="composer" class="composer" @submit=${this.onSubmit}>
-        ${renderFileButton((files) => this.tray?.add(files), !chat?.room || readOnly || state.status === 'failed')}
+        ${renderFileButton((files) => void this.addFiles(files), !chat?.room || readOnly || state.status === 'failed')}
         <label class="visually-hidden" for="input">${msg('Message', { id: 'message-label' })}</label>
         <textarea
           id="input"
@@ -438,11 +453,10 @@ export class RoomcastRoom extends RoomcastElement {
           aria-invalid=${tooLong ? 'true' : nothing}
           enterkeyhint="send"
           autocomplete="off"
-          .value=${live(draft)}
           @input=${this.onInput}
           @keydown=${this.onKeydown}
           @blur=${this.onBlur}
-          @paste=${(e: ClipboardEvent) => this.tray?.add(pastedFiles(e))}
+          @paste=${(e: ClipboardEvent) => void this.addFiles(pastedFiles(e))}
         ></textarea>
         <button
           part="send-button"
@@ -513,14 +527,14 @@ export class RoomcastRoom extends RoomcastElement {
     const chat = this.chat;
     const text = chat?.outbox.draft.trim() ?? '';
     const tray = this.tray;
-    if (!chat || !tray || tray.busy || (text === '' && tray.ready.length === 0) || chat.state.status === 'failed') return;
+    if (!chat || tray?.busy || (text === '' && !tray?.ready.length) || chat.state.status === 'failed') return;
     if (chat.maxLength > 0 && draftLength(text) > chat.maxLength) return;
     this.atBottom = true;
     chat.outbox.setDraft('');
     const replyTo = this.menu.replyTo;
     this.menu.replyTo = undefined;
     // Failures show on the message itself, with Retry and Delete.
-    chat.send(text, { replyTo, attachments: tray.take() }).catch(() => undefined);
+    chat.send(text, { replyTo, attachments: tray?.take() }).catch(() => undefined);
     await this.updateComplete;
     const input = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
     if (input) fitHeight(input);
