@@ -9,10 +9,7 @@
  * not offer WebTransport, so that transport is dead weight (about 0.9 KB gzipped).
  *
  * socket.io-parser is replaced by web-components/socket-parser.ts, the same text packets without
- * binary ones, which roomcast never sends (1.2 KB gzipped). In the widget, socket.io-client is
- * replaced by web-components/socket-client.ts, one namespace per connection without socket.io's
- * reconnection (roomcast has its own) or offline buffer (2.6 KB gzipped), and engine.io-parser by
- * web-components/engine-parser.ts, text only (0.6 KB); the pages keep the packages.
+ * binary ones, which roomcast never sends (1.2 KB gzipped).
  *
  * Lit's css`` and html`` templates are minified as they are loaded (bench/minify-templates.ts).
  *
@@ -92,13 +89,6 @@ await build({
 await rm('dist/web/chunks', { recursive: true, force: true });
 const widget = await build({
   ...common,
-  // The widget's socket.io-client is web-components/socket-client.ts, the part roomcast uses, and
-  // its engine.io-parser web-components/engine-parser.ts, text only.
-  alias: {
-    ...common.alias,
-    'socket.io-client': './web-components/socket-client.ts',
-    'engine.io-parser': './web-components/engine-parser.ts',
-  },
   metafile: process.argv.includes('--analyze'),
   entryPoints: ['web-components/widget.ts'],
   splitting: true,
