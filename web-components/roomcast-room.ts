@@ -90,6 +90,7 @@ export class RoomcastRoom extends RoomcastElement {
     room: { type: String },
     inbox: { type: String },
     heading: { type: String },
+    sharedConnection: { attribute: false },
     notice: { state: true },
     said: { state: true },
     unseen: { state: true },
@@ -104,6 +105,12 @@ export class RoomcastRoom extends RoomcastElement {
   declare inbox: string;
   /** The title shown in the header instead of `#room`. */
   declare heading: string;
+  /**
+   * A connection the element around this one keeps (the widget, for its badge before this view has
+   * loaded): shown instead of one of its own, never closed by it, and its new messages come
+   * through `announce()`; `roomcast-message` and `roomcast-unread` are then the owner's to fire.
+   */
+  declare sharedConnection: ChatConnection | undefined;
   /** A failed request of this element's own (loading older messages); a new connection clears it. */
   declare private notice: string;
   declare private unseen: number;
@@ -144,6 +151,7 @@ export class RoomcastRoom extends RoomcastElement {
     this.room = '';
     this.inbox = '';
     this.heading = '';
+    this.sharedConnection = undefined;
     this.notice = '';
     this.unseen = 0;
     this.said = '';
@@ -167,6 +175,12 @@ export class RoomcastRoom extends RoomcastElement {
     if (matchMedia('(pointer: coarse)').matches) return;
     await this.updateComplete;
     this.renderRoot.querySelector('textarea')?.focus();
+  }
+
+  /** A message that arrived live: read out, and shown. */
+  announce(message: Message): void {
+    this.announcer.add(message, this.chat?.user?.id);
+    this.requestUpdate();
   }
 
   /** Shows `text` over the messages for a few seconds; the status region it is in reads it out once. */
@@ -223,7 +237,7 @@ export class RoomcastRoom extends RoomcastElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('room') || changed.has('inbox') || this.reachChanged(changed)) {
+    if (changed.has('room') || changed.has('inbox') || changed.has('sharedConnection') || this.reachChanged(changed)) {
       this.reconnect();
     }
     this.anchor = this.atBottom ? undefined : this.findAnchor();
@@ -254,7 +268,7 @@ export class RoomcastRoom extends RoomcastElement {
     }
     this.seen();
     const unread = this.chat?.unread ?? 0;
-    if (unread === this.unread) return;
+    if (unread === this.unread || this.sharedConnection) return;
     this.unread = unread;
     this.emit<UnreadDetail>('roomcast-unread', { count: unread });
   }
@@ -284,27 +298,27 @@ export class RoomcastRoom extends RoomcastElement {
 
   private reconnect(): void {
     this.chat?.removeEventListener('statechange', this.stateChanged);
-    this.release(this.chat);
-    this.chat = undefined;
+    if (this.chat !== this.sharedConnection) this.release(this.chat);
+    this.chat = this.sharedConnection;
     this.menu.open = this.menu.replyTo = undefined;
     this.unseen = 0;
     this.atBottom = true;
     this.away = false;
     this.renderedNewest = 0;
     this.announcer.clear();
-    if (!this.room && !this.inbox) return;
-    this.chat = new ChatConnection(this, {
-      ...this.socketOptions(),
-      room: this.inbox ? '' : this.room,
-      inbox: this.inbox || undefined,
-      onMessage: (message) => {
-        this.announcer.add(message, this.chat?.user?.id);
-        this.requestUpdate();
-        this.emit<Message>('roomcast-message', message);
-      },
-    });
-    this.chat.addEventListener('statechange', this.stateChanged);
     this.tray = undefined;
+    if (!this.chat && (this.room || this.inbox)) {
+      this.chat = new ChatConnection(this, {
+        ...this.socketOptions(),
+        room: this.inbox ? '' : this.room,
+        inbox: this.inbox || undefined,
+        onMessage: (message) => {
+          this.announce(message);
+          this.emit<Message>('roomcast-message', message);
+        },
+      });
+    }
+    this.chat?.addEventListener('statechange', this.stateChanged);
   }
 
   /** Puts files in the tray, uploading; the tray's code comes first, the first time. */
