@@ -1,4 +1,5 @@
 import { configureLocalization, type LocaleModule } from '@lit/localize';
+import { assetUrl } from './asset-url.js';
 
 /** The language the strings are written in; its catalogue is the source itself. */
 export const SOURCE_LOCALE = 'en';
@@ -9,7 +10,7 @@ const SUPPORTED: readonly string[] = [SOURCE_LOCALE, ...TARGET_LOCALES];
 const RTL = new Set(['ar', 'he', 'iw', 'fa', 'ur', 'ps', 'sd', 'ug', 'yi', 'dv', 'ckb']);
 
 /** Next to the bundle that runs (widget.js or a page's bundle): the same origin and the same headers. */
-const catalogueUrl = (locale: string) => new URL(`locales/${locale}.js`, import.meta.url).href;
+const catalogueUrl = (locale: string) => assetUrl(`locales/${locale}.js`);
 
 type Localization = ReturnType<typeof configureLocalization>;
 
