@@ -120,7 +120,7 @@ const closeIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="fa
  *
  * @fires roomcast-message - `CustomEvent<Message>` for each new message (live or caught up after a
  *   reconnect, not loaded history); bubbles and is composed.
- * @fires roomcast-unread - `CustomEvent<UnreadDetail>` when the unread count changes (from the inner room).
+ * @fires roomcast-unread - `CustomEvent<UnreadDetail>` when the unread count changes (before the panel's view has loaded too).
  * @fires roomcast-notify - `CustomEvent<NotifyDetail>`, cancelable, in one tab only, for a message
  *   from someone else that arrives unread; unless cancelled the widget then chimes (`sound`) and
  *   shows a system notification (`notifications`, tab hidden).
