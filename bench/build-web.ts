@@ -8,12 +8,16 @@
  * connects with ['websocket', 'polling'] only (web-components/socket-link.ts) and the server does
  * not offer WebTransport, so that transport is dead weight (about 0.9 KB gzipped).
  *
+ * socket.io-parser is replaced by web-components/socket-parser.ts, the same text packets without
+ * binary ones, which roomcast never sends (1.2 KB gzipped).
+ *
  * Lit's css`` and html`` templates are minified as they are loaded (bench/minify-templates.ts).
  *
- * Usage: node --import tsx bench/build-web.ts
+ * Usage: node --import tsx bench/build-web.ts [--analyze]
+ *   --analyze  also prints what weighs what in widget.js and its chunks (esbuild's analyzeMetafile)
  */
-import { readFile } from 'node:fs/promises';
-import { build, type Plugin } from 'esbuild';
+import { readFile, rm } from 'node:fs/promises';
+import { analyzeMetafile, build, type Plugin } from 'esbuild';
 import { minifyLitTemplates } from './minify-templates.js';
 
 // Licence comments of bundled packages (Lit's) go to <name>.js.LEGAL.txt next to each file, which
@@ -25,6 +29,8 @@ const common = {
   target: 'es2021',
   legalComments: 'linked',
   logLevel: 'warning',
+  // socket.io-client's packet parser without binary packets (web-components/socket-parser.ts).
+  alias: { 'socket.io-parser': './web-components/socket-parser.ts' },
 } as const;
 
 /** engine.io-client's transports/index.js without WebTransport (same names, same order). */
@@ -80,8 +86,11 @@ await build({
   outdir: 'dist/web',
   plugins: [explicitMsgIds, noWebTransport, minifyLitTemplates],
 });
-await build({
+// Chunk names carry a content hash: drop the last build's, or widget-size would list them.
+await rm('dist/web/chunks', { recursive: true, force: true });
+const widget = await build({
   ...common,
+  metafile: process.argv.includes('--analyze'),
   entryPoints: ['web-components/widget.ts'],
   splitting: true,
   sourcemap: true,
@@ -90,6 +99,7 @@ await build({
   outdir: 'dist/web',
   plugins: [explicitMsgIds, noWebTransport, minifyLitTemplates],
 });
+if (widget.metafile) console.log(await analyzeMetafile(widget.metafile));
 await build({
   ...common,
   entryPoints: ['web-components/locales/*.ts'],

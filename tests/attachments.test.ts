@@ -6,7 +6,8 @@ import { SignJWT } from 'jose';
 import type { ErrorBody, Message, Push } from '../src/protocol.js';
 import { type Body, png, upload, uploaded, uploadToken } from './files-helpers.js';
 import type { AddressInfo } from 'node:net';
-import { AttachmentTray } from '../web-components/attachments.js';
+import { AttachmentTray } from '../web-components/attachment-tray.js';
+import { formatSize } from '../web-components/attachments.js';
 import { ChatConnection } from '../web-components/chat-connection.js';
 import { acked, connectChat, connectPush, controllerHost, createTestDatabase, memoryStorage, startApp, waitFor } from './helpers.js';
 
@@ -396,6 +397,7 @@ describe('attachments (issue 13 point 4)', () => {
     const tray = new AttachmentTray(
       () => conn,
       () => h.requestUpdate(),
+      formatSize,
     );
     tray.add([new File([new Uint8Array(png(6, 4))], 'six.png', { type: 'image/png' }), new File(['<svg/>'], 'x.svg')]);
     await h.changed(() => !tray.busy, 10_000);

@@ -17,7 +17,13 @@ function page(app: Running, path: string, body: string, html = '<html lang="en">
   return host.page(path, hostPage(app.url, body).replace('<html lang="en">', html));
 }
 
-/** Opens `url` in a new context, recording every request for a script of roomcast's. */
+/**
+ * The chunks that widget.js imports up front (Lit, the connection) and the panel's view, which it
+ * fetches when idle or opened: part of loading the widget, whatever the language.
+ */
+const WIDGET_CHUNK = /^\/chunks\/(?:chunk|roomcast-room)-[\w-]+\.js$/;
+
+/** Opens `url` in a new context, recording every request for a script of roomcast's (but the widget's chunks). */
 async function open(url: string, options: BrowserContextOptions = {}) {
   const context = await browser().newContext(options);
   const tab = await context.newPage();
@@ -25,7 +31,7 @@ async function open(url: string, options: BrowserContextOptions = {}) {
   const scripts: string[] = [];
   tab.on('request', (req) => {
     const { pathname } = new URL(req.url());
-    if (pathname.endsWith('.js')) scripts.push(pathname);
+    if (pathname.endsWith('.js') && !WIDGET_CHUNK.test(pathname)) scripts.push(pathname);
   });
   await tab.goto(url);
   return { page: tab, context, scripts, ...watched };

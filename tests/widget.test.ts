@@ -94,6 +94,18 @@ describe('<roomcast-chat> on a page of another origin', () => {
     assert.equal(js.headers.get('cross-origin-resource-policy'), 'cross-origin');
     assert.equal(js.headers.get('cache-control'), 'public, max-age=300');
     assert.equal(js.headers.get('set-cookie'), null);
+    // The chunks widget.js imports (up front or on first use): the same headers, else a page on
+    // another origin could not load them.
+    const chunks = [...(await js.text()).matchAll(/"\.\/(chunks\/[\w-]+\.js)"/g)].map((m) => m[1]);
+    assert.ok(chunks.length >= 3, `chunks named in widget.js: ${chunks.join(', ')}`);
+    for (const chunk of chunks) {
+      const res = await fetch(`${app.url}/${chunk}`, { headers: { origin: host.origin } });
+      assert.equal(res.status, 200, chunk);
+      assert.match(res.headers.get('content-type') ?? '', /javascript/);
+      assert.equal(res.headers.get('access-control-allow-origin'), '*');
+      assert.equal(res.headers.get('cross-origin-resource-policy'), 'cross-origin');
+      assert.equal(res.headers.get('cache-control'), 'public, max-age=300');
+    }
 
     const allowed = await fetch(`${app.url}/api/origin`, { headers: { origin: host.origin } });
     assert.equal(allowed.status, 200);
@@ -208,6 +220,39 @@ describe('<roomcast-chat> on a page of another origin', () => {
     await badge(page).waitFor({ state: 'detached', timeout: 5_000 });
     assert.equal(await launcher(page).getAttribute('aria-label'), 'Chat');
     assert.deepEqual(errors, []);
+  });
+
+  test("the panel's view is a chunk of its own, fetched unasked once the page is idle; the badge counts before it is in", {
+    skip,
+  }, async () => {
+    const app = await startApp({ ALLOWED_ORIGINS: host.origin });
+    const context = await browser().newContext();
+    // The view's chunk is held back until the badge has counted without it.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await context.route(/\/chunks\/roomcast-room-[\w-]+\.js$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const asked = context.waitForEvent('request', { predicate: (req) => /\/chunks\/roomcast-room-/.test(req.url()), timeout: 10_000 });
+    const { page, errors } = await openPage(host.page('/lazy-view', hostPage(app.url, widget('room="lazy" name="Idle"'))), {}, context);
+    await asked;
+    // Connected by the widget itself (its roomcast-status), the view still held back.
+    await page.waitForFunction(() => (window as unknown as { statuses: string[] }).statuses.includes('connected'), undefined, {
+      timeout: 10_000,
+    });
+    const say = await writer(app, 'lazy');
+    await say('before the view');
+    await badge(page).filter({ hasText: /^1$/ }).waitFor({ timeout: 5_000 });
+    assert.equal(await page.evaluate(() => customElements.get('roomcast-room') === undefined), true, 'the view was there already');
+
+    release();
+    await launcher(page).click();
+    await texts(page).filter({ hasText: 'before the view' }).waitFor({ timeout: 5_000 });
+    await badge(page).waitFor({ state: 'detached', timeout: 5_000 });
+    assert.equal(await focused(page), 'textarea[input]', 'the composer has the focus once the view is in');
+    assert.deepEqual(errors, []);
+    await context.close();
   });
 
   test('works by keyboard alone: Tab to the launcher, Enter opens, type and send, Esc closes and focus returns', { skip }, async () => {

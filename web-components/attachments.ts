@@ -1,6 +1,6 @@
-import { msg, str } from '@lit/localize';
+import { msg } from '@lit/localize';
 import { css, html, nothing, type TemplateResult } from 'lit';
-import type { Attachment, UploadTokenResult } from '../src/protocol.js';
+import type { Attachment } from '../src/protocol.js';
 
 /** Where a room's files are (the server's origin) and the user token a private room's need. */
 export interface FileAccess {
@@ -8,107 +8,14 @@ export interface FileAccess {
   token?: string | undefined;
 }
 
-/** What the tray needs of the room's connection. */
-interface Source {
-  room: string;
-  files: FileAccess;
-  uploadToken(): Promise<UploadTokenResult>;
-}
-
-/** A file the user picked, dropped or pasted: uploading, uploaded or failed. */
-interface Staged {
-  key: number;
-  name: string;
-  attachment?: Attachment;
-  error?: string;
-}
-
-/** The most files one message carries (the server's limit). */
-const MAX_FILES = 10;
 /** The box an image is shown in, in px. */
 const BOX = 240;
 
 /**
- * The files waiting in the composer (issue 13 point 4): each is uploaded at once over HTTP with
- * an upload token from the socket, and Send takes the uploaded ones into the message. A file the
- * server refuses stays as a chip saying why until removed.
+ * Drop files anywhere on `target` to add them to the tray (attachment-tray.ts). (Paste is the
+ * composer's: see `pastedFiles`.)
  */
-export class AttachmentTray {
-  items: Staged[] = [];
-  private grant?: UploadTokenResult & { room: string };
-  private next = 0;
-
-  constructor(
-    private readonly source: () => Source | undefined,
-    private readonly changed: () => void,
-  ) {}
-
-  /** Some file is still uploading: Send waits. */
-  get busy(): boolean {
-    return this.items.some((i) => !i.attachment && !i.error);
-  }
-
-  get ready(): Attachment[] {
-    return this.items.flatMap((i) => (i.attachment ? [i.attachment] : []));
-  }
-
-  add(files: Iterable<File>): void {
-    for (const file of files) if (this.items.length < MAX_FILES) void this.upload(file);
-  }
-
-  remove(key: number): void {
-    this.items = this.items.filter((i) => i.key !== key);
-    this.changed();
-  }
-
-  /** The uploaded files for the message being sent; the tray empties. */
-  take(): Attachment[] | undefined {
-    const ready = this.ready;
-    this.items = [];
-    this.changed();
-    return ready.length > 0 ? ready : undefined;
-  }
-
-  private async upload(file: File): Promise<void> {
-    const item: Staged = { key: this.next++, name: file.name || 'file' };
-    this.items = [...this.items, item];
-    this.changed();
-    try {
-      const source = this.source();
-      if (!source) throw new Error(msg('Not connected.', { id: 'upload-offline' }));
-      const grant = await this.token(source);
-      if (file.size > grant.maxBytes) {
-        throw new Error(msg(str`Too large: at most ${formatSize(grant.maxBytes)}.`, { id: 'upload-too-large' }));
-      }
-      const res = await fetch(`${source.files.server}/api/rooms/${source.room}/attachments?name=${encodeURIComponent(item.name)}`, {
-        method: 'POST',
-        headers: { authorization: `Upload ${grant.token}` },
-        body: file,
-      });
-      const body = (await res.json().catch(() => ({}))) as { attachment?: Attachment; error?: { message: string } };
-      if (!body.attachment) throw new Error(body.error?.message ?? msg(str`Upload failed (${res.status}).`, { id: 'upload-failed' }));
-      item.attachment = body.attachment;
-    } catch (err) {
-      item.error = (err as Error).message;
-    }
-    this.items = [...this.items];
-    this.changed();
-  }
-
-  private async token(source: Source): Promise<UploadTokenResult> {
-    const held = this.grant;
-    if (held && held.room === source.room && held.expiresAt - Date.now() > 30_000) return held;
-    const grant = { ...(await source.uploadToken()), room: source.room };
-    this.grant = grant;
-    return grant;
-  }
-}
-
-/**
- * Drop files anywhere on `target` to add them to the tray. (Paste is the composer's: see
- * `pastedFiles`.)
- */
-export function acceptDrops(target: HTMLElement, tray: () => AttachmentTray | undefined): void {
+export function acceptDrops(target: HTMLElement, add: (files: FileList) => void): void {
   const files = (e: DragEvent) => e.dataTransfer?.types.includes('Files') === true;
   target.addEventListener('dragover', (e) => {
     if (files(e)) e.preventDefault();
@@ -116,7 +23,7 @@ export function acceptDrops(target: HTMLElement, tray: () => AttachmentTray | un
   target.addEventListener('drop', (e) => {
     if (!files(e)) return;
     e.preventDefault();
-    tray()?.add(e.dataTransfer?.files ?? []);
+    if (e.dataTransfer) add(e.dataTransfer.files);
   });
 }
 
@@ -136,15 +43,6 @@ export function renderFileButton(onFiles: (files: File[]) => void, disabled: boo
     input.value = '';
   };
   return html`<label part="attach-button" class="attach" title=${label}><input class="visually-hidden" type="file" multiple aria-label=${label} ?disabled=${disabled} @change=${picked}><svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="M21 11l-8.5 8.5a5 5 0 01-7-7L14 4a3.5 3.5 0 015 5l-8.5 8.5a2 2 0 01-3-3L15 7"/></svg></label>`;
-}
-
-/** The tray's chips above the composer: name, state (`data-state`: uploading, ready, failed), and a remove button. */
-export function renderTray(tray: AttachmentTray | undefined): TemplateResult | typeof nothing {
-  if (!tray || tray.items.length === 0) return nothing;
-  return html`<ul part="attachment-tray" class="tray" aria-label=${msg('Files to send', { id: 'files-to-send' })}>${tray.items.map(
-    (i) =>
-      html`<li class="staged ${i.error ? 'failed' : ''}" data-state=${i.error ? 'failed' : i.attachment ? 'ready' : 'uploading'}><span class="name" dir="auto">${i.name}</span><span class="state" role=${i.error ? 'alert' : nothing}>${i.error ?? (i.attachment ? formatSize(i.attachment.size) : msg('Uploading…', { id: 'uploading' }))}</span><button type="button" class="remove" aria-label=${msg(str`Remove ${i.name}`, { id: 'remove-file' })} @click=${() => tray.remove(i.key)}>×</button></li>`,
-  )}</ul>`;
 }
 
 /** A message's files: images inline in a box reserved from their size, others as a chip with a download link. */
@@ -196,7 +94,8 @@ const SIZE = [
   new Intl.NumberFormat([], { style: 'unit', unit: 'megabyte', unitDisplay: 'narrow', maximumFractionDigits: 1 }),
 ];
 
-function formatSize(bytes: number): string {
+/** A file size as people read it: "512B", "18kB", "2.5MB" in the page's number format. */
+export function formatSize(bytes: number): string {
   const i = bytes < 1024 ? 0 : bytes < 1024 * 1024 ? 1 : 2;
   return (SIZE[i] as Intl.NumberFormat).format(bytes / 1024 ** i);
 }

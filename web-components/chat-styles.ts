@@ -109,6 +109,10 @@ export const chatStyles = css`
       min-width: 0;
       height: 100%;
     }
+    /* Until the view's chunk is in, its slotted intro and close button would show unstyled. */
+    roomcast-room:not(:defined) {
+      visibility: hidden;
+    }
 
     .close {
       display: grid;

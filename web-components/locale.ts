@@ -1,4 +1,5 @@
 import { configureLocalization, type LocaleModule } from '@lit/localize';
+import { assetUrl } from './asset-url.js';
 
 /** The language the strings are written in; its catalogue is the source itself. */
 export const SOURCE_LOCALE = 'en';
@@ -9,13 +10,28 @@ const SUPPORTED: readonly string[] = [SOURCE_LOCALE, ...TARGET_LOCALES];
 const RTL = new Set(['ar', 'he', 'iw', 'fa', 'ur', 'ps', 'sd', 'ug', 'yi', 'dv', 'ckb']);
 
 /** Next to the bundle that runs (widget.js or a page's bundle): the same origin and the same headers. */
-const catalogueUrl = (locale: string) => new URL(`locales/${locale}.js`, import.meta.url).href;
+const catalogueUrl = (locale: string) => assetUrl(`locales/${locale}.js`);
 
-const { getLocale, setLocale } = configureLocalization({
-  sourceLocale: SOURCE_LOCALE,
-  targetLocales: TARGET_LOCALES,
-  loadLocale: (locale) => import(/* @vite-ignore */ catalogueUrl(locale)) as Promise<LocaleModule>,
-});
+type Localization = ReturnType<typeof configureLocalization>;
+
+/**
+ * One configuration per @lit/localize runtime, which may be configured only once: two copies of
+ * one widget version on a page (`widget.js` and `widget.js?v=2`) are two modules but import the
+ * same shared chunk (chunks/*.js, Lit and the runtime), so the second uses the first's. Keyed by the
+ * runtime's function: another version, with a runtime of its own, configures its own.
+ */
+const shared = globalThis as { roomcastLocalization?: WeakMap<object, Localization> };
+shared.roomcastLocalization ??= new WeakMap();
+const runtimes = shared.roomcastLocalization;
+const localization =
+  runtimes.get(configureLocalization) ??
+  configureLocalization({
+    sourceLocale: SOURCE_LOCALE,
+    targetLocales: TARGET_LOCALES,
+    loadLocale: (locale) => import(/* @vite-ignore */ catalogueUrl(locale)) as Promise<LocaleModule>,
+  });
+runtimes.set(configureLocalization, localization);
+const { getLocale, setLocale } = localization;
 
 /** The active catalogue's language (`en` until another one has loaded). */
 export const activeLocale: () => string = getLocale;

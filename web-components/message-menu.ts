@@ -1,8 +1,8 @@
 import { msg, str } from '@lit/localize';
 import { css, html, nothing, type TemplateResult } from 'lit';
 import type { Member, Message } from '../src/protocol.js';
+import { Lazy } from './lazy.js';
 import { dateFormats } from './locale.js';
-import * as actions from './message-actions.js';
 import { renderText } from './message-text.js';
 import { renderReactions } from './reactions.js';
 
@@ -35,6 +35,9 @@ export interface MenuHost {
 
 /** What is open on a message; `link` is its link to copy by hand, when the clipboard refused it. */
 export type Mode = 'menu' | 'react' | 'confirm' | 'edit' | 'link';
+
+/** What the "More actions" button opens: a chunk of its own, loaded on the first click. */
+const actionsModule = new Lazy(() => import('./message-actions.js'));
 
 /**
  * What protocol 6.3 adds to each message: the quote of the message it answers, "(edited)", the
@@ -103,7 +106,8 @@ export class MessageMenu {
   /** The text with "(edited)", or the inline editor; undefined to leave it to the log. */
   text(m: Current): TemplateResult | undefined {
     if (m.deleted) return undefined;
-    if (this.mode(m) === 'edit') return actions.editor(this, m);
+    const actions = actionsModule.module;
+    if (this.mode(m) === 'edit' && actions) return actions.editor(this, m);
     return html`<div part="text" class="text" dir="auto">${renderText(m.text)}${m.editedAt ? html` <small part="edited" title=${dateFormats().full.format(m.editedAt)}>${msg('(edited)', { id: 'edited' })}</small>` : nothing}</div>`;
   }
 
@@ -113,7 +117,8 @@ export class MessageMenu {
     if (!chat || m.deleted) return nothing;
     const mode = this.mode(m);
     const open = mode === 'menu' || mode === 'react';
-    return html`${renderReactions(m, chat, (emoji, on) => this.react(m.seq, emoji, on))}${mode === 'confirm' ? actions.confirm(this, chat, m) : mode === 'link' ? actions.linkBox(this, chat, m) : nothing}<div class="actions ${this.up ? 'up' : ''}"><button part="more-button" class="more" aria-haspopup="menu" aria-expanded=${open} aria-label=${msg('More actions', { id: 'more-actions' })} @click=${(e: Event) => this.toggle(e, m.seq)}>⋯</button>${open ? actions.menu(this, chat, m, mine, mode) : nothing}</div>`;
+    const actions = actionsModule.module;
+    return html`${renderReactions(m, chat, (emoji, on) => this.react(m.seq, emoji, on))}${!actions ? nothing : mode === 'confirm' ? actions.confirm(this, chat, m) : mode === 'link' ? actions.linkBox(this, chat, m) : nothing}<div class="actions ${this.up ? 'up' : ''}"><button part="more-button" class="more" aria-haspopup="menu" aria-expanded=${open} aria-label=${msg('More actions', { id: 'more-actions' })} @click=${(e: Event) => void this.toggle(e, m.seq)}>⋯</button>${open && actions ? actions.menu(this, chat, m, mine, mode) : nothing}</div>`;
   }
 
   /** The bar over the composer while it answers a message. */
@@ -153,11 +158,13 @@ export class MessageMenu {
     return true;
   }
 
-  /** Opens the message's menu, or closes it. */
-  private toggle(e: Event, seq: number): void {
+  /** Opens the message's menu (its code first, the first time), or closes it. */
+  private async toggle(e: Event, seq: number): Promise<void> {
+    const more = e.currentTarget as Element;
+    if (!(await actionsModule.load())) return this.failed(msg('Something went wrong.', { id: 'something-went-wrong' }));
     // In the lower half of the list the menu opens upward, inside the scrolling list.
-    const button = (e.currentTarget as Element).getBoundingClientRect();
-    const list = (e.currentTarget as Element).closest('[part=messages]')?.getBoundingClientRect();
+    const button = more.getBoundingClientRect();
+    const list = more.closest('[part=messages]')?.getBoundingClientRect();
     this.up = list !== undefined && button.top > (list.top + list.bottom) / 2;
     const mode = this.open?.seq === seq ? this.open.mode : undefined;
     if (mode === 'menu' || mode === 'react') return this.close(false);

@@ -1,4 +1,5 @@
 import { html, type TemplateResult } from 'lit';
+import { assetUrl } from './asset-url.js';
 import type { Piece } from './linkify.js';
 
 type Split = (text: string) => Piece[];
@@ -42,7 +43,7 @@ export function onLinksReady(callback: () => void): () => void {
 
 function loadLinkifier(): Promise<void> {
   // A URL esbuild does not follow: linkify.js stays a separate file whether or not the build splits.
-  const url = new URL('./linkify.js', import.meta.url).href;
+  const url = assetUrl('linkify.js');
   loading ??= (import(url) as Promise<typeof import('./linkify.js')>).then(
     (module) => {
       split = module.splitLinks;

@@ -1,13 +1,14 @@
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
-import { html, nothing, type PropertyValues, type ReactiveController, type TemplateResult } from 'lit';
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
 import type { ErrorBody, Message } from '../src/protocol.js';
+import { ChatConnection } from './chat-connection.js';
 import { ConsentStorage } from './consent-storage.js';
 import { chooseLanguage, pluralOf, useLocale } from './locale.js';
 import { trapTab } from './focus-trap.js';
+import { Lazy } from './lazy.js';
 import { RoomcastElement } from './roomcast-element.js';
 import type { RoomcastRoom } from './roomcast-room.js';
-import './roomcast-room.js';
 import type { ConnectionStatus } from './socket-controller.js';
 import { pageStorage, sessionKey } from './socket-link.js';
 import { TabSync } from './tab-sync.js';
@@ -80,6 +81,22 @@ const ROOM_PARTS = [
   'error',
 ].join(', ');
 
+/**
+ * The panel's view, `<roomcast-room>` with everything only it uses (its styles, the message list,
+ * read receipts, presence, the connection banner, the composer): a chunk of its own beside
+ * widget.js. Fetched when the browser is idle after the page's load, at the latest when the
+ * launcher is first pointed at, focused or opened; at once for an inline or open panel. The
+ * connection (and so the badge) does not wait for it: the widget keeps it and hands it to the view.
+ */
+const view = new Lazy(() => import('./roomcast-room.js'));
+
+/** Runs `task` when the browser is idle after the page has loaded (a timer where there is no `requestIdleCallback`). */
+function whenIdle(task: () => void): void {
+  const idle = () => (typeof requestIdleCallback === 'function' ? requestIdleCallback(task, { timeout: 3000 }) : setTimeout(task, 1000));
+  if (document.readyState === 'complete') idle();
+  else addEventListener('load', idle, { once: true });
+}
+
 /** The shortest gap between two chimes. */
 const CHIME_GAP_MS = 2_000;
 
@@ -104,7 +121,7 @@ const closeIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="fa
  *
  * @fires roomcast-message - `CustomEvent<Message>` for each new message (live or caught up after a
  *   reconnect, not loaded history); bubbles and is composed.
- * @fires roomcast-unread - `CustomEvent<UnreadDetail>` when the unread count changes (from the inner room).
+ * @fires roomcast-unread - `CustomEvent<UnreadDetail>` when the unread count changes (before the panel's view has loaded too).
  * @fires roomcast-notify - `CustomEvent<NotifyDetail>`, cancelable, in one tab only, for a message
  *   from someone else that arrives unread; unless cancelled the widget then chimes (`sound`) and
  *   shows a system notification (`notifications`, tab hidden).
@@ -193,6 +210,12 @@ export class RoomcastChat extends RoomcastElement {
   declare private started: boolean;
 
   private tabs?: TabSync;
+  /** The connection, this widget's (its badge counts before the view is there); the view shows it. */
+  private chat?: ChatConnection;
+  /** The view's chunk is asked for (or here). */
+  private viewAsked = false;
+  /** The unread count last announced as `roomcast-unread`. */
+  private announced = 0;
   /** Aborted on disconnect: removes the listeners on the document and the visual viewport. */
   private listening?: AbortController;
   private roomElement?: RoomcastRoom;
@@ -202,7 +225,6 @@ export class RoomcastChat extends RoomcastElement {
   private chimedAt = 0;
   /** Whether the keyboard focus was inside the panel when it closed, to return it to the launcher. */
   private focusInside = false;
-  private readonly tracker: ReactiveController = { hostUpdated: () => this.observeRoom() };
 
   constructor() {
     super();
@@ -231,8 +253,8 @@ export class RoomcastChat extends RoomcastElement {
   }
 
   /** The live connection (undefined until a room is set). */
-  get connection() {
-    return this.roomElement?.connection;
+  get connection(): ChatConnection | undefined {
+    return this.chat;
   }
 
   /** Opens the panel. */
@@ -262,6 +284,7 @@ export class RoomcastChat extends RoomcastElement {
     document.addEventListener('visibilitychange', this.visibilityChanged, { signal });
     window.visualViewport?.addEventListener('resize', this.fitViewport, { signal });
     window.visualViewport?.addEventListener('scroll', this.fitViewport, { signal });
+    whenIdle(this.askView);
   }
 
   override disconnectedCallback(): void {
@@ -298,15 +321,59 @@ export class RoomcastChat extends RoomcastElement {
       );
       this.count = 0;
     }
+    if (
+      !this.hasUpdated ||
+      ['room', 'inbox', 'started', 'generation'].some((key) => changed.has(key)) ||
+      this.reachChanged(changed as PropertyValues<this>)
+    ) {
+      this.connect();
+    }
+    this.count = this.chat?.unread ?? 0;
+    if (this.open || !this.launcher) this.askView();
     if (changed.has('open') && !this.open) this.focusInside = this.matches(':focus-within');
   }
 
+  /** Makes the connection again (closing the last one) for what the properties now say. */
+  private connect(): void {
+    this.release(this.chat);
+    this.chat = undefined;
+    if (this.inbox ? !this.started : !this.room) return;
+    this.chat = new ChatConnection(this, {
+      url: this.serverUrl,
+      name: this.name || undefined,
+      token: this.token || undefined,
+      storage,
+      room: this.inbox ? '' : this.room,
+      inbox: this.inbox || undefined,
+      onMessage: (message) => {
+        this.roomElement?.announce(message);
+        this.onMessage(message);
+        this.emit<Message>('roomcast-message', message);
+      },
+    });
+  }
+
+  /** Fetches the view's chunk (once; again after a failure), then renders with it. */
+  private readonly askView = (): void => {
+    if (this.viewAsked) return;
+    this.viewAsked = true;
+    void view.load().then((loaded) => {
+      this.viewAsked = loaded !== undefined;
+      this.requestUpdate();
+    });
+  };
+
   protected override updated(changed: PropertyValues): void {
-    const room = this.renderRoot.querySelector('roomcast-room') ?? undefined;
-    if (room !== this.roomElement) {
-      this.roomElement?.removeController(this.tracker);
-      this.roomElement = room;
-      room?.addController(this.tracker);
+    const room = this.renderRoot.querySelector('roomcast-room');
+    // Before its chunk has loaded, the element is a plain HTMLElement.
+    this.roomElement = view.module && room ? room : undefined;
+    // The view renders what the connection (hosted here) has changed.
+    this.roomElement?.requestUpdate();
+    this.watch(this.chat);
+    this.tabs?.setReading(this.reading);
+    if (this.count !== this.announced) {
+      this.announced = this.count;
+      this.emit<UnreadDetail>('roomcast-unread', { count: this.count });
     }
     // Not on the first render: a widget that starts open does not take the focus from the page.
     if (changed.has('open') && changed.get('open') !== undefined) this.openChanged();
@@ -335,19 +402,15 @@ export class RoomcastChat extends RoomcastElement {
     }
     this.fitViewport();
     this.tabs?.setReading(this.reading);
-    // It was hidden: scroll it to the newest message now that it has a size.
-    this.roomElement?.requestUpdate();
-    void this.roomElement?.focusComposer();
+    void this.focusView();
     this.emit<void>('roomcast-open', undefined);
   }
 
-  /** After every update of the inner room (it marks what it shows read): its state events and the unread count. */
-  private observeRoom(): void {
-    this.watch(this.connection);
-    this.tabs?.setReading(this.reading);
-    this.count = this.connection?.unread ?? 0;
-    // The intro follows the connection's staffOnline and e-mail.
-    if (this.inbox) this.requestUpdate();
+  /** The keyboard focus into the view's composer, once the view is there (it is asked for on opening). */
+  private async focusView(): Promise<void> {
+    await view.load();
+    await this.updateComplete;
+    if (this.open) void this.roomElement?.focusComposer();
   }
 
   /** Announces every change of the connection's state as `roomcast-status`. */
@@ -393,9 +456,9 @@ export class RoomcastChat extends RoomcastElement {
     void this.audio?.resume();
   };
 
-  private onMessage(e: CustomEvent<Message>): void {
-    const message = e.detail;
-    const chat = this.connection;
+  /** A message arrived live: one tab notifies, if it is from someone else and unread. */
+  private onMessage(message: Message): void {
+    const chat = this.chat;
     if (!chat || !this.tabs || message.author.id === chat.user?.id || this.reading) return;
     void this.tabs.claim(message.seq).then((won) => {
       if (won) this.notify(message);
@@ -462,6 +525,8 @@ export class RoomcastChat extends RoomcastElement {
             }
             aria-expanded=${String(this.open)}
             aria-controls="panel"
+            @pointerenter=${this.askView}
+            @focus=${this.askView}
             @click=${this.toggle}
           >
             ${this.open ? closeIcon : chatIcon}
@@ -488,10 +553,7 @@ export class RoomcastChat extends RoomcastElement {
             .inbox=${this.started ? this.inbox : ''}
             .heading=${this.heading}
             .server=${this.serverUrl}
-            .name=${this.name}
-            .token=${this.token || undefined}
-            .storage=${storage}
-            @roomcast-message=${this.onMessage}
+            .sharedConnection=${this.chat}
           >
             ${this.inbox ? renderIntro(this.connection, this.replyTime) : nothing}
             ${

@@ -1,19 +1,12 @@
 import { msg, str, updateWhenLocaleChanges } from '@lit/localize';
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { live } from 'lit/directives/live.js';
 import type { Member, Message } from '../src/protocol.js';
-import {
-  AttachmentTray,
-  acceptDrops,
-  attachmentStyles,
-  pastedFiles,
-  renderFileButton,
-  renderTray,
-  showPrivateFiles,
-} from './attachments.js';
+import type { AttachmentTray } from './attachment-tray.js';
+import { acceptDrops, attachmentStyles, formatSize, pastedFiles, renderFileButton, showPrivateFiles } from './attachments.js';
 import { ChatConnection, isSupportRoom } from './chat-connection.js';
 import { renderBanner, renderStatus, statusStyles } from './connection-status.js';
 import { errorText } from './error-text.js';
+import { Lazy } from './lazy.js';
 import { pluralOf } from './locale.js';
 import { MessageMenu, menuStyles } from './message-menu.js';
 import { reactionStyles } from './reactions.js';
@@ -27,6 +20,9 @@ import { RoomcastElement } from './roomcast-element.js';
 import { roomStyles } from './room-styles.js';
 import { ChatError } from './socket-link.js';
 import { theme } from './theme.js';
+
+/** The composer's tray of files: loaded the first time a file is picked, dropped or pasted. */
+const trayModule = new Lazy(() => import('./attachment-tray.js'));
 
 /** How close to the bottom (px) still counts as "reading the newest". */
 const BOTTOM_SLACK_PX = 48;
@@ -94,6 +90,7 @@ export class RoomcastRoom extends RoomcastElement {
     room: { type: String },
     inbox: { type: String },
     heading: { type: String },
+    sharedConnection: { attribute: false },
     notice: { state: true },
     said: { state: true },
     unseen: { state: true },
@@ -108,6 +105,12 @@ export class RoomcastRoom extends RoomcastElement {
   declare inbox: string;
   /** The title shown in the header instead of `#room`. */
   declare heading: string;
+  /**
+   * A connection the element around this one keeps (the widget, for its badge before this view has
+   * loaded): shown instead of one of its own, never closed by it, and its new messages come
+   * through `announce()`; `roomcast-message` and `roomcast-unread` are then the owner's to fire.
+   */
+  declare sharedConnection: ChatConnection | undefined;
   /** A failed request of this element's own (loading older messages); a new connection clears it. */
   declare private notice: string;
   declare private unseen: number;
@@ -130,7 +133,7 @@ export class RoomcastRoom extends RoomcastElement {
     (text) => (this.notice = text),
     () => new URL(this.server || location.origin).origin,
   );
-  /** Files picked, dropped or pasted, uploading or uploaded, until Send. */
+  /** Files picked, dropped or pasted, uploading or uploaded, until Send (made with the first file). */
   private tray?: AttachmentTray;
   private atBottom = true;
   private renderedNewest = 0;
@@ -148,6 +151,7 @@ export class RoomcastRoom extends RoomcastElement {
     this.room = '';
     this.inbox = '';
     this.heading = '';
+    this.sharedConnection = undefined;
     this.notice = '';
     this.unseen = 0;
     this.said = '';
@@ -155,7 +159,7 @@ export class RoomcastRoom extends RoomcastElement {
     this.people = false;
     this.now = Date.now();
     updateWhenLocaleChanges(this);
-    acceptDrops(this, () => this.tray);
+    acceptDrops(this, (files) => void this.addFiles(files));
   }
 
   /** The live connection (undefined until a room is set). */
@@ -171,6 +175,12 @@ export class RoomcastRoom extends RoomcastElement {
     if (matchMedia('(pointer: coarse)').matches) return;
     await this.updateComplete;
     this.renderRoot.querySelector('textarea')?.focus();
+  }
+
+  /** A message that arrived live: read out, and shown. */
+  announce(message: Message): void {
+    this.announcer.add(message, this.chat?.user?.id);
+    this.requestUpdate();
   }
 
   /** Shows `text` over the messages for a few seconds; the status region it is in reads it out once. */
@@ -227,7 +237,7 @@ export class RoomcastRoom extends RoomcastElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('room') || changed.has('inbox') || this.reachChanged(changed)) {
+    if (changed.has('room') || changed.has('inbox') || changed.has('sharedConnection') || this.reachChanged(changed)) {
       this.reconnect();
     }
     this.anchor = this.atBottom ? undefined : this.findAnchor();
@@ -241,6 +251,11 @@ export class RoomcastRoom extends RoomcastElement {
 
   protected override updated(): void {
     this.keepTicking();
+    // The draft into the input where they differ (Send cleared it, it was restored), as Lit's live()
+    // would: never while they agree, which would move the caret of someone typing.
+    const input = this.renderRoot.querySelector<HTMLTextAreaElement>('#input');
+    const draft = this.chat?.outbox.draft ?? '';
+    if (input && input.value !== draft) input.value = draft;
     const list = this.list;
     if (list) showPrivateFiles(list, this.chat?.files.token);
     if (list && this.menu.updated(this.renderRoot)) this.atBottom = false;
@@ -253,7 +268,7 @@ export class RoomcastRoom extends RoomcastElement {
     }
     this.seen();
     const unread = this.chat?.unread ?? 0;
-    if (unread === this.unread) return;
+    if (unread === this.unread || this.sharedConnection) return;
     this.unread = unread;
     this.emit<UnreadDetail>('roomcast-unread', { count: unread });
   }
@@ -283,31 +298,45 @@ export class RoomcastRoom extends RoomcastElement {
 
   private reconnect(): void {
     this.chat?.removeEventListener('statechange', this.stateChanged);
-    this.release(this.chat);
-    this.chat = undefined;
+    if (this.chat !== this.sharedConnection) this.release(this.chat);
+    this.chat = this.sharedConnection;
     this.menu.open = this.menu.replyTo = undefined;
     this.unseen = 0;
     this.atBottom = true;
     this.away = false;
     this.renderedNewest = 0;
     this.announcer.clear();
-    if (!this.room && !this.inbox) return;
-    this.chat = new ChatConnection(this, {
-      ...this.socketOptions(),
-      room: this.inbox ? '' : this.room,
-      inbox: this.inbox || undefined,
-      onMessage: (message) => {
-        this.announcer.add(message, this.chat?.user?.id);
-        this.requestUpdate();
-        this.emit<Message>('roomcast-message', message);
-      },
-    });
-    this.chat.addEventListener('statechange', this.stateChanged);
+    this.tray = undefined;
+    if (!this.chat && (this.room || this.inbox)) {
+      this.chat = new ChatConnection(this, {
+        ...this.socketOptions(),
+        room: this.inbox ? '' : this.room,
+        inbox: this.inbox || undefined,
+        onMessage: (message) => {
+          this.announce(message);
+          this.emit<Message>('roomcast-message', message);
+        },
+      });
+    }
+    this.chat?.addEventListener('statechange', this.stateChanged);
+  }
+
+  /** Puts files in the tray, uploading; the tray's code comes first, the first time. */
+  private async addFiles(files: FileList | File[]): Promise<void> {
     const chat = this.chat;
-    this.tray = new AttachmentTray(
+    if (files.length === 0 || !chat) return;
+    const module = await trayModule.load();
+    if (!module) {
+      this.notice = msg('Something went wrong.', { id: 'something-went-wrong' });
+      return;
+    }
+    if (chat !== this.chat) return;
+    this.tray ??= new module.AttachmentTray(
       () => chat,
       () => this.requestUpdate(),
+      formatSize,
     );
+    this.tray.add(files);
   }
 
   /** A new connection clears old errors. */
@@ -417,9 +446,9 @@ export class RoomcastRoom extends RoomcastElement {
       ${this.announcer.render()}
       <p part="typing" class="typing" aria-live="polite">${typingLine(chat?.typing.members ?? [])}</p>
       ${this.menu.replyBar()}
-      ${renderTray(this.tray)}
+      ${this.tray?.render() ?? nothing}
       <form part="composer" class="composer" @submit=${this.onSubmit}>
-        ${renderFileButton((files) => this.tray?.add(files), !chat?.room || readOnly || state.status === 'failed')}
+        ${renderFileButton((files) => void this.addFiles(files), !chat?.room || readOnly || state.status === 'failed')}
         <label class="visually-hidden" for="input">${msg('Message', { id: 'message-label' })}</label>
         <textarea
           id="input"
@@ -438,11 +467,10 @@ export class RoomcastRoom extends RoomcastElement {
           aria-invalid=${tooLong ? 'true' : nothing}
           enterkeyhint="send"
           autocomplete="off"
-          .value=${live(draft)}
           @input=${this.onInput}
           @keydown=${this.onKeydown}
           @blur=${this.onBlur}
-          @paste=${(e: ClipboardEvent) => this.tray?.add(pastedFiles(e))}
+          @paste=${(e: ClipboardEvent) => void this.addFiles(pastedFiles(e))}
         ></textarea>
         <button
           part="send-button"
@@ -513,14 +541,14 @@ export class RoomcastRoom extends RoomcastElement {
     const chat = this.chat;
     const text = chat?.outbox.draft.trim() ?? '';
     const tray = this.tray;
-    if (!chat || !tray || tray.busy || (text === '' && tray.ready.length === 0) || chat.state.status === 'failed') return;
+    if (!chat || tray?.busy || (text === '' && !tray?.ready.length) || chat.state.status === 'failed') return;
     if (chat.maxLength > 0 && draftLength(text) > chat.maxLength) return;
     this.atBottom = true;
     chat.outbox.setDraft('');
     const replyTo = this.menu.replyTo;
     this.menu.replyTo = undefined;
     // Failures show on the message itself, with Retry and Delete.
-    chat.send(text, { replyTo, attachments: tray.take() }).catch(() => undefined);
+    chat.send(text, { replyTo, attachments: tray?.take() }).catch(() => undefined);
     await this.updateComplete;
     const input = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
     if (input) fitHeight(input);

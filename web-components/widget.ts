@@ -4,7 +4,8 @@
  *     <script type="module" src="https://CHAT_HOST/widget.js"></script>
  *     <roomcast-chat inbox="support"></roomcast-chat>
  *
- * It defines `<roomcast-chat>` (and the `<roomcast-room>` inside it) unless already defined, points
+ * It defines `<roomcast-chat>` unless already defined (the `<roomcast-room>` inside it comes in a
+ * chunk of its own, fetched when the browser is idle or the launcher is first used), points
  * `server` by default at the origin it was loaded from, and offers `window.roomcast`.
  */
 import './csp-nonce.js';
