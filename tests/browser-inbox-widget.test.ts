@@ -58,10 +58,19 @@ describe('the support widget: <roomcast-chat inbox="support"> (Chromium)', () =>
     assert.ok(before.ok, JSON.stringify(before));
     assert.deepEqual(before.conversations, []);
 
+    // A file pasted before the conversation exists is not taken (the paperclip is off too): it has no room to go to.
+    assert.equal(await inWidget(page, '[part="attach-button"] input').isDisabled(), true);
+    await inWidget(page, 'textarea').evaluate((textarea) => {
+      const data = new DataTransfer();
+      data.items.add(new File(['hello'], 'early.txt', { type: 'text/plain' }));
+      textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    });
+
     // The visitor leaves an address, then writes: the first send opens the conversation, with the address.
     await inWidget(page, '[part="email-input"]').fill('kari@example.com');
     await inWidget(page, '[part="email-button"]').click();
     await inWidget(page, '[part="email-saved"]').filter({ hasText: 'kari@example.com' }).waitFor({ timeout: 5_000 });
+    assert.equal(await inWidget(page, '[part="attachment-tray"]').count(), 0, 'the early paste left nothing in the tray');
     const created = waitFor<InboxUpdateEvent>(staff.socket, 'inbox:update', 10_000);
     const input = inWidget(page, 'textarea');
     assert.equal(await input.getAttribute('placeholder'), 'Write a message…');

@@ -321,10 +321,13 @@ export class RoomcastRoom extends RoomcastElement {
     this.chat?.addEventListener('statechange', this.stateChanged);
   }
 
-  /** Puts files in the tray, uploading; the tray's code comes first, the first time. */
+  /**
+   * Puts files in the tray, uploading; the tray's code comes first, the first time. Not before the
+   * room exists (a support conversation before its first message), as the paperclip is off then.
+   */
   private async addFiles(files: FileList | File[]): Promise<void> {
     const chat = this.chat;
-    if (files.length === 0 || !chat) return;
+    if (files.length === 0 || !chat?.room) return;
     const module = await trayModule.load();
     if (!module) {
       this.notice = msg('Something went wrong.', { id: 'something-went-wrong' });
