@@ -268,6 +268,14 @@ describe('the inbox page', () => {
     const page = await openPage(`${demo.url}/inbox?demo`, await browser().newContext(DESKTOP));
     await item(page.page, guest.conversation.room).filter({ hasText: 'Hello demo' }).waitFor(WAIT);
     assert.deepEqual([...page.errors, ...page.dialogs], []);
+
+    // With DEMO=1, /demo shows the link that opens the inbox as the demo staff member.
+    const shop = await openPage(`${demo.url}/demo`, await browser().newContext(DESKTOP));
+    const link = shop.page.locator('#staff-demo a');
+    await link.waitFor({ state: 'visible', ...WAIT });
+    await link.click();
+    await shop.page.waitForURL(/\/inbox\?demo$/, WAIT);
+    await item(shop.page, guest.conversation.room).filter({ hasText: 'Hello demo' }).waitFor(WAIT);
   });
 
   test('notifications: a visitor message notifies in one of two tabs of a staff member', { skip }, async () => {
