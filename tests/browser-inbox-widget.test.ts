@@ -149,7 +149,7 @@ describe('the support widget: <roomcast-chat inbox="support"> (Chromium)', () =>
     assert.equal(after.conversations.length, 1);
 
     await noSeriousAxeViolation(page, 'the support widget');
-    await page.screenshot({ path: 'docs/widget-support-desktop.png' });
+    await page.screenshot({ path: 'docs/widget-support-desktop.png', animations: 'disabled' });
 
     // The same visitor on a phone (the stored session goes along): full screen, the thread and the mark.
     const phone = await visit(
@@ -159,7 +159,7 @@ describe('the support widget: <roomcast-chat inbox="support"> (Chromium)', () =>
     await connected(phone.page);
     await inWidget(phone.page, '[part="launcher"]').click();
     await message(phone.page, 'Is it the zip or the seam?').locator('[part="staff-badge"]').waitFor({ timeout: 10_000 });
-    await phone.page.screenshot({ path: 'docs/widget-support-phone.png' });
+    await phone.page.screenshot({ path: 'docs/widget-support-phone.png', animations: 'disabled' });
 
     for (const v of [visitor, second, phone]) {
       assert.deepEqual(v.errors, []);
