@@ -57,6 +57,15 @@ for (const [storeName, storeEnv] of stores)
       assert.ok(tab1?.ok && tab2?.ok && tab1.conversation);
       assert.equal(tab2.conversation?.room, tab1.conversation.room);
 
+      // A signed-in user finds the same conversation from another device (another socket, a token of the same sub).
+      const laptop = await connectAs(url, { sub: 'ulla', name: 'Ulla' });
+      const mine = await acked(laptop.socket).emitWithAck('conversation:open', { inbox: 'support' });
+      assert.ok(mine.ok && mine.conversation);
+      const phone = await connectAs(url, { sub: 'ulla', name: 'Ulla' });
+      const found = await acked(phone.socket).emitWithAck('conversation:open', { inbox: 'support', create: false });
+      assert.ok(found.ok);
+      assert.equal(found.conversation?.room, mine.conversation.room, 'the same thread on the other device');
+
       // Another inbox is another conversation; another visitor another one.
       const sales = await acked(visitor.socket).emitWithAck('conversation:open', { inbox: 'sales' });
       assert.ok(sales.ok && sales.conversation);
